@@ -1,0 +1,108 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+export const PROCESS_ROLES = ['api', 'relay', 'consumer'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toRoles = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.split(',').map((r) => r.trim()).filter(Boolean) : value;
+
+/**
+ * The process environment, validated once at start. CONTRACT §2 lists the public variables; the rest are
+ * tuning knobs documented in README.md. A bad value stops start-up with one line naming the variable.
+ */
+export class AppConfig {
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s):// URL' })
+  KINESIS_ENDPOINT?: string;
+
+  @IsOptional() @Matches(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region such as eu-west-1' })
+  AWS_REGION?: string;
+
+  @Matches(/^[a-zA-Z0-9_.-]{0,64}$/, { message: 'may hold only letters, digits, _ . - (64 at most)' })
+  STREAM_PREFIX = 'eda-';
+
+  @IsString() @Matches(/\S/, { message: 'must not be empty' })
+  DATA_DIR = '.data';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(toRoles) @IsIn(PROCESS_ROLES, { each: true, message: `each role must be one of ${PROCESS_ROLES.join(', ')}` })
+  ROLES: ProcessRole[] = ['api', 'relay', 'consumer'];
+
+  @IsIn(['on', 'off'])
+  KINESIS_AGGREGATION: 'on' | 'off' = 'off';
+
+  /** `auto` tails the WAL when the database allows logical replication, else polls. */
+  @IsIn(['auto', 'wal', 'polling'])
+  RELAY_MODE: 'auto' | 'wal' | 'polling' = 'auto';
+
+  /** Shards per stream the app creates; 0 means on-demand capacity (real AWS only). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(500)
+  STREAM_SHARDS = 2;
+
+  @Transform(toInt) @IsInt() @Min(24) @Max(8760)
+  STREAM_RETENTION_HOURS = 24;
+
+  @IsOptional() @IsString()
+  STREAM_KMS_KEY_ID?: string;
+
+  /** Secret from which the per-context database role passwords are derived (default: derived from DATABASE_URL). */
+  @IsOptional() @IsString()
+  DATABASE_ROLE_SECRET?: string;
+
+  /** Prefix of the per-context database role names (default: the database name). */
+  @IsOptional() @Matches(/^[a-z_][a-z0-9_]{0,40}$/, { message: 'must be a lower-case SQL identifier of 41 characters at most' })
+  DATABASE_ROLE_PREFIX?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  DATABASE_POOL_SIZE = 5;
+
+  /** Consumer group name: leases and checkpoints are kept per group. */
+  @Matches(/^[a-zA-Z0-9_.-]{1,64}$/)
+  CONSUMER_GROUP = 'eda';
+
+  /** Name of this worker in leases (default: host name + pid). */
+  @IsOptional() @IsString()
+  WORKER_ID?: string;
+
+  /** Seconds an order saga may wait for a participant before it compensates and rejects with TIMEOUT. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  SAGA_TIMEOUT_SECONDS = 30;
+
+  hasRole(role: ProcessRole): boolean {
+    return this.ROLES.includes(role);
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`Invalid configuration: ${variable} ${message}`);
+  }
+}
+
+/** Reads and validates the environment. Throws a ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const input = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => (known.includes(k) || k === 'ROLES') && v !== undefined && v !== ''),
+  );
+  const config = plainToInstance(AppConfig, input, { exposeDefaultValues: true });
+  const errors = validateSync(config, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const first = errors[0];
+    const message = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    const shown = message.startsWith(first.property) ? message.slice(first.property.length).trim() : message;
+    throw new ConfigError(first.property, `(${JSON.stringify(env[first.property])}) ${shown}`);
+  }
+  if (config.ROLES.length === 0) throw new ConfigError('ROLES', 'must name at least one of api, relay, consumer');
+  return config;
+}

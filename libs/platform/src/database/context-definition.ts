@@ -1,0 +1,14 @@
+import type { EntitySchema, MigrationInterface } from 'typeorm';
+
+export type MigrationClass = new () => MigrationInterface;
+
+/**
+ * What a bounded context (or the platform) declares about its storage: the schema it owns, the
+ * TypeORM entity schemas it maps, and its migrations, run in order by its own role at start.
+ */
+export interface ContextStorage {
+  /** Context name: also the schema name and the CloudEvents `source` of its events. */
+  name: string;
+  entities: EntitySchema[];
+  migrations: MigrationClass[];
+}

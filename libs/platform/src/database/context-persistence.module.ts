@@ -1,0 +1,50 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { EventLogAppender } from '../event-log/event-log-appender';
+import { PlatformRuntime } from '../platform-runtime';
+import type { ContextStorage } from './context-definition';
+import { UnitOfWork } from './unit-of-work';
+
+/**
+ * A context's connection (its own role, its own schema) and its unit of work. Each context imports its own
+ * instance, so `UnitOfWork` and `@InjectDataSource(<context>)` resolve to that context's only.
+ */
+export const CONTEXT_NAME = Symbol('CONTEXT_NAME');
+
+@Module({})
+export class ContextPersistenceModule {
+  static forContext(storage: ContextStorage): DynamicModule {
+    const dataSourceToken = getDataSourceToken(storage.name);
+    return {
+      module: ContextPersistenceModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          name: storage.name,
+          inject: [PlatformRuntime],
+          useFactory: (runtime: PlatformRuntime) => ({
+            type: 'postgres' as const,
+            name: storage.name,
+            url: runtime.topology.access(storage.name).url,
+            schema: storage.name,
+            entities: storage.entities,
+            synchronize: false,
+            migrationsRun: false,
+            logging: false,
+            extra: { max: runtime.config.DATABASE_POOL_SIZE, application_name: `eda:${storage.name}` },
+          }),
+        }),
+      ],
+      providers: [
+        // Keeps each context's dynamic module distinct even where the rest of its metadata reads the same.
+        { provide: CONTEXT_NAME, useValue: storage.name },
+        {
+          provide: UnitOfWork,
+          inject: [dataSourceToken, EventLogAppender],
+          useFactory: (dataSource: DataSource, appender: EventLogAppender) => new UnitOfWork(storage.name, dataSource, appender),
+        },
+      ],
+      exports: [UnitOfWork, TypeOrmModule, CONTEXT_NAME],
+    };
+  }
+}

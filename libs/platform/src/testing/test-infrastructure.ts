@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through Jest (its global setup starts the infrastructure)`);
+  return value;
+}
+
+export function testKinesisEndpoint(): string {
+  return required('TEST_KINESIS_ENDPOINT');
+}
+
+export function testServerUrl(): string {
+  return required('TEST_DATABASE_URL');
+}
+
+/** A unique lower-case name for a test's database, stream prefix or consumer group. */
+export function uniqueName(prefix = 't'): string {
+  return `${prefix}${randomBytes(5).toString('hex')}`;
+}
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh database on the test cluster; `drop()` removes it and the per-context roles the app created
+ * for it (their names start with the database name), so runs against a shared server leave nothing behind.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const server = testServerUrl();
+  const name = uniqueName('t_');
+  const admin = new Client({ connectionString: server });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      const client = new Client({ connectionString: server });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        const roles = await client.query(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [`${name}\\_%`]);
+        for (const { rolname } of roles.rows) await client.query(`DROP ROLE IF EXISTS "${rolname}"`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
