@@ -1,5 +1,7 @@
 import type { ContextStorage } from './database/context-definition';
 import { contextStoreMigrations } from './event-log/context-store-migrations';
+import { CreateConsumerLeases1764100000000 } from './consumer/migrations/1764100000000-create-consumer-leases';
+import { CreateDeadLetters1764100000001 } from './consumer/migrations/1764100000001-create-dead-letters';
 
 /**
  * The platform schema: its own event log (what external producers POST), and the tables of the bus
@@ -8,5 +10,9 @@ import { contextStoreMigrations } from './event-log/context-store-migrations';
 export const platformStorage: ContextStorage = {
   name: 'platform',
   entities: [],
-  migrations: [...contextStoreMigrations],
+  migrations: [
+    ...contextStoreMigrations,
+    CreateConsumerLeases1764100000000,
+    CreateDeadLetters1764100000001,
+  ],
 };

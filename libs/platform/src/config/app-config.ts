@@ -74,6 +74,30 @@ export class AppConfig {
   @IsOptional() @IsString()
   WORKER_ID?: string;
 
+  /** Attempts a consumer handler gets for one message before the message (and its key's followers) is parked. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  CONSUMER_MAX_ATTEMPTS = 5;
+
+  /** First retry delay of a failing consumer handler; doubles per attempt (full jitter). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(60000)
+  CONSUMER_RETRY_BASE_MS = 200;
+
+  /** How long a shard lease lasts unrenewed: a killed worker's shards are taken over after about this long. */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600000)
+  LEASE_DURATION_MS = 6000;
+
+  /** How often workers look for new shards (resharding, new streams). */
+  @Transform(toInt) @IsInt() @Min(500) @Max(600000)
+  CONSUMER_SHARD_SYNC_MS = 5000;
+
+  /** Longest pause between two GetRecords calls on an idle shard (busy shards are read every 200 ms, the 5 reads/s limit). */
+  @Transform(toInt) @IsInt() @Min(200) @Max(60000)
+  CONSUMER_IDLE_POLL_MAX_MS = 1000;
+
+  /** Where a new consumer group starts: the stream's TRIM_HORIZON, or a replay of the SQL event log first (ADR 0004). */
+  @IsIn(['stream', 'event-log'])
+  CONSUMER_START_FROM: 'stream' | 'event-log' = 'stream';
+
   /** Seconds an order saga may wait for a participant before it compensates and rejects with TIMEOUT. */
   @Transform(toInt) @IsInt() @Min(1) @Max(86400)
   SAGA_TIMEOUT_SECONDS = 30;

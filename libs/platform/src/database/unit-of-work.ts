@@ -28,6 +28,14 @@ export class TransactionScope {
   }
 }
 
+/** Where a consumed message sits on its stream: stored with the handler's effect (DESIGN §3.4). */
+export interface ShardPosition {
+  consumerGroup: string;
+  stream: string;
+  shardId: string;
+  sequenceNumber: string;
+}
+
 export type CommittedListener = (context: string, events: AppendedEvent[]) => void;
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
@@ -63,7 +71,12 @@ export class UnitOfWork {
    * transaction, so a redelivered message finds it and the work is skipped. Runs in the message's context
    * (events it publishes are correlated to it and caused by it).
    */
-  async runOnce(handler: string, message: CloudEvent, work: (tx: TransactionScope) => Promise<void>): Promise<boolean> {
+  async runOnce(
+    handler: string,
+    message: CloudEvent,
+    work: (tx: TransactionScope) => Promise<void>,
+    position?: ShardPosition,
+  ): Promise<boolean> {
     const context = {
       correlationId: message.correlationid || message.id,
       causationId: message.id,
@@ -76,10 +89,22 @@ export class UnitOfWork {
            ON CONFLICT DO NOTHING RETURNING 1`,
           [handler, message.id, message.source, message.type],
         );
+        // The position moves in the same transaction as the effect, also for a duplicate (it was applied before).
+        if (position) await this.storePosition(tx, handler, position);
         if (inserted.length === 0) return false;
         await work(tx);
         return true;
       }),
+    );
+  }
+
+  private async storePosition(tx: TransactionScope, handler: string, position: ShardPosition): Promise<void> {
+    await tx.manager.query(
+      `INSERT INTO "${this.context}".consumer_positions (consumer_group, handler, stream, shard_id, sequence_number)
+       VALUES ($1, $2, $3, $4, $5::numeric)
+       ON CONFLICT (consumer_group, handler, stream, shard_id) DO UPDATE
+         SET sequence_number = GREATEST(consumer_positions.sequence_number, EXCLUDED.sequence_number), updated_at = now()`,
+      [position.consumerGroup, handler, position.stream, position.shardId, position.sequenceNumber],
     );
   }
 

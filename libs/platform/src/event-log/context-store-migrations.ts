@@ -1,9 +1,14 @@
 import type { MigrationClass } from '../database/context-definition';
 import { CreateEventLog1763900000000 } from './migrations/1763900000000-create-event-log';
 import { CreateInbox1763900000001 } from './migrations/1763900000001-create-inbox';
+import { CreateConsumerPositions1763900000010 } from '../consumer/migrations/1763900000010-create-consumer-positions';
 
 /**
  * The platform-owned tables every context schema carries (event log, inbox, consumer positions), run
  * before the context's own migrations. Timestamps in their names keep them ordered among the context's.
  */
-export const contextStoreMigrations: MigrationClass[] = [CreateEventLog1763900000000, CreateInbox1763900000001];
+export const contextStoreMigrations: MigrationClass[] = [
+  CreateEventLog1763900000000,
+  CreateInbox1763900000001,
+  CreateConsumerPositions1763900000010,
+];
