@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { EventLogAppender } from '../event-log/event-log-appender';
+import { MetricsService } from '../observability/metrics.service';
 import { PlatformRuntime } from '../platform-runtime';
 import type { ContextStorage } from './context-definition';
 import { UnitOfWork } from './unit-of-work';
@@ -40,8 +41,13 @@ export class ContextPersistenceModule {
         { provide: CONTEXT_NAME, useValue: storage.name },
         {
           provide: UnitOfWork,
-          inject: [dataSourceToken, EventLogAppender],
-          useFactory: (dataSource: DataSource, appender: EventLogAppender) => new UnitOfWork(storage.name, dataSource, appender),
+          inject: [dataSourceToken, EventLogAppender, MetricsService],
+          useFactory: (dataSource: DataSource, appender: EventLogAppender, metrics: MetricsService) => {
+            const uow = new UnitOfWork(storage.name, dataSource, appender);
+            const appended = metrics.counter('eda_events_appended_total', 'Events committed to the event log', ['source', 'type']);
+            uow.onCommitted((source, events) => events.forEach(({ event }) => appended.inc({ source, type: event.type })));
+            return uow;
+          },
         },
       ],
       exports: [UnitOfWork, TypeOrmModule, CONTEXT_NAME],

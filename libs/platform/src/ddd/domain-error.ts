@@ -8,3 +8,10 @@ export class DomainError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** Someone else changed the aggregate since it was loaded; the unit of work may be retried. */
+export class ConcurrencyConflictError extends DomainError {
+  constructor(aggregate: string, id: string) {
+    super('PLATFORM.CONCURRENCY_CONFLICT', `${aggregate} ${id} was changed concurrently; try again.`);
+  }
+}

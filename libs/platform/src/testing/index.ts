@@ -1,3 +1,4 @@
 // Test support: real embedded infrastructure, never mocks.
 export * from './eventually';
 export * from './test-infrastructure';
+export * from './kinesis-fault-proxy';

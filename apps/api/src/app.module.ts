@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { LoggerModule } from 'nestjs-pino';
+import { EventLogModule, ObservabilityModule, PlatformModule, PlatformRuntime } from '@eda/platform';
+import { contextImports } from './contexts';
+import { loggerOptions } from './logging';
+
+/**
+ * Everything in one process; ROLES picks what runs. Every process serves health, metrics, docs and ops;
+ * `api` adds the contexts' REST routes and the event bus ingress.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(runtime: PlatformRuntime): DynamicModule {
+    const api = runtime.config.hasRole('api');
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot(loggerOptions(runtime.config)),
+        PlatformModule.forRoot(runtime),
+        CqrsModule.forRoot(),
+        ObservabilityModule,
+        EventLogModule.forRoot({ routes: api }),
+        ...contextImports(api),
+      ],
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import type { FastifyInstance } from 'fastify';
+import {
+  createValidationPipe,
+  MAX_EVENT_BYTES,
+  newMessageContext,
+  PlatformRuntime,
+  ProblemDetailsFilter,
+  runInMessageContext,
+} from '@eda/platform';
+import { AppModule } from './app.module';
+
+/** Room for the HTTP framing of an event: the 1 MiB limit itself is checked on the event (413). */
+const BODY_LIMIT = MAX_EVENT_BYTES + 64 * 1024;
+
+/** Builds the Nest application (Fastify) with the problem+json filter, strict validation and OpenAPI docs. */
+export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 } });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  // Every request runs in a message context: events it appends carry its request id as correlation id
+  // and continue the caller's W3C trace.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const raw = request.raw as { id?: string };
+    const traceparent = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
+    runInMessageContext(newMessageContext(String(raw.id ?? request.id), traceparent), done);
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('NestJS Kinesis event-driven modular monolith')
+      .setDescription('Four bounded contexts talking through a Kinesis-backed event bus. Errors are application/problem+json (RFC 9457).')
+      .setVersion('0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Producer key for POST /events' }, 'producer-key')
+      .build(),
+  );
+  document.components = {
+    ...document.components,
+    schemas: {
+      ...document.components?.schemas,
+      ProblemDetails: {
+        type: 'object',
+        required: ['type', 'title', 'status', 'detail'],
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
+          instance: { type: 'string' },
+          code: { type: 'string', description: 'Stable domain error code, e.g. USERS.EMAIL_TAKEN' },
+          errors: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+        },
+      },
+    },
+  };
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

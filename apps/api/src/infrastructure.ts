@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import {
+  AppConfig,
+  ContextStorage,
+  DatabaseTopology,
+  KinesisConnection,
+  PlatformRuntime,
+  provisionDatabase,
+  startEmbeddedKinesis,
+  startEmbeddedPostgres,
+} from '@eda/platform';
+
+export interface Infrastructure {
+  runtime: PlatformRuntime;
+  /** Stops what start-up started (embedded PostgreSQL and Kinesis engine); no-op for external ones. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Finds or starts the database and the Kinesis engine, then creates the per-context roles and schemas and
+ * runs the migrations. With no DATABASE_URL and no KINESIS_ENDPOINT/AWS_REGION, both are embedded and keep
+ * their data under DATA_DIR, so a restart finds its events, streams and checkpoints.
+ */
+export async function startInfrastructure(config: AppConfig, storages: ContextStorage[], log: (line: string) => void): Promise<Infrastructure> {
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((e) => log(`stop failed: ${String(e)}`));
+  };
+  try {
+    const dataDir = resolve(config.DATA_DIR);
+    let databaseUrl = config.DATABASE_URL;
+    let databaseDescription: string;
+    if (databaseUrl) {
+      const url = new URL(databaseUrl);
+      databaseDescription = `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;
+    } else {
+      const pg = await startEmbeddedPostgres({ dataDir, log: (line) => config.LOG_LEVEL === 'debug' && log(line) });
+      stops.push(() => pg.stop());
+      databaseUrl = pg.url;
+      const url = new URL(databaseUrl);
+      databaseDescription = `embedded PostgreSQL at 127.0.0.1:${url.port}${url.pathname} (data in ${pg.dataDir})`;
+    }
+
+    let kinesis: KinesisConnection;
+    if (config.KINESIS_ENDPOINT) {
+      kinesis = { endpoint: config.KINESIS_ENDPOINT, region: config.AWS_REGION ?? 'us-east-1', description: `Kinesis API at ${config.KINESIS_ENDPOINT}` };
+    } else if (config.AWS_REGION) {
+      kinesis = { region: config.AWS_REGION, description: `AWS Kinesis in ${config.AWS_REGION}` };
+    } else {
+      const path = resolve(dataDir, 'kinesis');
+      const engine = await startEmbeddedKinesis({ path });
+      stops.push(() => engine.stop());
+      kinesis = { endpoint: engine.endpoint, region: 'us-east-1', description: `embedded kinesalite at ${engine.endpoint} (data in ${path})` };
+    }
+
+    const topology = new DatabaseTopology(databaseUrl, { roleSecret: config.DATABASE_ROLE_SECRET, rolePrefix: config.DATABASE_ROLE_PREFIX });
+    await provisionDatabase(topology, storages);
+    return { runtime: new PlatformRuntime(config, topology, kinesis, storages, databaseDescription), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,40 @@
+import { hostname } from 'node:os';
+import type { AppConfig } from '../config/app-config';
+
+export interface ConsumerOptions {
+  consumerGroup: string;
+  workerId: string;
+  streamPrefix: string;
+  leaseDurationMs: number;
+  /** Renewal and balancing period: a third of the lease, so two missed renewals still keep it. */
+  leaseTickMs: number;
+  shardSyncMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  idlePollMaxMs: number;
+  /** Kinesis allows 5 GetRecords per second per shard. */
+  minPollIntervalMs: number;
+  maxRecordsPerCall: number;
+  /** Partition keys of one batch handled at once (each key stays sequential). */
+  keyConcurrency: number;
+}
+
+export function consumerOptionsFrom(config: AppConfig, overrides: Partial<ConsumerOptions> = {}): ConsumerOptions {
+  return {
+    consumerGroup: config.CONSUMER_GROUP,
+    workerId: config.WORKER_ID ?? `${hostname()}-${process.pid}`,
+    streamPrefix: config.STREAM_PREFIX,
+    leaseDurationMs: config.LEASE_DURATION_MS,
+    leaseTickMs: Math.max(200, Math.floor(config.LEASE_DURATION_MS / 3)),
+    shardSyncMs: config.CONSUMER_SHARD_SYNC_MS,
+    maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+    retryBaseMs: config.CONSUMER_RETRY_BASE_MS,
+    retryMaxMs: Math.max(config.CONSUMER_RETRY_BASE_MS, 10_000),
+    idlePollMaxMs: config.CONSUMER_IDLE_POLL_MAX_MS,
+    minPollIntervalMs: 200,
+    maxRecordsPerCall: 1000,
+    keyConcurrency: 16,
+    ...overrides,
+  };
+}

@@ -1,0 +1,155 @@
+import type { Pool } from 'pg';
+
+export const TRIM_HORIZON = 'TRIM_HORIZON';
+export const SHARD_END = 'SHARD_END';
+
+export interface Lease {
+  stream: string;
+  shardId: string;
+  owner: string | null;
+  counter: number;
+  /** Judged by the database clock, so workers with skewed clocks agree. */
+  expired: boolean;
+  checkpoint: string;
+  parentShardIds: string[];
+  state: 'active' | 'finished';
+  millisBehindLatest: number | null;
+}
+
+interface LeaseRow {
+  stream: string;
+  shard_id: string;
+  owner: string | null;
+  counter: string;
+  expired: boolean;
+  checkpoint: string;
+  parent_shard_ids: string[];
+  state: 'active' | 'finished';
+  millis_behind_latest: string | null;
+}
+
+const COLUMNS = `stream, shard_id, owner, counter, expires_at < now() AS expired, checkpoint, parent_shard_ids, state, millis_behind_latest`;
+
+function toLease(row: LeaseRow): Lease {
+  return {
+    stream: row.stream,
+    shardId: row.shard_id,
+    owner: row.owner,
+    counter: Number(row.counter),
+    expired: row.expired,
+    checkpoint: row.checkpoint,
+    parentShardIds: row.parent_shard_ids,
+    state: row.state,
+    millisBehindLatest: row.millis_behind_latest === null ? null : Number(row.millis_behind_latest),
+  };
+}
+
+/**
+ * The lease table of one consumer group (platform schema). Every change of owner is a conditional update on
+ * the counter the caller saw, so of two workers racing for a lease exactly one wins.
+ */
+export class LeaseStore {
+  constructor(private readonly pool: Pool, readonly consumerGroup: string) {}
+
+  async list(stream?: string): Promise<Lease[]> {
+    const { rows } = await this.pool.query<LeaseRow>(
+      `SELECT ${COLUMNS} FROM consumer_leases WHERE consumer_group = $1 AND ($2::text IS NULL OR stream = $2)
+       ORDER BY stream, shard_id`,
+      [this.consumerGroup, stream ?? null],
+    );
+    return rows.map(toLease);
+  }
+
+  /** Records a shard the group has not seen; a new group starts at TRIM_HORIZON. */
+  async createIfMissing(stream: string, shardId: string, parentShardIds: string[]): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO consumer_leases (consumer_group, stream, shard_id, parent_shard_ids) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING`,
+      [this.consumerGroup, stream, shardId, parentShardIds],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Extends the leases `owner` still holds; returns the shard ids (stream/shard) it lost. */
+  async renew(owner: string, durationMs: number, held: Array<{ stream: string; shardId: string; millisBehindLatest: number | null }>): Promise<Set<string>> {
+    if (held.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ stream: string; shard_id: string }>(
+      `UPDATE consumer_leases l
+          SET counter = counter + 1, expires_at = now() + make_interval(secs => $3 / 1000.0),
+              millis_behind_latest = h.behind, updated_at = now()
+         FROM unnest($4::text[], $5::text[], $6::bigint[]) AS h(stream, shard_id, behind)
+        WHERE l.consumer_group = $1 AND l.owner = $2 AND l.stream = h.stream AND l.shard_id = h.shard_id AND l.state = 'active'
+        RETURNING l.stream, l.shard_id`,
+      [
+        this.consumerGroup,
+        owner,
+        durationMs,
+        held.map((h) => h.stream),
+        held.map((h) => h.shardId),
+        held.map((h) => h.millisBehindLatest),
+      ],
+    );
+    const kept = new Set(rows.map((r) => leaseKey(r.stream, r.shard_id)));
+    return new Set(held.map((h) => leaseKey(h.stream, h.shardId)).filter((k) => !kept.has(k)));
+  }
+
+  /** Takes a lease (expired, free, or stolen) if nobody changed it since `seen` was read. */
+  async take(seen: Lease, owner: string, durationMs: number): Promise<Lease | null> {
+    const { rows } = await this.pool.query<LeaseRow>(
+      `UPDATE consumer_leases SET owner = $4, counter = counter + 1, expires_at = now() + make_interval(secs => $6 / 1000.0), updated_at = now()
+        WHERE consumer_group = $1 AND stream = $2 AND shard_id = $3 AND counter = $5 AND state = 'active'
+        RETURNING ${COLUMNS}`,
+      [this.consumerGroup, seen.stream, seen.shardId, owner, seen.counter, durationMs],
+    );
+    return rows[0] ? toLease(rows[0]) : null;
+  }
+
+  async get(stream: string, shardId: string): Promise<Lease | null> {
+    const { rows } = await this.pool.query<LeaseRow>(
+      `SELECT ${COLUMNS} FROM consumer_leases WHERE consumer_group = $1 AND stream = $2 AND shard_id = $3`,
+      [this.consumerGroup, stream, shardId],
+    );
+    return rows[0] ? toLease(rows[0]) : null;
+  }
+
+  /** Moves the checkpoint while `owner` still holds the lease; false when it was lost. */
+  async checkpoint(stream: string, shardId: string, owner: string, checkpoint: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE consumer_leases SET checkpoint = $5, updated_at = now()
+        WHERE consumer_group = $1 AND stream = $2 AND shard_id = $3 AND owner = $4 AND state = 'active'`,
+      [this.consumerGroup, stream, shardId, owner, checkpoint],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** A drained closed shard: its children may start now. */
+  async finish(stream: string, shardId: string, owner: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE consumer_leases SET checkpoint = '${SHARD_END}', state = 'finished', owner = NULL, counter = counter + 1,
+              expires_at = '-infinity', millis_behind_latest = NULL, updated_at = now()
+        WHERE consumer_group = $1 AND stream = $2 AND shard_id = $3 AND owner = $4 AND state = 'active'`,
+      [this.consumerGroup, stream, shardId, owner],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Gives a lease up at once (graceful stop), so another worker need not wait for it to expire. */
+  async release(stream: string, shardId: string, owner: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE consumer_leases SET owner = NULL, counter = counter + 1, expires_at = '-infinity', updated_at = now()
+        WHERE consumer_group = $1 AND stream = $2 AND shard_id = $3 AND owner = $4`,
+      [this.consumerGroup, stream, shardId, owner],
+    );
+  }
+}
+
+export function leaseKey(stream: string, shardId: string): string {
+  return `${stream}/${shardId}`;
+}
+
+/** Kinesis sequence numbers are decimal strings of up to 128 bits: compare them as numbers. */
+export function compareSequence(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

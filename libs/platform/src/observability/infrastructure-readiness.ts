@@ -1,0 +1,35 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { createKinesisClient } from '../kinesis/kinesis-connection';
+import { PlatformRuntime } from '../platform-runtime';
+import { ReadinessRegistry, withTimeout } from './readiness';
+
+/** Registers the database and Kinesis readiness checks. */
+@Injectable()
+export class InfrastructureReadiness implements OnModuleInit {
+  constructor(
+    private readonly registry: ReadinessRegistry,
+    private readonly runtime: PlatformRuntime,
+    @InjectDataSource('platform') private readonly db: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register({
+      name: 'database',
+      check: async () => {
+        await withTimeout(this.db.query('SELECT 1'), 2_000, 'PostgreSQL');
+        return { up: true };
+      },
+    });
+    const kinesis = createKinesisClient(this.runtime.kinesis);
+    this.registry.register({
+      name: 'kinesis',
+      check: async () => {
+        await withTimeout(kinesis.send(new ListStreamsCommand({ Limit: 1 })), 2_000, 'Kinesis');
+        return { up: true, details: { endpoint: this.runtime.kinesis.description } };
+      },
+    });
+  }
+}

@@ -1,0 +1,15 @@
+/** One event-log row on its way to Kinesis. */
+export interface RelayRecord {
+  /** Schema whose event_log holds the row (the relay stamps `published_at` there). */
+  schema: string;
+  /** event_log.position, as text (bigint). */
+  position: string;
+  /** Logical stream (event_log.stream, without the prefix). */
+  stream: string;
+  partitionKey: string;
+  /** The envelope JSON exactly as stored: the record's data (CloudEvents structured mode). */
+  data: string;
+}
+
+/** A point in the source (an LSN, a poll batch) that may be acknowledged once every record pushed before it is confirmed. */
+export type SourceCheckpoint = string;
