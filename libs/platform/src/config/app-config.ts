@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { getMetadataStorage, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
 export const PROCESS_ROLES = ['api', 'relay', 'consumer'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -115,10 +115,9 @@ export class ConfigError extends Error {
 
 /** Reads and validates the environment. Throws a ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const known = Object.keys(new AppConfig());
-  const input = Object.fromEntries(
-    Object.entries(env).filter(([k, v]) => (known.includes(k) || k === 'ROLES') && v !== undefined && v !== ''),
-  );
+  // Every decorated property, optional ones included (they have no initialiser, so no own key).
+  const known = new Set(getMetadataStorage().getTargetValidationMetadatas(AppConfig, '', true, false).map((m) => m.propertyName));
+  const input = Object.fromEntries(Object.entries(env).filter(([k, v]) => known.has(k) && v !== undefined && v !== ''));
   const config = plainToInstance(AppConfig, input, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: false });
   if (errors.length > 0) {
