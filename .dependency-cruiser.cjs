@@ -1,0 +1,56 @@
+// Module boundaries of the modular monolith (DESIGN §4), checked by test/arch/boundaries.arch.spec.ts.
+// Paths are relative to the cruised base directory, so the same rules run on the real tree and on the fixtures.
+const contexts = '(users|organizations|inventory|orders)';
+const framework = '(@nestjs|typeorm|pg|@aws-sdk|@smithy|class-validator|class-transformer|fastify|nestjs-pino|prom-client|rxjs)';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'context-imports-other-context',
+      comment: 'A bounded context reaches another only through libs/contracts (and events on the bus).',
+      severity: 'error',
+      from: { path: `^libs/${contexts}/` },
+      to: { path: `^libs/${contexts}/`, pathNot: '^libs/$1/' },
+    },
+    {
+      name: 'domain-imports-framework',
+      comment: 'domain/ is plain TypeScript: no framework, no persistence, no platform beyond its ddd building blocks.',
+      severity: 'error',
+      from: { path: '^libs/[^/]+/src/domain/' },
+      to: {
+        pathNot: ['^libs/[^/]+/src/domain/', '^libs/platform/src/ddd/', '^libs/contracts/'],
+        dependencyTypesNot: ['type-only'],
+        path: [`(^|/)node_modules/${framework}(/|$)`, '^libs/', '^apps/'],
+      },
+    },
+    {
+      name: 'contracts-import-nothing',
+      comment: 'Contracts are wire types shared by every context; they depend on nothing.',
+      severity: 'error',
+      from: { path: '^libs/contracts/' },
+      to: { pathNot: '^libs/contracts/' },
+    },
+    {
+      name: 'platform-knows-no-context',
+      comment: 'The platform library has no domain words: it never imports a bounded context.',
+      severity: 'error',
+      from: { path: '^libs/platform/' },
+      to: { path: `^libs/${contexts}/` },
+    },
+    {
+      name: 'library-imports-app',
+      comment: 'Libraries never depend on the application that assembles them.',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^apps/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|coverage)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};
