@@ -1,0 +1,150 @@
+import { Logger } from '@nestjs/common';
+import type { ConsumerMetrics } from './consumer-metrics';
+import type { ConsumerOptions } from './consumer-options';
+import { DeadLetterStore, NewDeadLetter, UNPARSEABLE_HANDLER } from './dead-letter-store';
+import type { RegisteredHandler } from './message-handler';
+import type { DecodedMessage } from './record-decoder';
+
+/** What a reader tells the dispatcher about the batch's shard. */
+export interface ShardBatch {
+  stream: string;
+  physicalStream: string;
+  shardId: string;
+  /** handler → partition keys parked for it; kept by the reader across batches. */
+  parked: Map<string, Set<string>>;
+  /** Set when the worker stops: pending retries give up (unchecked messages stay after the checkpoint). */
+  isStopping: () => boolean;
+}
+
+type Outcome = 'done' | 'stopped';
+
+/**
+ * Fans one shard's batch out to every handler subscribed to each message's type (DESIGN §3.5): messages of
+ * one partition key run one after the other, different keys run in parallel. A failing delivery is retried
+ * with exponential backoff and full jitter, then parked with every later message of its key for that
+ * handler (DESIGN §3.6). Returns, per message, whether every delivery of it finished (applied or parked).
+ */
+export class MessageDispatcher {
+  private readonly logger = new Logger('MessageDispatcher');
+
+  constructor(
+    private readonly handlers: RegisteredHandler[],
+    private readonly deadLetters: DeadLetterStore,
+    private readonly metrics: ConsumerMetrics,
+    private readonly options: ConsumerOptions,
+  ) {}
+
+  /** Handlers with a subscription on `stream` (a logical name). */
+  subscribersOf(stream: string): RegisteredHandler[] {
+    return this.handlers.filter((h) => h.subscriptions.has(stream));
+  }
+
+  async dispatch(batch: ShardBatch, messages: DecodedMessage[]): Promise<boolean[]> {
+    const completed = messages.map(() => false);
+    const byKey = new Map<string, number[]>();
+    messages.forEach((m, i) => {
+      if (!byKey.has(m.partitionKey)) byKey.set(m.partitionKey, []);
+      byKey.get(m.partitionKey)!.push(i);
+    });
+    const queues = [...byKey.values()];
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(this.options.keyConcurrency, queues.length) }, async () => {
+      while (next < queues.length) {
+        const queue = queues[next++];
+        for (const index of queue) {
+          if ((await this.deliverAll(batch, messages[index])) === 'stopped') break;
+          completed[index] = true;
+        }
+      }
+    });
+    await Promise.all(lanes);
+    return completed;
+  }
+
+  private async deliverAll(batch: ShardBatch, message: DecodedMessage): Promise<Outcome> {
+    if (!message.event) {
+      await this.park(batch, UNPARSEABLE_HANDLER, message, message.poison ?? 'poison record', 0);
+      this.logger.warn(`Parked a poison record of ${batch.stream}/${batch.shardId} at ${message.sequenceNumber}: ${message.poison}`);
+      return 'done';
+    }
+    for (const handler of this.subscribersOf(batch.stream)) {
+      if (!handler.subscriptions.get(batch.stream)!.has(message.event.type)) continue;
+      if ((await this.deliver(batch, handler, message)) === 'stopped') return 'stopped';
+    }
+    return 'done';
+  }
+
+  private async deliver(batch: ShardBatch, handler: RegisteredHandler, message: DecodedMessage): Promise<Outcome> {
+    const event = message.event!;
+    const parkedKeys = batch.parked.get(handler.name);
+    if (parkedKeys?.has(message.partitionKey)) {
+      const parked = await this.deadLetters.parkBehind(this.letter(batch, handler.name, message, 'parked behind an earlier message of its key', 0));
+      if (parked) {
+        this.metrics.deadLettersTotal.inc({ handler: handler.name });
+        return 'done';
+      }
+      parkedKeys.delete(message.partitionKey);
+    }
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
+      const stopTimer = this.metrics.handlerDuration.startTimer({ handler: handler.name });
+      try {
+        const applied = await handler.unitOfWork.runOnce(handler.name, event, (tx) => handler.handle(event, tx), {
+          consumerGroup: this.options.consumerGroup,
+          stream: batch.stream,
+          shardId: batch.shardId,
+          sequenceNumber: message.sequenceNumber,
+        });
+        stopTimer();
+        this.metrics.recordsProcessed.inc({ stream: batch.stream, handler: handler.name, outcome: applied ? 'applied' : 'duplicate' });
+        if (applied && typeof event.time === 'string') {
+          const latency = (Date.now() - Date.parse(event.time)) / 1000;
+          if (Number.isFinite(latency) && latency >= 0) this.metrics.deliveryLatency.observe({ handler: handler.name }, latency);
+        }
+        return 'done';
+      } catch (error) {
+        stopTimer();
+        lastError = error;
+        this.metrics.handlerFailures.inc({ handler: handler.name });
+        if (attempt === this.options.maxAttempts) break;
+        if (batch.isStopping()) return 'stopped';
+        await delay(backoff(attempt, this.options.retryBaseMs, this.options.retryMaxMs));
+      }
+    }
+    const reason = lastError instanceof Error ? lastError.message : String(lastError);
+    await this.park(batch, handler.name, message, reason, this.options.maxAttempts);
+    if (!batch.parked.has(handler.name)) batch.parked.set(handler.name, new Set());
+    batch.parked.get(handler.name)!.add(message.partitionKey);
+    this.logger.warn(`Parked ${event.type} ${event.id} (key ${message.partitionKey}) for ${handler.name} after ${this.options.maxAttempts} attempts: ${reason}`);
+    return 'done';
+  }
+
+  private async park(batch: ShardBatch, handler: string, message: DecodedMessage, error: string, attempts: number): Promise<void> {
+    await this.deadLetters.park(this.letter(batch, handler, message, error, attempts));
+    this.metrics.deadLettersTotal.inc({ handler });
+  }
+
+  private letter(batch: ShardBatch, handler: string, message: DecodedMessage, error: string, attempts: number): NewDeadLetter {
+    return {
+      handler,
+      stream: batch.stream,
+      shardId: batch.shardId,
+      sequenceNumber: message.sequenceNumber,
+      subSequence: message.subSequence,
+      partitionKey: message.partitionKey,
+      event: message.event ?? null,
+      raw: message.event ? null : (message.raw ?? null),
+      error,
+      attempts,
+    };
+  }
+}
+
+/** Exponential backoff with full jitter. */
+export function backoff(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.random() * Math.min(maxMs, baseMs * 2 ** (attempt - 1));
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,166 @@
+import { GetRecordsCommand, GetRecordsCommandOutput, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { Logger } from '@nestjs/common';
+import type { ConsumerMetrics } from './consumer-metrics';
+import type { ConsumerOptions } from './consumer-options';
+import type { DeadLetterStore } from './dead-letter-store';
+import { Lease, LeaseStore, SHARD_END, TRIM_HORIZON } from './lease-store';
+import type { MessageDispatcher } from './message-dispatcher';
+import { decodeRecords } from './record-decoder';
+
+export interface ShardReaderDeps {
+  kinesis: KinesisClient;
+  leases: LeaseStore;
+  deadLetters: DeadLetterStore;
+  dispatcher: MessageDispatcher;
+  metrics: ConsumerMetrics;
+  options: ConsumerOptions;
+}
+
+const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'LimitExceededException', 'KMSThrottlingException']);
+
+/**
+ * Reads one leased shard with GetRecords (DESIGN §3.5): at most one call per 200 ms (the 5 reads/s limit),
+ * slowing down to `idlePollMaxMs` while the shard is idle. Each batch is dispatched, then the lease's
+ * checkpoint moves to the last record every subscriber finished. A drained closed shard is marked
+ * finished so its children can start.
+ */
+export class ShardReader {
+  millisBehindLatest: number | null = null;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private done: Promise<void> | null = null;
+  private readonly logger = new Logger('ShardReader');
+
+  constructor(
+    private readonly deps: ShardReaderDeps,
+    readonly lease: Lease,
+    private readonly physicalStream: string,
+  ) {}
+
+  get finished(): boolean {
+    return this.done !== null && this.ended;
+  }
+  private ended = false;
+
+  start(): void {
+    this.done = this.run()
+      .catch((error) => this.logger.error(`Reader of ${this.physicalStream}/${this.lease.shardId} failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.ended = true;
+      });
+  }
+
+  /** Stops after the batch in flight, whose finished prefix is checkpointed. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    const { kinesis, leases, deadLetters, dispatcher, metrics, options } = this.deps;
+    const { stream, shardId } = this.lease;
+    const labels = { stream: this.physicalStream, shard: shardId };
+    const parked = await deadLetters.parkedKeys(stream);
+    let checkpoint = this.lease.checkpoint;
+    let iterator: string | undefined = await this.iteratorAt(checkpoint);
+    let idleDelay = options.minPollIntervalMs;
+    let lastCall = 0;
+
+    while (!this.stopping && iterator) {
+      await this.pause(Math.max(lastCall + idleDelay - Date.now(), 0));
+      if (this.stopping) break;
+      lastCall = Date.now();
+      let response: GetRecordsCommandOutput;
+      try {
+        response = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.maxRecordsPerCall }));
+      } catch (error) {
+        const name = (error as Error).name;
+        if (name === 'ExpiredIteratorException') {
+          iterator = await this.iteratorAt(checkpoint);
+        } else if (THROTTLED.has(name)) {
+          idleDelay = Math.min(idleDelay * 2, options.idlePollMaxMs * 4);
+        } else {
+          this.logger.warn(`GetRecords on ${this.physicalStream}/${shardId} failed (${name}); retrying`);
+          idleDelay = options.idlePollMaxMs;
+        }
+        continue;
+      }
+      const records = response.Records ?? [];
+      this.millisBehindLatest = response.MillisBehindLatest ?? null;
+      if (this.millisBehindLatest !== null) metrics.millisBehindLatest.set(labels, this.millisBehindLatest);
+
+      if (records.length > 0) {
+        const messages = decodeRecords(records);
+        let completed: boolean[];
+        try {
+          completed = await dispatcher.dispatch(
+            { stream, physicalStream: this.physicalStream, shardId, parked, isStopping: () => this.stopping },
+            messages,
+          );
+        } catch (error) {
+          // Parking failed (the database is unreachable): read the batch again from the checkpoint; the inbox absorbs repeats.
+          this.logger.warn(`Dispatch on ${this.physicalStream}/${shardId} failed: ${(error as Error).message}; re-reading from ${checkpoint}`);
+          iterator = await this.iteratorAt(checkpoint);
+          idleDelay = options.idlePollMaxMs;
+          continue;
+        }
+        const upTo = finishedPrefix(messages.map((m) => m.recordIndex), completed, records.length);
+        if (upTo >= 0) {
+          checkpoint = records[upTo].SequenceNumber!;
+          if (!(await leases.checkpoint(stream, shardId, options.workerId, checkpoint))) return this.lost();
+        }
+        if (upTo < records.length - 1) return; // stopping with a retry pending: the rest is read again by the next owner
+        idleDelay = options.minPollIntervalMs;
+      } else {
+        idleDelay = Math.min(Math.max(idleDelay * 2, options.minPollIntervalMs), options.idlePollMaxMs);
+      }
+
+      iterator = response.NextShardIterator;
+      if (!iterator) {
+        await leases.finish(stream, shardId, options.workerId);
+        metrics.millisBehindLatest.remove(labels);
+        this.logger.log(`Shard ${this.physicalStream}/${shardId} reached SHARD_END`);
+      }
+    }
+  }
+
+  private lost(): void {
+    this.logger.warn(`Lease of ${this.physicalStream}/${this.lease.shardId} was taken by another worker`);
+  }
+
+  private async iteratorAt(checkpoint: string): Promise<string | undefined> {
+    if (checkpoint === SHARD_END) return undefined;
+    const response = await this.deps.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: this.physicalStream,
+        ShardId: this.lease.shardId,
+        ...(checkpoint === TRIM_HORIZON
+          ? { ShardIteratorType: 'TRIM_HORIZON' }
+          : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: checkpoint }),
+      }),
+    );
+    return response.ShardIterator;
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+/** Index of the last Kinesis record whose user records (and all before them) every delivery finished; -1 if none. */
+export function finishedPrefix(recordIndexes: number[], completed: boolean[], recordCount: number): number {
+  let firstUnfinished = recordCount;
+  recordIndexes.forEach((r, i) => {
+    if (!completed[i] && r < firstUnfinished) firstUnfinished = r;
+  });
+  return firstUnfinished - 1;
+}
