@@ -1,0 +1,147 @@
+import { KinesisClient, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { Pool } from 'pg';
+import { createKinesisClient } from '../kinesis/kinesis-connection';
+import { createTestDatabase, eventually, testKinesisEndpoint, TestDatabase, uniqueName } from '../testing';
+import { UNPARSEABLE_HANDLER } from './dead-letter-store';
+import {
+  createStream, putEvents, putRecords, provisionTestStores, startTestConsumer, TEST_CONTEXT, TEST_HANDLER, TEST_STREAM, TestConsumer, thingEvent, waitActive,
+} from './testing/consumer-test-kit';
+
+describe('consumer (one worker, real PostgreSQL and kinesalite)', () => {
+  let db: TestDatabase;
+  let alpha: Pool;
+  let platform: Pool;
+  let kinesis: KinesisClient;
+  const running: TestConsumer[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const topology = await provisionTestStores(db.url);
+    alpha = new Pool({ connectionString: topology.access(TEST_CONTEXT).url, max: 2 });
+    platform = new Pool({ connectionString: topology.access('platform').url, max: 2 });
+    kinesis = createKinesisClient({ endpoint: testKinesisEndpoint(), region: 'us-east-1', description: 'test' });
+  });
+
+  afterAll(async () => {
+    for (const c of running) await c.close();
+    kinesis.destroy();
+    await alpha.end();
+    await platform.end();
+    await db.drop();
+  });
+
+  async function consumer(prefix: string, group: string, workerId = uniqueName('worker')): Promise<TestConsumer> {
+    const c = await startTestConsumer({ ownerUrl: db.url, kinesisEndpoint: testKinesisEndpoint(), options: { consumerGroup: group, workerId, streamPrefix: prefix } });
+    running.push(c);
+    return c;
+  }
+
+  async function stop(c: TestConsumer): Promise<void> {
+    running.splice(running.indexOf(c), 1);
+    await c.close();
+  }
+
+  async function seqsOf(key: string): Promise<number[]> {
+    return (await alpha.query(`SELECT seq FROM effects WHERE partition_key = $1 ORDER BY id`, [key])).rows.map((r) => r.seq);
+  }
+
+  async function count(keyPrefix: string): Promise<number> {
+    return (await alpha.query(`SELECT count(*)::int AS n FROM effects WHERE partition_key LIKE $1`, [`${keyPrefix}%`])).rows[0].n;
+  }
+
+  it('keeps each key in order across a split and a merge made while it reads', async () => {
+    const prefix = `${uniqueName('r')}-`;
+    const stream = `${prefix}${TEST_STREAM}`;
+    await createStream(kinesis, stream, 1);
+    await consumer(prefix, uniqueName('g'));
+    const keys = Array.from({ length: 20 }, (_, i) => `rs${i}`);
+    const phase = (from: number, to: number) => {
+      const events = [];
+      for (let seq = from; seq < to; seq++) for (const k of keys) events.push(thingEvent(k, seq));
+      return events;
+    };
+
+    await putEvents(kinesis, stream, phase(0, 30));
+    await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (2n ** 127n).toString() }));
+    await waitActive(kinesis, stream);
+    await putEvents(kinesis, stream, phase(30, 60));
+    await kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: 'shardId-000000000001', AdjacentShardToMerge: 'shardId-000000000002' }));
+    await waitActive(kinesis, stream);
+    await putEvents(kinesis, stream, phase(60, 90));
+
+    await eventually('every record of the three shard generations is applied', async () => expect(await count('rs')).toBe(20 * 90), 60_000, 200);
+    for (const k of keys) expect(await seqsOf(k)).toEqual(Array.from({ length: 90 }, (_, i) => i));
+    const { rows } = await platform.query(`SELECT shard_id, state FROM consumer_leases WHERE stream = $1 AND consumer_group LIKE 'g%' ORDER BY shard_id`, [TEST_STREAM]);
+    expect(rows.filter((r) => r.shard_id <= 'shardId-000000000002').every((r) => r.state === 'finished')).toBe(true);
+  });
+
+  it('parks a failing key and its followers after the attempts, lets other keys flow, and re-applies them in order on retry', async () => {
+    const prefix = `${uniqueName('d')}-`;
+    const stream = `${prefix}${TEST_STREAM}`;
+    await createStream(kinesis, stream, 2);
+    await alpha.query(`INSERT INTO failing_keys VALUES ('dl-bad')`);
+    const c = await consumer(prefix, uniqueName('g'));
+
+    const events = [];
+    for (let seq = 0; seq < 5; seq++) for (const k of ['dl-good-0', 'dl-good-1', 'dl-good-2', 'dl-bad']) events.push(thingEvent(k, seq));
+    await putEvents(kinesis, stream, events);
+    await putRecords(kinesis, stream, [{ key: 'dl-poison', data: 'not json at all' }, { key: 'dl-poison', data: '{"hello":"world"}' }]);
+
+    await eventually('the good keys are applied and the bad key is parked', async () => {
+      expect(await count('dl-good')).toBe(15);
+      const { items } = await c.deadLetters.list({ handler: TEST_HANDLER });
+      expect(items.map((l) => (l.event!.data as { seq: number }).seq)).toEqual([0, 1, 2, 3, 4]);
+    }, 30_000, 100);
+    expect(await count('dl-bad')).toBe(0);
+    const first = (await c.deadLetters.list({ handler: TEST_HANDLER, limit: 2 }));
+    expect(first.items[0]).toMatchObject({ partitionKey: 'dl-bad', attempts: 3, status: 'parked', error: expect.stringContaining('failing on purpose') });
+    expect(first.nextCursor).toBe(first.items[1].id);
+    const rest = await c.deadLetters.list({ handler: TEST_HANDLER, cursor: first.nextCursor! });
+    expect(rest.items).toHaveLength(3);
+    const poison = await c.deadLetters.list({ handler: UNPARSEABLE_HANDLER });
+    expect(poison.items.map((l) => [l.raw, l.error])).toEqual([
+      ['not json at all', 'not JSON'],
+      ['{"hello":"world"}', 'not a CloudEvent 1.0 (specversion)'],
+    ]);
+
+    // A retry while the handler still fails changes nothing but the attempts.
+    const stillFailing = await c.deadLetters.retry(first.items[0].id);
+    await stillFailing.completion;
+    expect((await c.deadLetterStore.get(first.items[0].id))!.attempts).toBe(4);
+
+    await alpha.query(`DELETE FROM failing_keys WHERE partition_key = 'dl-bad'`);
+    const { completion } = await c.deadLetters.retry(rest.items[1].id);
+    await completion;
+    expect(await seqsOf('dl-bad')).toEqual([0, 1, 2, 3, 4]);
+    expect((await c.deadLetters.list({ handler: TEST_HANDLER })).items).toEqual([]);
+
+    await putEvents(kinesis, stream, [thingEvent('dl-bad', 5)]);
+    await eventually('the released key flows again', async () => expect(await seqsOf('dl-bad')).toEqual([0, 1, 2, 3, 4, 5]), 10_000);
+    await c.deadLetters.discard(poison.items[0].id);
+    expect((await c.deadLetters.list({ handler: UNPARSEABLE_HANDLER })).items).toHaveLength(1);
+  });
+
+  it('applies nothing twice when records are delivered again after the checkpoint is rewound', async () => {
+    const prefix = `${uniqueName('x')}-`;
+    const stream = `${prefix}${TEST_STREAM}`;
+    const group = uniqueName('g');
+    await createStream(kinesis, stream, 2);
+    const first = await consumer(prefix, group);
+    await putEvents(kinesis, stream, Array.from({ length: 50 }, (_, i) => thingEvent(`rd${i % 5}`, Math.floor(i / 5))));
+    await eventually('the records are applied', async () => expect(await count('rd')).toBe(50), 20_000);
+    await stop(first);
+    const { rows: checkpoints } = await platform.query(`SELECT checkpoint, owner FROM consumer_leases WHERE consumer_group = $1`, [group]);
+    expect(checkpoints.every((r) => r.owner === null && r.checkpoint !== 'TRIM_HORIZON')).toBe(true);
+
+    await platform.query(`UPDATE consumer_leases SET checkpoint = 'TRIM_HORIZON' WHERE consumer_group = $1`, [group]);
+    const second = await consumer(prefix, group);
+    const processed = () => second.metrics.registry.getSingleMetric('eda_consumer_records_processed_total')!.get();
+    await eventually('every record is delivered again', async () => {
+      const values = (await processed()).values.filter((v) => v.labels.outcome === 'duplicate');
+      expect(values.reduce((n, v) => n + v.value, 0)).toBe(50);
+    }, 20_000);
+    expect(await count('rd')).toBe(50);
+    const { rows: positions } = await alpha.query(`SELECT count(*)::int AS n FROM consumer_positions WHERE consumer_group = $1 AND handler = $2`, [group, TEST_HANDLER]);
+    expect(positions[0].n).toBe(2);
+  });
+});
