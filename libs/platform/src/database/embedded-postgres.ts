@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '../kinesis/free-port';
 
@@ -39,6 +39,8 @@ export async function startEmbeddedPostgres(options: {
   const pgDir = join(root, 'postgres');
   const credentialsFile = join(root, 'postgres-credentials.json');
   mkdirSync(root, { recursive: true });
+  // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its directory.
+  if (process.getuid?.() === 0) chmodSync(root, 0o755);
   const initialised = existsSync(join(pgDir, 'PG_VERSION'));
   if (!initialised) rmSync(pgDir, { recursive: true, force: true });
   const credentials: StoredCredentials = initialised && existsSync(credentialsFile)
