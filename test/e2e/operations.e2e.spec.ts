@@ -1,0 +1,45 @@
+import { startTestApp, TestApp } from '../support/test-app';
+
+describe('operations endpoints (every process serves them)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('reports liveness, and readiness of the database and Kinesis', async () => {
+    expect((await t.request('GET', '/health/live')).status).toBe(200);
+    const ready = await t.request('GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.details).toMatchObject({ database: { status: 'up' }, kinesis: { status: 'up' } });
+  });
+
+  it('exposes Prometheus metrics, counting the events appended', async () => {
+    await t.request('POST', '/users', { email: 'm@example.com', username: 'metric', firstName: 'M', lastName: 'E' });
+    const metrics = await t.request('GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(String(metrics.headers['content-type'])).toContain('text/plain');
+    expect(metrics.body).toMatch(/eda_events_appended_total\{source="users",type="users.UserRegistered"\} 1/);
+    expect(metrics.body).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('documents every route in OpenAPI 3 and serves Swagger UI', async () => {
+    const doc = await t.request('GET', '/docs-json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    for (const path of ['/users', '/users/{id}', '/users/{id}/deactivate', '/health/ready', '/metrics']) {
+      expect(Object.keys(doc.body.paths)).toContain(path);
+    }
+    expect(doc.body.components.schemas).toHaveProperty('RegisterUserDto');
+    const ui = await t.request('GET', '/docs');
+    expect(ui.status).toBe(200);
+    expect(String(ui.body)).toContain('swagger');
+  });
+
+  it('answers unknown routes and methods with a problem, never a 5xx', async () => {
+    const missing = await t.request('GET', '/nothing-here');
+    expect(missing.status).toBe(404);
+    expect(String(missing.headers['content-type'])).toContain('application/problem+json');
+    expect((await t.request('DELETE', '/users')).status).toBe(404);
+  });
+});
