@@ -1,9 +1,10 @@
 import type { DynamicModule } from '@nestjs/common';
 import { ContextStorage, platformStorage } from '@eda/platform';
 import { UsersModule } from '@eda/users';
+import { InventoryModule } from '@eda/inventory';
 
 /** The bounded contexts this app runs, in the order their schemas are provisioned. */
-export const contextModules = [UsersModule];
+export const contextModules = [UsersModule, InventoryModule];
 
 export const storages: ContextStorage[] = [platformStorage, ...contextModules.map((m) => m.storage)];
 

@@ -27,3 +27,5 @@ export * from './observability/readiness';
 export * from './platform-runtime';
 export * from './platform-storage';
 export * from './platform.module';
+export * from './consumer/message-handler';
+export * from './consumer/on-message.decorator';

@@ -1,0 +1,49 @@
+import { In, type EntityManager } from 'typeorm';
+import { ConcurrencyConflictError } from '@eda/platform';
+import { ProductNotFoundError, SkuTakenError } from '../../domain/inventory.errors';
+import { Product } from '../../domain/product.aggregate';
+import { ProductSchema } from './product.schema';
+
+/**
+ * Loads products for change with a row lock (SELECT ... FOR UPDATE), so reservations and REST changes of
+ * one product queue up instead of failing on the version check; `version` still guards against lost updates.
+ */
+export class ProductRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  async getForUpdate(sku: string): Promise<Product> {
+    const row = await this.manager.getRepository(ProductSchema).findOne({ where: { sku }, lock: { mode: 'pessimistic_write' } });
+    if (!row) throw new ProductNotFoundError(sku);
+    return Product.restore(row);
+  }
+
+  /** Locks the existing ones in sku order, the same order every transaction uses, so two never deadlock. */
+  async lockMany(skus: string[]): Promise<Map<string, Product>> {
+    const sorted = [...new Set(skus)].sort();
+    if (sorted.length === 0) return new Map();
+    const rows = await this.manager
+      .getRepository(ProductSchema)
+      .createQueryBuilder('p')
+      .where({ sku: In(sorted) })
+      .orderBy('p.sku', 'ASC')
+      .setLock('pessimistic_write')
+      .getMany();
+    return new Map(rows.map((row) => [row.sku, Product.restore(row)]));
+  }
+
+  async add(product: Product): Promise<void> {
+    const state = product.snapshot();
+    const result = await this.manager.query(
+      `INSERT INTO products (sku, name, price_cents, on_hand, reserved, version, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, 1, $6, $7) ON CONFLICT (sku) DO NOTHING RETURNING sku`,
+      [state.sku, state.name, state.priceCents, state.onHand, state.reserved, state.createdAt, state.updatedAt],
+    );
+    if (result.length === 0) throw new SkuTakenError(state.sku);
+  }
+
+  async save(product: Product): Promise<void> {
+    const { sku, version, ...rest } = product.snapshot();
+    const result = await this.manager.getRepository(ProductSchema).update({ sku, version }, { ...rest, version: version + 1 });
+    if (result.affected !== 1) throw new ConcurrencyConflictError('Product', sku);
+  }
+}
