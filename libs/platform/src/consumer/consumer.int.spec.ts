@@ -1,5 +1,6 @@
 import { KinesisClient, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { Pool } from 'pg';
+import { domainEvent } from '../event-log/outgoing-message';
 import { createKinesisClient } from '../kinesis/kinesis-connection';
 import { createTestDatabase, eventually, testKinesisEndpoint, TestDatabase, uniqueName } from '../testing';
 import { UNPARSEABLE_HANDLER } from './dead-letter-store';
@@ -30,8 +31,8 @@ describe('consumer (one worker, real PostgreSQL and kinesalite)', () => {
     await db.drop();
   });
 
-  async function consumer(prefix: string, group: string, workerId = uniqueName('worker')): Promise<TestConsumer> {
-    const c = await startTestConsumer({ ownerUrl: db.url, kinesisEndpoint: testKinesisEndpoint(), options: { consumerGroup: group, workerId, streamPrefix: prefix } });
+  async function consumer(prefix: string, group: string, workerId = uniqueName('worker'), extra: { start?: boolean; backfill?: boolean } = {}): Promise<TestConsumer> {
+    const c = await startTestConsumer({ ownerUrl: db.url, kinesisEndpoint: testKinesisEndpoint(), options: { consumerGroup: group, workerId, streamPrefix: prefix }, ...extra });
     running.push(c);
     return c;
   }
@@ -143,5 +144,29 @@ describe('consumer (one worker, real PostgreSQL and kinesalite)', () => {
     expect(await count('rd')).toBe(50);
     const { rows: positions } = await alpha.query(`SELECT count(*)::int AS n FROM consumer_positions WHERE consumer_group = $1 AND handler = $2`, [group, TEST_HANDLER]);
     expect(positions[0].n).toBe(2);
+  });
+
+  it('starts a new group from the event log and hands over to the stream without a gap or a second effect', async () => {
+    const prefix = `${uniqueName('b')}-`;
+    const stream = `${prefix}${TEST_STREAM}`;
+    await createStream(kinesis, stream, 1);
+    const c = await consumer(prefix, uniqueName('g'), uniqueName('worker'), { start: false, backfill: true });
+    for (let seq = 0; seq < 10; seq++) {
+      await c.unitOfWork.run(async (tx) => {
+        for (const key of ['bf0', 'bf1', 'bf2']) tx.publish(domainEvent(TEST_CONTEXT, 'Thing', key, { seq }));
+      });
+    }
+    // The stream no longer holds the first half (past its retention): only the log has it.
+    const { rows } = await alpha.query(`SELECT envelope FROM event_log WHERE (envelope->'data'->>'seq')::int >= 5 ORDER BY position`);
+    await putEvents(kinesis, stream, rows.map((r) => r.envelope));
+
+    c.worker.start();
+    await eventually('every event is applied', async () => expect(await count('bf')).toBe(30), 20_000);
+    for (const key of ['bf0', 'bf1', 'bf2']) expect(await seqsOf(key)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await eventually('the stream\'s copies of the replayed events are recognised as duplicates', async () => {
+      const values = (await c.metrics.registry.getSingleMetric('eda_consumer_records_processed_total')!.get()).values;
+      expect(values.filter((v) => v.labels.outcome === 'duplicate').reduce((n, v) => n + v.value, 0)).toBe(15);
+    }, 10_000);
+    expect(await count('bf')).toBe(30);
   });
 });

@@ -1,17 +1,19 @@
 import { Logger } from '@nestjs/common';
+import { DomainError } from '../ddd/domain-error';
 import type { ConsumerMetrics } from './consumer-metrics';
 import { DeadLetter, DeadLetterStatus, DeadLetterStore, UNPARSEABLE_HANDLER } from './dead-letter-store';
 import type { RegisteredHandler } from './message-handler';
 
-export class DeadLetterNotFoundError extends Error {
-  readonly code = 'CONSUMER.DEAD_LETTER_NOT_FOUND';
+export class DeadLetterNotFoundError extends DomainError {
   constructor(id: string) {
-    super(`No dead letter with id ${id}.`);
+    super('CONSUMER.DEAD_LETTER_NOT_FOUND', `No dead letter with id ${id}.`);
   }
 }
 
-export class DeadLetterConflictError extends Error {
-  readonly code = 'CONSUMER.DEAD_LETTER_CONFLICT';
+export class DeadLetterConflictError extends DomainError {
+  constructor(message: string) {
+    super('CONSUMER.DEAD_LETTER_CONFLICT', message);
+  }
 }
 
 /**

@@ -17,6 +17,7 @@ import { ConsumerOptions } from '../consumer-options';
 import { ConsumerWorker } from '../consumer-worker';
 import { DeadLetterService } from '../dead-letter.service';
 import { DeadLetterStore } from '../dead-letter-store';
+import { EventLogBackfill } from '../event-log-backfill';
 import { LeaseStore } from '../lease-store';
 import { MessageHandler, registerHandler, RegisteredHandler } from '../message-handler';
 
@@ -64,6 +65,7 @@ export interface TestConsumer {
   deadLetterStore: DeadLetterStore;
   handlers: RegisteredHandler[];
   metrics: MetricsService;
+  unitOfWork: UnitOfWork;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,8 @@ export async function startTestConsumer(params: {
   kinesisEndpoint: string;
   options: Pick<ConsumerOptions, 'consumerGroup' | 'workerId' | 'streamPrefix'> & Partial<ConsumerOptions>;
   start?: boolean;
+  /** Replay the event log before reading the stream (a new group starting from the log). */
+  backfill?: boolean;
 }): Promise<TestConsumer> {
   const topology = new DatabaseTopology(params.ownerUrl);
   const dataSource = new DataSource({
@@ -105,7 +109,16 @@ export async function startTestConsumer(params: {
   ];
   const leases = new LeaseStore(pool, options.consumerGroup);
   const deadLetterStore = new DeadLetterStore(pool, options.consumerGroup);
-  const worker = new ConsumerWorker({ kinesis, leases, deadLetters: deadLetterStore, metrics, options, handlers });
+  const backfill = new EventLogBackfill(pool, leases, [TEST_CONTEXT]);
+  const worker = new ConsumerWorker({
+    kinesis,
+    leases,
+    deadLetters: deadLetterStore,
+    metrics,
+    options,
+    handlers,
+    beforeFirstSync: params.backfill ? () => backfill.runForNewGroup(handlers) : undefined,
+  });
   if (params.start !== false) worker.start();
   return {
     worker,
@@ -114,6 +127,7 @@ export async function startTestConsumer(params: {
     deadLetters: new DeadLetterService(deadLetterStore, () => handlers, metrics),
     handlers,
     metrics: metricsService,
+    unitOfWork: uow,
     close: async () => {
       await worker.stop();
       kinesis.destroy();
