@@ -1,0 +1,51 @@
+import { decodeRecords } from './record-decoder';
+import { finishedPrefix } from './shard-reader';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { aggregate } = require('aws-kinesis-agg');
+
+function aggregated(records: Array<{ partitionKey: string; data: Buffer }>): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    aggregate(records, (encoded: { data: Buffer }, done?: () => void) => {
+      resolve(Buffer.from(encoded.data));
+      done?.();
+    }, () => undefined, reject);
+  });
+}
+
+const event = (id: string) => JSON.stringify({ specversion: '1.0', id, source: 'alpha', type: 'alpha.Thing', partitionkey: 'k' });
+
+describe('decodeRecords', () => {
+  it('parses CloudEvents and marks what is not JSON or not a CloudEvent as poison', () => {
+    const decoded = decodeRecords([
+      { SequenceNumber: '1', PartitionKey: 'k', Data: Buffer.from(event('a')) },
+      { SequenceNumber: '2', PartitionKey: 'k', Data: Buffer.from('{broken') },
+      { SequenceNumber: '3', PartitionKey: 'k', Data: Buffer.from('[1,2]') },
+    ]);
+    expect(decoded.map((d) => [d.event?.id, d.poison])).toEqual([
+      ['a', undefined],
+      [undefined, 'not JSON'],
+      [undefined, 'not a JSON object'],
+    ]);
+  });
+
+  it('de-aggregates KPL records into their user records, in order, with their own partition keys', async () => {
+    const data = await aggregated([
+      { partitionKey: 'k1', data: Buffer.from(event('x')) },
+      { partitionKey: 'k2', data: Buffer.from(event('y')) },
+    ]);
+    const decoded = decodeRecords([{ SequenceNumber: '9', PartitionKey: 'k1', Data: data }]);
+    expect(decoded.map((d) => [d.event?.id, d.partitionKey, d.sequenceNumber, d.subSequence])).toEqual([
+      ['x', 'k1', '9', 0],
+      ['y', 'k2', '9', 1],
+    ]);
+  });
+});
+
+describe('finishedPrefix', () => {
+  it('checkpoints up to the last record before the first unfinished one', () => {
+    expect(finishedPrefix([0, 1, 1, 2], [true, true, false, true], 3)).toBe(0);
+    expect(finishedPrefix([0, 1, 2], [true, true, true], 3)).toBe(2);
+    expect(finishedPrefix([0, 1], [false, true], 2)).toBe(-1);
+  });
+});
