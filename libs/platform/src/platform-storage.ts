@@ -2,6 +2,7 @@ import type { ContextStorage } from './database/context-definition';
 import { contextStoreMigrations } from './event-log/context-store-migrations';
 import { CreateConsumerLeases1764100000000 } from './consumer/migrations/1764100000000-create-consumer-leases';
 import { CreateDeadLetters1764100000001 } from './consumer/migrations/1764100000001-create-dead-letters';
+import { CreateProducerKeys1764000000500 } from './event-log/migrations/1764000000500-create-producer-keys';
 
 /**
  * The platform schema: its own event log (what external producers POST), and the tables of the bus
@@ -14,5 +15,6 @@ export const platformStorage: ContextStorage = {
     ...contextStoreMigrations,
     CreateConsumerLeases1764100000000,
     CreateDeadLetters1764100000001,
+    CreateProducerKeys1764000000500,
   ],
 };

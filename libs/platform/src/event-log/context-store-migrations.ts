@@ -1,6 +1,7 @@
 import type { MigrationClass } from '../database/context-definition';
 import { CreateEventLog1763900000000 } from './migrations/1763900000000-create-event-log';
 import { CreateInbox1763900000001 } from './migrations/1763900000001-create-inbox';
+import { IndexEventLogById1763900000020 } from './migrations/1763900000020-index-event-log-by-id';
 import { CreateConsumerPositions1763900000010 } from '../consumer/migrations/1763900000010-create-consumer-positions';
 
 /**
@@ -11,4 +12,5 @@ export const contextStoreMigrations: MigrationClass[] = [
   CreateEventLog1763900000000,
   CreateInbox1763900000001,
   CreateConsumerPositions1763900000010,
+  IndexEventLogById1763900000020,
 ];

@@ -1,6 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { ContextPersistenceModule } from '../database/context-persistence.module';
+import { PlatformRuntime } from '../platform-runtime';
 import { platformStorage } from '../platform-storage';
+import { CloudEventsContentType } from './cloud-events-content-type';
+import { EventBusIngress } from './event-bus-ingress';
+import { EventLogQuery } from './event-log-query';
+import { EventsController } from './events.controller';
+import { ProducerKeyGuard } from './producer-key.guard';
+import { ProducerKeyStore } from './producer-key-store';
 
 /**
  * The event bus' own storage and HTTP surface: the platform schema (external producers' events, producer
@@ -13,9 +22,19 @@ export class EventLogModule {
       module: EventLogModule,
       global: true,
       imports: [ContextPersistenceModule.forContext(platformStorage)],
-      controllers: options.routes ? [] : [],
-      providers: [],
-      exports: [ContextPersistenceModule],
+      controllers: options.routes ? [EventsController] : [],
+      providers: [
+        {
+          provide: ProducerKeyStore,
+          inject: [getDataSourceToken(platformStorage.name), PlatformRuntime],
+          useFactory: (db: DataSource, runtime: PlatformRuntime) => new ProducerKeyStore(db, runtime.storages.map((s) => s.name)),
+        },
+        EventBusIngress,
+        EventLogQuery,
+        ProducerKeyGuard,
+        ...(options.routes ? [CloudEventsContentType] : []),
+      ],
+      exports: [ContextPersistenceModule, ProducerKeyStore, EventBusIngress, EventLogQuery],
     };
   }
 }

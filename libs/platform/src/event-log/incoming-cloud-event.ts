@@ -36,6 +36,12 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
+/** Why `value` cannot be a CloudEvents `source`, or undefined when it can. */
+export function sourceProblem(value: string): string | undefined {
+  if (value.length === 0 || value.length > MAX_ATTRIBUTE_LENGTH) return `source must be 1-${MAX_ATTRIBUTE_LENGTH} characters`;
+  return URI_REFERENCE.test(value) ? undefined : 'source must be a URI-reference (RFC 3986)';
+}
+
 /** True when `value` is an RFC 3339 date-time PostgreSQL can store (calendar-valid, year 1-9999). */
 export function isRfc3339(value: unknown): value is string {
   if (typeof value !== 'string') return false;
@@ -46,6 +52,8 @@ export function isRfc3339(value: unknown): value is string {
   const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeapYear(year) ? 1 : 0);
   if (day < 1 || day > daysInMonth) return false;
   if (m[8] && (Number(m[9]) > 23 || Number(m[10]) > 59)) return false;
+  // PostgreSQL takes a leap second (:60) only without a fraction.
+  if (second === 60 && m[7] && /[1-9]/.test(m[7])) return false;
   return true;
 }
 

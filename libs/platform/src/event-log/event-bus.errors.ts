@@ -1,0 +1,15 @@
+import { DomainError } from '../ddd/domain-error';
+
+/** No producer key, a malformed one, an unknown one or a revoked one (401). */
+export class ProducerKeyUnauthorizedError extends DomainError {
+  constructor() {
+    super('EVENT_LOG.PRODUCER_KEY_UNAUTHORIZED', 'POST /events needs `Authorization: Bearer <producer key>` with a valid, unrevoked key.');
+  }
+}
+
+/** The key is valid but was not issued for the event's source, or the source is one of the app's own contexts (403). */
+export class SourceForbiddenError extends DomainError {
+  constructor(source: string) {
+    super('EVENT_LOG.SOURCE_FORBIDDEN', `This producer key may not publish events of source ${JSON.stringify(source)}.`);
+  }
+}

@@ -1,0 +1,67 @@
+import { Body, Controller, Get, NotFoundException, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { ValidationProblem } from '../http/problem-details.filter';
+import type { CloudEvent } from './cloud-event';
+import { CLOUDEVENTS_JSON } from './cloud-events-content-type';
+import { CloudEventDto, EventAcceptedDto, EventPageDto } from './dto/cloud-event.dto';
+import { GetEventQueryDto, ListEventsQueryDto } from './dto/list-events.query.dto';
+import { SourceForbiddenError } from './event-bus.errors';
+import { EventBusIngress } from './event-bus-ingress';
+import { EventLogPage, EventLogQuery } from './event-log-query';
+import { isStorableString, MAX_ATTRIBUTE_LENGTH, validateCloudEvent } from './incoming-cloud-event';
+import { ProducerKeyGuard, RequestWithProducerKey } from './producer-key.guard';
+import { ProducerKeyStore } from './producer-key-store';
+
+/** CONTRACT §3 event bus: external producers' ingress and the read side of the whole event log. */
+@ApiTags('event bus')
+@Controller('events')
+export class EventsController {
+  constructor(private readonly ingress: EventBusIngress, private readonly query: EventLogQuery, private readonly keys: ProducerKeyStore) {}
+
+  @Post()
+  @UseGuards(ProducerKeyGuard)
+  @ApiBearerAuth('producer-key')
+  @ApiOperation({
+    summary: 'Publish a CloudEvents 1.0 event (structured JSON)',
+    description:
+      'Committed to the event log (stream `platform-events`, partition key: `partitionkey`, else `subject`, else `id`) before the answer. ' +
+      'Idempotent per `source` + `id`: the same event again answers 200 with the same body; a different event with the same `source` + `id` is a 409.',
+  })
+  @ApiConsumes(CLOUDEVENTS_JSON, 'application/json')
+  @ApiBody({ type: CloudEventDto })
+  @ApiCreatedResponse({ type: EventAcceptedDto, description: 'Committed to the event log' })
+  @ApiOkResponse({ type: EventAcceptedDto, description: 'The same event was already committed (a replay); nothing changed' })
+  @ApiProblemResponses(400, 401, 403, 409, 413)
+  async publish(@Body() body: unknown, @Req() request: RequestWithProducerKey, @Res() reply: FastifyReply): Promise<void> {
+    const validation = validateCloudEvent(body);
+    if (!validation.ok) throw new ValidationProblem(validation.errors, 'The event is not a valid CloudEvents 1.0 event.');
+    const { event } = validation;
+    if (!request.producerKey || !this.keys.allows(request.producerKey, event.source)) throw new SourceForbiddenError(event.source);
+    const result = await this.ingress.ingest(event);
+    await reply.status(result.created ? 201 : 200).send({ id: result.id });
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'Browse the event log (every context\'s events and the producers\')',
+    description: 'Oldest first by the time each event was recorded. `after`/`before` compare with the event `time`. Page with `nextCursor`.',
+  })
+  @ApiOkResponse({ type: EventPageDto })
+  @ApiProblemResponses(400)
+  list(@Query() query: ListEventsQueryDto): Promise<EventLogPage> {
+    return this.query.list({ ...query, limit: query.limit ?? 100 });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One stored CloudEvent by id (add `source` when several sources used the same id)' })
+  @ApiOkResponse({ type: CloudEventDto })
+  @ApiProblemResponses(400, 404)
+  async get(@Param('id') id: string, @Query() query: GetEventQueryDto): Promise<CloudEvent> {
+    // An id the log cannot hold cannot be found; asking PostgreSQL about it would only raise an error.
+    const event = id.length <= MAX_ATTRIBUTE_LENGTH && isStorableString(id) ? await this.query.get(id, query.source) : undefined;
+    if (!event) throw new NotFoundException(`No event with id ${JSON.stringify(id.slice(0, MAX_ATTRIBUTE_LENGTH))}.`);
+    return event;
+  }
+}
