@@ -34,3 +34,4 @@ export * from './platform-storage';
 export * from './platform.module';
 export * from './consumer/message-handler';
 export * from './consumer/on-message.decorator';
+export * from './consumer/consumer.module';
