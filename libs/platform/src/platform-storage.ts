@@ -3,6 +3,7 @@ import { contextStoreMigrations } from './event-log/context-store-migrations';
 import { CreateConsumerLeases1764100000000 } from './consumer/migrations/1764100000000-create-consumer-leases';
 import { CreateDeadLetters1764100000001 } from './consumer/migrations/1764100000001-create-dead-letters';
 import { CreateProducerKeys1764000000500 } from './event-log/migrations/1764000000500-create-producer-keys';
+import { CreateRelayState1763900000100 } from './relay/migrations/1763900000100-create-relay-state';
 
 /**
  * The platform schema: its own event log (what external producers POST), and the tables of the bus
@@ -16,5 +17,6 @@ export const platformStorage: ContextStorage = {
     CreateConsumerLeases1764100000000,
     CreateDeadLetters1764100000001,
     CreateProducerKeys1764000000500,
+    CreateRelayState1763900000100,
   ],
 };

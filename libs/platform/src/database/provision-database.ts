@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { DatabaseTopology } from './database-topology';
 import type { ContextStorage } from './context-definition';
+import { provisionRelay } from '../relay/provision-relay';
 
 export const PLATFORM_SCHEMA = 'platform';
 const PROVISION_LOCK = 74_201_001;
@@ -39,6 +40,8 @@ export async function provisionDatabase(topology: DatabaseTopology, storages: Co
       if (name !== PLATFORM_SCHEMA) await owner.query(`GRANT USAGE ON SCHEMA ${ident(name)} TO ${ident(platformRole)}`);
     }
     for (const storage of storages) await runMigrations(topology, storage, platformRole);
+    // Logical replication of the event logs for the relay (REPLICATION grant, publication): owner-only work.
+    await provisionRelay(topology, storages, owner);
   } finally {
     await owner.query('SELECT pg_advisory_unlock($1)', [PROVISION_LOCK]).catch(() => undefined);
     await owner.end();

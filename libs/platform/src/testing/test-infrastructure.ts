@@ -49,6 +49,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       const client = new Client({ connectionString: server });
       await client.connect();
       try {
+        await dropReplicationSlots(client, name);
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
         const roles = await client.query(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [`${name}\\_%`]);
         for (const { rolname } of roles.rows) await client.query(`DROP ROLE IF EXISTS "${rolname}"`);
@@ -57,4 +58,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/** A database with a logical replication slot (the relay's) cannot be dropped: drop its slots first. */
+async function dropReplicationSlots(client: Client, database: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { rows } = await client.query(`SELECT slot_name, active_pid FROM pg_replication_slots WHERE database = $1`, [database]);
+    if (rows.length === 0) return;
+    for (const { slot_name, active_pid } of rows) {
+      if (active_pid) await client.query('SELECT pg_terminate_backend($1)', [active_pid]);
+      else await client.query('SELECT pg_drop_replication_slot($1)', [slot_name]).catch(() => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -1,0 +1,94 @@
+import type { Pool } from 'pg';
+import type { OrderedPublisher } from './ordered-publisher';
+import type { PublishedMarker } from './published-marker';
+import type { RelayRecord } from './relay-record';
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+export interface PollingOptions {
+  batchSize?: number;
+  idleMs?: number;
+}
+
+/**
+ * The fallback reader (no logical replication). It keeps no cursor: every pass reads the rows still
+ * unpublished (`published_at IS NULL`, a partial index), ordered by position, publishes them and stamps
+ * them before the next pass. A row whose transaction commits after later positions were read is simply
+ * found by the next pass, so nothing can be skipped (DESIGN §3.2). Per key, position order is commit order:
+ * two transactions writing one aggregate serialise on its row, so the later committer inserts later.
+ * See docs/adr/0003-relay-wal-and-polling.md for why this is preferred to a (tx_id, position) cursor.
+ */
+export class PollingSource {
+  private stopped = false;
+  private wakeUp?: () => void;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly schemas: string[],
+    private readonly publisher: OrderedPublisher,
+    private readonly marker: PublishedMarker,
+    private readonly options: PollingOptions = {},
+  ) {}
+
+  /** Reads until stopped. */
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      const found = await this.pass();
+      if (found === 0 && !this.stopped) await this.idle();
+    }
+  }
+
+  /**
+   * One pass over every schema, published and stamped before it returns. With `upTo`, only rows up to
+   * those positions (the WAL reader's catch-up of rows written before its slot existed).
+   */
+  async pass(upTo?: Map<string, string>): Promise<number> {
+    const limit = this.options.batchSize ?? 2_000;
+    let found = 0;
+    for (const schema of this.schemas) {
+      const bound = upTo?.get(schema);
+      if (upTo && bound === undefined) continue;
+      const { rows } = await this.pool.query<RelayRecord>(
+        `SELECT $1::text AS schema, position::text AS position, stream, partition_key AS "partitionKey", envelope::text AS data
+           FROM ${ident(schema)}.event_log
+          WHERE published_at IS NULL ${bound ? 'AND position <= $3' : ''}
+          ORDER BY event_log.position LIMIT $2`,
+        bound ? [schema, limit, bound] : [schema, limit],
+      );
+      for (const row of rows) {
+        if (this.stopped) return found;
+        await this.publisher.push(row);
+      }
+      found += rows.length;
+    }
+    await this.publisher.drain();
+    await this.marker.flush();
+    return found;
+  }
+
+  /** The highest position of every schema now: what a catch-up pass must cover. */
+  async currentPositions(): Promise<Map<string, string>> {
+    const positions = new Map<string, string>();
+    for (const schema of this.schemas) {
+      const { rows } = await this.pool.query(`SELECT max(position)::text AS max FROM ${ident(schema)}.event_log`);
+      if (rows[0].max) positions.set(schema, rows[0].max);
+    }
+    return positions;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wakeUp?.();
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolveIdle) => {
+      const timer = setTimeout(done, this.options.idleMs ?? 200);
+      function done() {
+        clearTimeout(timer);
+        resolveIdle();
+      }
+      this.wakeUp = done;
+    });
+  }
+}

@@ -1,0 +1,56 @@
+import { Client } from 'pg';
+import type { ContextStorage } from '../database/context-definition';
+import type { DatabaseTopology } from '../database/database-topology';
+
+const PLATFORM_SCHEMA = 'platform';
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** The publication the relay's slot decodes: the event_log of every schema, INSERTs only (published_at stamps are not news). */
+export const RELAY_PUBLICATION = 'eda_relay_event_log';
+
+/** A logical replication slot is cluster-wide: one per database and per reader of its log. */
+export function relaySlotName(topology: DatabaseTopology, consumer = 'relay'): string {
+  return `eda_${consumer}_${topology.rolePrefix}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+}
+
+export interface RelayProvisioning {
+  walLevel: string;
+  /** Whether the platform role may open a replication connection. */
+  replicationGranted: boolean;
+  publication: boolean;
+}
+
+/**
+ * Prepares logical replication of the event logs, as the database owner (the only role allowed to):
+ * grants the platform role REPLICATION when the owner is a superuser, and creates or re-aligns the
+ * publication over every schema's event_log. Whatever it cannot do it reports, and the relay polls instead.
+ */
+export async function provisionRelay(topology: DatabaseTopology, storages: ContextStorage[], owner?: Client): Promise<RelayProvisioning> {
+  const client = owner ?? new Client({ connectionString: topology.ownerUrl });
+  if (!owner) await client.connect();
+  try {
+    const platformRole = topology.roleName(PLATFORM_SCHEMA);
+    const walLevel = (await client.query<{ wal_level: string }>('SHOW wal_level')).rows[0].wal_level;
+    const me = (await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0];
+    if (me?.rolsuper) await client.query(`ALTER ROLE ${ident(platformRole)} REPLICATION`);
+    const granted = await client.query<{ ok: boolean }>(
+      'SELECT rolreplication OR rolsuper AS ok FROM pg_roles WHERE rolname = $1', [platformRole]);
+    const tables = storages.map((s) => `${ident(s.name)}.event_log`).join(', ');
+    let publication = false;
+    try {
+      const exists = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [RELAY_PUBLICATION]);
+      if (exists.rowCount === 0) {
+        await client.query(`CREATE PUBLICATION ${ident(RELAY_PUBLICATION)} FOR TABLE ${tables} WITH (publish = 'insert')`);
+      } else {
+        await client.query(`ALTER PUBLICATION ${ident(RELAY_PUBLICATION)} SET TABLE ${tables}`);
+        await client.query(`ALTER PUBLICATION ${ident(RELAY_PUBLICATION)} SET (publish = 'insert')`);
+      }
+      publication = true;
+    } catch {
+      // Not the tables' owner nor a superuser: no publication, the relay polls.
+    }
+    return { walLevel, replicationGranted: granted.rows[0]?.ok === true, publication };
+  } finally {
+    if (!owner) await client.end();
+  }
+}

@@ -1,0 +1,72 @@
+import { eventually, KinesisFaultProxy, testKinesisEndpoint } from '../testing';
+import { readRelayStatus } from './relay-status';
+import type { Relay } from './relay';
+import { Pool } from 'pg';
+import { appendEvents, contexts, createRelayWorld, expectCompleteAndOrdered, pendingRows, readStream, RelayWorld, startRelay, TestEvent } from './fixtures/relay-harness';
+
+describe('relay under Kinesis faults (WAL mode)', () => {
+  let world: RelayWorld;
+  let proxy: KinesisFaultProxy;
+  let relay: Relay | undefined;
+
+  beforeEach(async () => {
+    world = await createRelayWorld();
+    proxy = await new KinesisFaultProxy(testKinesisEndpoint(), { seed: 7 }).start();
+  });
+  afterEach(async () => {
+    await relay?.stop();
+    await proxy.stop();
+    await world.drop();
+  });
+
+  it('puts every event on its stream in commit order per key while 20 % of records are throttled and some fail', async () => {
+    proxy.configure({ throttleRecords: 0.15, kmsThrottleRecords: 0.05, failRecords: 0.05, throttleCalls: 0.05 });
+    relay = startRelay(world, proxy.endpoint);
+    const keys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
+    const written: TestEvent[] = (
+      await Promise.all([
+        appendEvents(world, 'users', { count: 6_000, keys: keys.slice(0, 120), perTransaction: 50 }),
+        appendEvents(world, 'orders', { count: 4_000, keys: keys.slice(120), perTransaction: 80 }),
+      ])
+    ).flat();
+    await eventually('every row is stamped published', async () => expect(await pendingRows(world)).toBe(0), 90_000, 250);
+    expect(relay.mode).toBe('wal');
+    const onStream = [
+      ...(await readStream(world.reader, `${world.prefix}users-events`)),
+      ...(await readStream(world.reader, `${world.prefix}orders-events`)),
+    ];
+    expectCompleteAndOrdered(written, onStream);
+    expect(proxy.stats.throttledRecords).toBeGreaterThan(1_000);
+    expect(proxy.stats.failedRecords).toBeGreaterThan(100);
+    expect(proxy.stats.throttledCalls).toBeGreaterThan(0);
+  });
+
+  it('loses nothing and catches up when Kinesis is unreachable for 10 seconds mid-stream', async () => {
+    relay = startRelay(world, proxy.endpoint);
+    const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
+    const seqs = new Map<string, number>();
+    const written = await appendEvents(world, 'users', { count: 500, keys, firstSeq: seqs });
+    await eventually('the first events are published', async () => expect(await pendingRows(world)).toBe(0), 20_000);
+    proxy.cutFor(10_000);
+    const cutAt = Date.now();
+    written.push(...(await appendEvents(world, 'users', { count: 1_000, keys, firstSeq: seqs, perTransaction: 20 })));
+    const pool = new Pool({ connectionString: world.topology.access('platform').url, max: 1 });
+    try {
+      await eventually('the relay reports lag while Kinesis is away', async () => {
+        const status = await readRelayStatus(pool, contexts.map((c) => c.name));
+        expect(status.pending).toBeGreaterThan(0);
+        expect(status.lagMs).toBeGreaterThan(1_000);
+      }, 10_000);
+      expect(proxy.unreachable).toBe(true);
+      await eventually('the backlog drains after Kinesis returns', async () => {
+        const status = await readRelayStatus(pool, contexts.map((c) => c.name));
+        expect(status).toMatchObject({ mode: 'wal', pending: 0, lagMs: 0 });
+        expect(Date.parse(status.lastPublishedAt!)).toBeGreaterThan(cutAt + 9_000);
+      }, 40_000, 200);
+    } finally {
+      await pool.end();
+    }
+    expect(proxy.stats.cutConnections).toBeGreaterThan(0);
+    expectCompleteAndOrdered(written, await readStream(world.reader, `${world.prefix}users-events`));
+  });
+});

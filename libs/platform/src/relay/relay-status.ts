@@ -1,0 +1,36 @@
+import type { Pool } from 'pg';
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** GET /ops/relay (CONTRACT §3). */
+export interface RelayStatus {
+  mode: 'wal' | 'polling';
+  /** Event-log rows not yet stamped as published, over every schema. */
+  pending: number;
+  /** Age of the oldest of them, 0 when none. */
+  lagMs: number;
+  lastPublishedAt: string | null;
+}
+
+/**
+ * Reads the relay's state from the database, so any process can answer, relay or not: pending rows and
+ * their age from the event logs' unpublished index, mode and last publication from platform.relay_state.
+ */
+export async function readRelayStatus(pool: Pool, schemas: string[]): Promise<RelayStatus> {
+  const unpublished = schemas
+    .map((schema) => `SELECT count(*) AS n, min(recorded_at) AS oldest FROM ${ident(schema)}.event_log WHERE published_at IS NULL`)
+    .join(' UNION ALL ');
+  const { rows } = await pool.query<{ pending: string; lag_ms: string | null; mode: string | null; last_published_at: Date | null }>(`
+    WITH unpublished AS (${unpublished})
+    SELECT (SELECT coalesce(sum(n), 0) FROM unpublished)::text AS pending,
+           (SELECT floor(extract(epoch FROM clock_timestamp() - min(oldest)) * 1000) FROM unpublished)::text AS lag_ms,
+           s.mode, s.last_published_at
+      FROM (SELECT 1) one LEFT JOIN platform.relay_state s ON s.id = 1`);
+  const row = rows[0];
+  return {
+    mode: row.mode === 'wal' ? 'wal' : 'polling',
+    pending: Number(row.pending),
+    lagMs: row.lag_ms === null ? 0 : Math.max(0, Number(row.lag_ms)),
+    lastPublishedAt: row.last_published_at ? row.last_published_at.toISOString() : null,
+  };
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { RelayController } from './relay.controller';
+import { RelayHealth } from './relay-health';
+import { RelayService } from './relay.service';
+
+/**
+ * GET /ops/relay and the relay's readiness check in every process; the relay itself (WAL or polling →
+ * Kinesis, one active per database) only where ROLES includes `relay`. Needs PlatformRuntime and
+ * MetricsService from the global PlatformModule.
+ */
+@Module({
+  controllers: [RelayController],
+  providers: [RelayService, RelayHealth],
+  exports: [RelayService, RelayHealth],
+})
+export class RelayModule {}

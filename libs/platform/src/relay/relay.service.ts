@@ -1,0 +1,68 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Pool } from 'pg';
+import { createKinesisClient } from '../kinesis/kinesis-connection';
+import { StreamProvisioner } from '../kinesis/stream-provisioner';
+import { MetricsService } from '../observability/metrics.service';
+import { PlatformRuntime } from '../platform-runtime';
+import { Relay } from './relay';
+import { RelayMetrics } from './relay-metrics';
+import { readRelayStatus, RelayStatus } from './relay-status';
+
+/** The relay's state as every process sees it (from the database), and the relay itself when this process has the relay role. */
+@Injectable()
+export class RelayService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Relay');
+  private readonly metrics: RelayMetrics;
+  private readonly kinesis;
+  readonly streams: StreamProvisioner;
+  private pool?: Pool;
+  private relay?: Relay;
+  private gaugeTimer?: NodeJS.Timeout;
+
+  constructor(private readonly runtime: PlatformRuntime, metrics: MetricsService) {
+    this.metrics = new RelayMetrics(metrics);
+    this.kinesis = createKinesisClient(runtime.kinesis);
+    const { config } = runtime;
+    this.streams = new StreamProvisioner(this.kinesis, {
+      shards: config.STREAM_SHARDS,
+      retentionHours: config.STREAM_RETENTION_HOURS,
+      kmsKeyId: config.STREAM_KMS_KEY_ID,
+    }, { log: (line) => this.logger.log(line) });
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.runtime.config.hasRole('relay')) return;
+    this.relay = new Relay({
+      config: this.runtime.config,
+      topology: this.runtime.topology,
+      storages: this.runtime.storages,
+      kinesis: this.kinesis,
+      metrics: this.metrics,
+      provisioner: this.streams,
+      log: (line) => this.logger.log(line),
+    });
+    this.relay.start();
+    this.gaugeTimer = setInterval(() => void this.status().catch(() => undefined), 2_000);
+    this.gaugeTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.gaugeTimer);
+    await this.relay?.stop();
+    await this.pool?.end().catch(() => undefined);
+    this.kinesis.destroy();
+  }
+
+  /** Whether this process is the active relay right now. */
+  get activeHere(): boolean {
+    return this.relay?.active ?? false;
+  }
+
+  async status(): Promise<RelayStatus> {
+    this.pool ??= new Pool({ connectionString: this.runtime.topology.access('platform').url, max: 2 });
+    const status = await readRelayStatus(this.pool, this.runtime.storages.map((s) => s.name));
+    this.metrics.lagMs.set(status.lagMs);
+    this.metrics.lagRows.set(status.pending);
+    return status;
+  }
+}

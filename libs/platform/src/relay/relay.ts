@@ -1,0 +1,243 @@
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { Client, Pool } from 'pg';
+import { hostname } from 'node:os';
+import type { AppConfig } from '../config/app-config';
+import type { ContextStorage } from '../database/context-definition';
+import type { DatabaseTopology } from '../database/database-topology';
+import { BackoffPolicy, fullJitterDelay, sleep } from '../kinesis/backoff';
+import { KNOWN_STREAMS, StreamProvisioner } from '../kinesis/stream-provisioner';
+import { OrderedPublisher } from './ordered-publisher';
+import { PollingSource } from './polling-source';
+import { RELAY_PUBLICATION, relaySlotName } from './provision-relay';
+import { PublishedMarker } from './published-marker';
+import { RelayMetrics } from './relay-metrics';
+import { WalSource } from './wal-source';
+
+export type RelayMode = 'wal' | 'polling';
+
+/** Advisory-lock key of the relay (per database: advisory locks do not cross databases). */
+export const RELAY_LOCK = 74_201_002;
+const PLATFORM_SCHEMA = 'platform';
+
+export interface RelayDependencies {
+  config: Pick<AppConfig, 'STREAM_PREFIX' | 'RELAY_MODE' | 'KINESIS_AGGREGATION' | 'STREAM_SHARDS' | 'STREAM_RETENTION_HOURS' | 'STREAM_KMS_KEY_ID' | 'WORKER_ID'>;
+  topology: DatabaseTopology;
+  storages: Pick<ContextStorage, 'name'>[];
+  kinesis: KinesisClient;
+  metrics: RelayMetrics;
+  provisioner?: StreamProvisioner;
+  log?: (line: string) => void;
+}
+
+export interface RelayTuning {
+  /** How often a standby tries to take the relay lock. */
+  standbyRetryMs?: number;
+  maxCallsInFlight?: number;
+  maxBuffered?: number;
+  pollBatchSize?: number;
+  pollIdleMs?: number;
+  backoff?: BackoffPolicy;
+}
+
+/**
+ * The relay (DESIGN §2): event logs → Kinesis, exactly one active per database. The process holding a
+ * PostgreSQL advisory lock on a dedicated connection relays; others wait as standbys and take over when the
+ * holder's connection dies with it. The active relay tails the WAL when the database allows logical
+ * replication (else, or with RELAY_MODE=polling, it polls) and publishes through the OrderedPublisher.
+ */
+export class Relay {
+  readonly holder: string;
+  private stopped = false;
+  private loop?: Promise<void>;
+  private lockClient?: Client;
+  private pool?: Pool;
+  private publisher?: OrderedPublisher;
+  private source?: WalSource | PollingSource;
+  private readonly provisioner: StreamProvisioner;
+  private wakeStandby?: () => void;
+  mode?: RelayMode;
+  active = false;
+
+  constructor(private readonly deps: RelayDependencies, private readonly tuning: RelayTuning = {}) {
+    this.holder = deps.config.WORKER_ID ?? `${hostname()}:${process.pid}`;
+    this.provisioner = deps.provisioner ?? new StreamProvisioner(deps.kinesis, {
+      shards: deps.config.STREAM_SHARDS,
+      retentionHours: deps.config.STREAM_RETENTION_HOURS,
+      kmsKeyId: deps.config.STREAM_KMS_KEY_ID,
+    }, { log: deps.log });
+  }
+
+  get lastPublishedAt(): Date | undefined {
+    return this.publisher?.lastConfirmedAt;
+  }
+
+  /** Starts in the background: waits for the lock, then relays until stopped. */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stops reading, lets in-flight PutRecords finish, stamps what they confirmed, releases the lock. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeStandby?.();
+    await this.source?.stop();
+    // A source waiting on a full publisher (Kinesis down) is released by stopping the publisher too.
+    await this.publisher?.stop();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    for (let attempt = 0; !this.stopped; ) {
+      try {
+        if (!(await this.acquireLock())) {
+          await this.standby(this.tuning.standbyRetryMs ?? 2_000);
+          continue;
+        }
+        attempt = 0;
+        await this.relay();
+      } catch (error) {
+        if (this.stopped) break;
+        this.deps.log?.(`relay interrupted (${(error as Error).message}); restarting`);
+        await this.standby(Math.max(100, fullJitterDelay(++attempt, { baseMs: 200, capMs: 5_000 })));
+      } finally {
+        await this.releaseLock();
+      }
+    }
+  }
+
+  private async acquireLock(): Promise<boolean> {
+    const client = new Client({ connectionString: this.deps.topology.access(PLATFORM_SCHEMA).url });
+    client.on('error', () => undefined);
+    await client.connect();
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK]);
+    if (!rows[0].locked) {
+      await client.end();
+      return false;
+    }
+    this.lockClient = client;
+    return true;
+  }
+
+  private async releaseLock(): Promise<void> {
+    const client = this.lockClient;
+    this.lockClient = undefined;
+    this.active = false;
+    if (!client) return;
+    await client.query('SELECT pg_advisory_unlock($1)', [RELAY_LOCK]).catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+
+  private standby(ms: number): Promise<void> {
+    return new Promise((resolveWait) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolveWait();
+      }
+      this.wakeStandby = done;
+      if (this.stopped) done();
+    });
+  }
+
+  private async relay(): Promise<void> {
+    const { config, topology, storages } = this.deps;
+    const pool = new Pool({ connectionString: topology.access(PLATFORM_SCHEMA).url, max: 3 });
+    pool.on('error', () => undefined);
+    this.pool = pool;
+    const marker = new PublishedMarker(pool);
+    let wal: WalSource | undefined;
+    const publisher = new OrderedPublisher(
+      this.deps.kinesis,
+      this.provisioner,
+      {
+        streamPrefix: config.STREAM_PREFIX,
+        aggregation: config.KINESIS_AGGREGATION === 'on',
+        maxCallsInFlight: this.tuning.maxCallsInFlight,
+        maxBuffered: this.tuning.maxBuffered,
+        backoff: this.tuning.backoff,
+        log: this.deps.log,
+      },
+      this.deps.metrics,
+      (confirmed, checkpoint) => {
+        marker.add(confirmed);
+        if (checkpoint && wal) wal.reached(checkpoint);
+      },
+    );
+    this.publisher = publisher;
+    // Losing the lock connection means another relay may take over: stop at once.
+    const lockLost = new Promise<never>((_, reject) => this.lockClient!.once('error', () => reject(new Error('relay lock connection lost'))));
+    lockLost.catch(() => undefined);
+    // A source left running after the lock is lost is stopped in `finally`; its own failure then is no news.
+    const whileLocked = <T>(work: Promise<T>): Promise<T> => {
+      work.catch(() => undefined);
+      return Promise.race([work, lockLost]);
+    };
+    try {
+      await whileLocked(this.provisioner.ensureAll(KNOWN_STREAMS.map((s) => config.STREAM_PREFIX + s)));
+      const mode = await this.chooseMode(pool);
+      this.mode = mode;
+      await pool.query(
+        `INSERT INTO platform.relay_state (id, mode, holder, started_at) VALUES (1, $1, $2, now())
+         ON CONFLICT (id) DO UPDATE SET mode = EXCLUDED.mode, holder = EXCLUDED.holder, started_at = EXCLUDED.started_at`,
+        [mode, this.holder],
+      );
+      this.active = true;
+      this.deps.log?.(`relay active (${mode}) as ${this.holder}`);
+      const schemas = storages.map((s) => s.name);
+      const polling = new PollingSource(pool, schemas, publisher, marker, { batchSize: this.tuning.pollBatchSize, idleMs: this.tuning.pollIdleMs });
+      if (mode === 'polling') {
+        this.source = polling;
+        if (this.stopped) return;
+        await whileLocked(polling.run());
+        return;
+      }
+      const slotName = relaySlotName(topology);
+      await this.ensureSlot(pool, slotName);
+      // Rows written before the slot existed are not in its stream: publish what is unpublished up to now.
+      const upTo = await polling.currentPositions();
+      this.source = polling;
+      while (!this.stopped && (await whileLocked(polling.pass(upTo))) > 0);
+      if (this.stopped) return;
+      wal = new WalSource({ connectionString: topology.access(PLATFORM_SCHEMA).url }, publisher, marker, { slotName, publication: RELAY_PUBLICATION, log: this.deps.log });
+      this.source = wal;
+      await whileLocked(wal.run());
+      if (!this.stopped) throw new Error('replication stream ended');
+    } finally {
+      await this.source?.stop();
+      await publisher.stop();
+      if (wal) await wal.flush();
+      else await marker.flush().catch(() => undefined);
+      this.source = undefined;
+      await pool.end().catch(() => undefined);
+      this.pool = undefined;
+    }
+  }
+
+  private async chooseMode(pool: Pool): Promise<RelayMode> {
+    const requested = this.deps.config.RELAY_MODE;
+    if (requested === 'polling') return 'polling';
+    const { rows } = await pool.query<{ wal_level: string; replication: boolean; publication: boolean }>(`
+      SELECT current_setting('wal_level') AS wal_level,
+             (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS replication,
+             EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1) AS publication`, [RELAY_PUBLICATION]);
+    const { wal_level, replication, publication } = rows[0];
+    const missing = [
+      wal_level !== 'logical' ? `wal_level is ${wal_level}, not logical` : undefined,
+      replication ? undefined : 'the platform role lacks REPLICATION',
+      publication ? undefined : `publication ${RELAY_PUBLICATION} is missing`,
+    ].filter(Boolean);
+    if (missing.length === 0) return 'wal';
+    if (requested === 'wal') throw new Error(`RELAY_MODE=wal but logical replication is unavailable: ${missing.join('; ')}`);
+    this.deps.log?.(`relay polls: ${missing.join('; ')}`);
+    return 'polling';
+  }
+
+  private async ensureSlot(pool: Pool, slotName: string): Promise<void> {
+    const exists = await pool.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slotName]);
+    if (exists.rowCount === 0) {
+      await pool.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slotName]).catch((error: { code?: string }) => {
+        if (error.code !== '42710') throw error; // created concurrently
+      });
+    }
+  }
+}
