@@ -80,7 +80,7 @@ export class WalSource {
         case 'begin':
           this.openTransaction = true;
           return;
-        case "insert":
+        case 'insert':
           if (message.relation.name !== 'event_log') return;
           await this.publisher.push({
             schema: message.relation.schema,
