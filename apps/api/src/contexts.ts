@@ -2,9 +2,10 @@ import type { DynamicModule } from '@nestjs/common';
 import { ContextStorage, platformStorage } from '@eda/platform';
 import { UsersModule } from '@eda/users';
 import { InventoryModule } from '@eda/inventory';
+import { OrganizationsModule } from '@eda/organizations';
 
 /** The bounded contexts this app runs, in the order their schemas are provisioned. */
-export const contextModules = [UsersModule, InventoryModule];
+export const contextModules = [UsersModule, OrganizationsModule, InventoryModule];
 
 export const storages: ContextStorage[] = [platformStorage, ...contextModules.map((m) => m.storage)];
 

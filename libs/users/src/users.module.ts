@@ -1,9 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ContextPersistenceModule } from '@eda/platform';
+import { UsersProjectionsController } from './api/projections.controller';
 import { UsersController } from './api/users.controller';
 import { DeactivateUserHandler } from './application/commands/deactivate-user/deactivate-user.handler';
 import { RegisterUserHandler } from './application/commands/register-user/register-user.handler';
 import { UpdateUserProfileHandler } from './application/commands/update-user-profile/update-user-profile.handler';
+import { UserMembershipsHandler } from './application/projections/user-memberships/user-memberships.handler';
+import { UserMembershipsRebuilder } from './application/projections/user-memberships/user-memberships.rebuilder';
 import { GetUserHandler } from './application/queries/get-user/get-user.handler';
 import { usersStorage } from './users.storage';
 
@@ -17,8 +20,8 @@ export class UsersModule {
     return {
       module: UsersModule,
       imports: [ContextPersistenceModule.forContext(usersStorage)],
-      controllers: options.routes ? [UsersController] : [],
-      providers: [RegisterUserHandler, UpdateUserProfileHandler, DeactivateUserHandler, GetUserHandler],
+      controllers: [...(options.routes ? [UsersController] : []), UsersProjectionsController],
+      providers: [RegisterUserHandler, UpdateUserProfileHandler, DeactivateUserHandler, GetUserHandler, UserMembershipsHandler, UserMembershipsRebuilder],
     };
   }
 }

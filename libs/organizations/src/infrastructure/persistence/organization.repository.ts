@@ -1,0 +1,60 @@
+import type { EntityManager } from 'typeorm';
+import { ConcurrencyConflictError } from '@eda/platform';
+import { Organization, UserStanding } from '../../domain/organization.aggregate';
+import { OrganizationNotFoundError } from '../../domain/organization.errors';
+import { KnownUserSchema, OrganizationMemberSchema, OrganizationSchema } from './organization.schema';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Loads organizations for change with a row lock (SELECT ... FOR UPDATE), so credit reservations and REST
+ * changes of one organization queue up rather than fail; `version` still guards against lost updates.
+ */
+export class OrganizationRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  async getForUpdate(id: string): Promise<Organization> {
+    const found = await this.findForUpdate(id);
+    if (!found) throw new OrganizationNotFoundError(id);
+    return found;
+  }
+
+  async findForUpdate(id: string): Promise<Organization | null> {
+    if (!UUID.test(id)) return null;
+    const row = await this.manager.getRepository(OrganizationSchema).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!row) return null;
+    const members = await this.manager.getRepository(OrganizationMemberSchema).find({ where: { organizationId: id }, order: { addedAt: 'ASC' } });
+    return Organization.restore({ ...row, members: members.map(({ userId, role, addedAt }) => ({ userId, role, addedAt })) });
+  }
+
+  /** The context's own view of a user (its read model of users' events); null when it never heard of them. */
+  async standingOf(userId: string): Promise<UserStanding | null> {
+    if (!UUID.test(userId)) return null;
+    const row = await this.manager.getRepository(KnownUserSchema).findOneBy({ userId });
+    return row ? { active: row.active } : null;
+  }
+
+  async add(organization: Organization): Promise<void> {
+    const { members: _none, ...state } = organization.snapshot();
+    await this.manager.getRepository(OrganizationSchema).insert({ ...state, version: 1 });
+  }
+
+  async save(organization: Organization): Promise<void> {
+    const { id, version, members, ...rest } = organization.snapshot();
+    const result = await this.manager.getRepository(OrganizationSchema).update({ id, version }, { ...rest, version: version + 1 });
+    if (result.affected !== 1) throw new ConcurrencyConflictError('Organization', id);
+    await this.manager.query(`DELETE FROM organization_members WHERE organization_id = $1 AND NOT (user_id = ANY($2::uuid[]))`, [
+      id,
+      members.map((m) => m.userId),
+    ]);
+    if (members.length > 0) {
+      await this.manager
+        .createQueryBuilder()
+        .insert()
+        .into(OrganizationMemberSchema)
+        .values(members.map((m) => ({ organizationId: id, ...m })))
+        .orIgnore()
+        .execute();
+    }
+  }
+}

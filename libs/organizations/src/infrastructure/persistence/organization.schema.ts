@@ -1,0 +1,99 @@
+import { EntitySchema, ValueTransformer } from 'typeorm';
+import type { CreditRejectionReason, OrganizationRole } from '@eda/contracts';
+import type { CreditReservationOutcome } from '../../domain/credit-reservation.aggregate';
+
+/** bigint columns come back from pg as strings; every value we store is a safe integer. */
+export const bigintAsNumber: ValueTransformer = {
+  to: (value: number | undefined) => value,
+  from: (value: string | null) => (value === null ? null : Number(value)),
+};
+
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  creditLimitCents: number;
+  creditReservedCents: number;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const OrganizationSchema = new EntitySchema<OrganizationRow>({
+  name: 'Organization',
+  tableName: 'organizations',
+  columns: {
+    id: { type: 'uuid', primary: true },
+    name: { type: 'text' },
+    creditLimitCents: { type: 'bigint', name: 'credit_limit_cents', transformer: bigintAsNumber },
+    creditReservedCents: { type: 'bigint', name: 'credit_reserved_cents', transformer: bigintAsNumber },
+    version: { type: 'integer' },
+    createdAt: { type: 'timestamptz', name: 'created_at' },
+    updatedAt: { type: 'timestamptz', name: 'updated_at' },
+  },
+});
+
+export interface OrganizationMemberRow {
+  organizationId: string;
+  userId: string;
+  role: OrganizationRole;
+  addedAt: Date;
+}
+
+export const OrganizationMemberSchema = new EntitySchema<OrganizationMemberRow>({
+  name: 'OrganizationMember',
+  tableName: 'organization_members',
+  columns: {
+    organizationId: { type: 'uuid', primary: true, name: 'organization_id' },
+    userId: { type: 'uuid', primary: true, name: 'user_id' },
+    role: { type: 'text' },
+    addedAt: { type: 'timestamptz', name: 'added_at' },
+  },
+});
+
+export interface CreditReservationRow {
+  orderId: string;
+  organizationId: string;
+  userId: string;
+  amountCents: number;
+  outcome: CreditReservationOutcome;
+  reason: CreditRejectionReason | null;
+  releasedAt: Date | null;
+  createdAt: Date;
+}
+
+export const CreditReservationSchema = new EntitySchema<CreditReservationRow>({
+  name: 'CreditReservation',
+  tableName: 'credit_reservations',
+  columns: {
+    orderId: { type: 'text', primary: true, name: 'order_id' },
+    organizationId: { type: 'text', name: 'organization_id' },
+    userId: { type: 'text', name: 'user_id' },
+    amountCents: { type: 'bigint', name: 'amount_cents', transformer: bigintAsNumber },
+    outcome: { type: 'text' },
+    reason: { type: 'text', nullable: true },
+    releasedAt: { type: 'timestamptz', name: 'released_at', nullable: true },
+    createdAt: { type: 'timestamptz', name: 'created_at' },
+  },
+});
+
+export interface KnownUserRow {
+  userId: string;
+  username: string;
+  firstName: string;
+  lastName: string;
+  active: boolean;
+  lastEventId: string;
+}
+
+export const KnownUserSchema = new EntitySchema<KnownUserRow>({
+  name: 'KnownUser',
+  tableName: 'known_users',
+  columns: {
+    userId: { type: 'uuid', primary: true, name: 'user_id' },
+    username: { type: 'text' },
+    firstName: { type: 'text', name: 'first_name' },
+    lastName: { type: 'text', name: 'last_name' },
+    active: { type: 'boolean' },
+    lastEventId: { type: 'text', name: 'last_event_id' },
+  },
+});

@@ -1,0 +1,40 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ContextPersistenceModule } from '@eda/platform';
+import { OrganizationsController } from './api/organizations.controller';
+import { OrganizationsProjectionsController } from './api/projections.controller';
+import { AddMemberHandler } from './application/commands/add-member/add-member.handler';
+import { CreateOrganizationHandler } from './application/commands/create-organization/create-organization.handler';
+import { RemoveMemberHandler } from './application/commands/remove-member/remove-member.handler';
+import { UpdateOrganizationHandler } from './application/commands/update-organization/update-organization.handler';
+import { KnownUsersHandler } from './application/projections/known-users/known-users.handler';
+import { KnownUsersRebuilder } from './application/projections/known-users/known-users.rebuilder';
+import { GetOrganizationHandler } from './application/queries/get-organization/get-organization.handler';
+import { ReleaseCreditOnReleaseCreditHandler } from './application/reactions/release-credit-on-release-credit.handler';
+import { ReserveCreditOnReserveCreditHandler } from './application/reactions/reserve-credit-on-reserve-credit.handler';
+import { organizationsStorage } from './organizations.storage';
+
+/** The organizations bounded context: organizations, members, credit and its reservations; owns the `organizations` schema. */
+@Module({})
+export class OrganizationsModule {
+  static readonly storage = organizationsStorage;
+
+  /** `routes: false` in processes without the api role: the context still handles messages and serves /ops. */
+  static forRoot(options: { routes: boolean }): DynamicModule {
+    return {
+      module: OrganizationsModule,
+      imports: [ContextPersistenceModule.forContext(organizationsStorage)],
+      controllers: [...(options.routes ? [OrganizationsController] : []), OrganizationsProjectionsController],
+      providers: [
+        CreateOrganizationHandler,
+        UpdateOrganizationHandler,
+        AddMemberHandler,
+        RemoveMemberHandler,
+        GetOrganizationHandler,
+        ReserveCreditOnReserveCreditHandler,
+        ReleaseCreditOnReleaseCreditHandler,
+        KnownUsersHandler,
+        KnownUsersRebuilder,
+      ],
+    };
+  }
+}

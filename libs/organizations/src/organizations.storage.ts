@@ -1,0 +1,14 @@
+import { ContextStorage, contextStoreMigrations } from '@eda/platform';
+import { CreateOrganizations1763900200000 } from './infrastructure/persistence/migrations/1763900200000-create-organizations';
+import {
+  CreditReservationSchema,
+  KnownUserSchema,
+  OrganizationMemberSchema,
+  OrganizationSchema,
+} from './infrastructure/persistence/organization.schema';
+
+export const organizationsStorage: ContextStorage = {
+  name: 'organizations',
+  entities: [OrganizationSchema, OrganizationMemberSchema, CreditReservationSchema, KnownUserSchema],
+  migrations: [...contextStoreMigrations, CreateOrganizations1763900200000],
+};

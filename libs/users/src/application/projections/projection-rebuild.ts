@@ -1,0 +1,60 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { UnitOfWork } from '@eda/platform';
+
+export interface RebuildableProjection {
+  /** The projection's handler name: its inbox rows and its lock are kept under it. */
+  name: string;
+  /** The context whose event log feeds it. */
+  source: string;
+  types: string[];
+  reset(manager: EntityManager): Promise<void>;
+  apply(manager: EntityManager, event: { id: string; type: string; data: unknown; source: string }): Promise<void>;
+}
+
+const PAGE = 500;
+
+/**
+ * Rebuilds a projection from its source's event log (DESIGN §3.10) in one transaction of the owning
+ * context's role: the platform role reads the source log, in one snapshot, (it may read every context's event_log and
+ * nothing else), the context's role writes its own tables. The exclusive lock waits out live deliveries
+ * (they take it shared), then every replayed event id goes into the inbox under the projection's handler
+ * name: a live redelivery of a replayed event is a duplicate (no double), an event committed after the
+ * replay is not in the inbox and is applied live (no gap).
+ */
+export async function rebuildProjection(uow: UnitOfWork, platform: DataSource, projection: RebuildableProjection): Promise<{ replayed: number }> {
+  return uow.run(async (tx) => {
+    await tx.manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [projection.name]);
+    await projection.reset(tx.manager);
+    await tx.manager.query(`DELETE FROM inbox WHERE handler = $1`, [projection.name]);
+    // One snapshot for every page: if it holds a key's event it holds every earlier one of that key, so
+    // whatever it misses arrives live after what it replayed, in order.
+    const reader = platform.createQueryRunner();
+    await reader.connect();
+    try {
+      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      let after = '0';
+      let replayed = 0;
+      for (;;) {
+        const rows: Array<{ position: string; envelope: { id: string; type: string; source: string; data: unknown } }> = await reader.query(
+          `SELECT position, envelope FROM "${projection.source}".event_log WHERE type = ANY($1) AND position > $2 ORDER BY position LIMIT ${PAGE}`,
+          [projection.types, after],
+        );
+        for (const { envelope } of rows) {
+          await projection.apply(tx.manager, envelope);
+          await tx.manager.query(`INSERT INTO inbox (handler, message_id, source, type) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
+            projection.name,
+            envelope.id,
+            envelope.source,
+            envelope.type,
+          ]);
+        }
+        replayed += rows.length;
+        if (rows.length < PAGE) return { replayed };
+        after = rows[rows.length - 1].position;
+      }
+    } finally {
+      await reader.query('ROLLBACK').catch(() => undefined);
+      await reader.release();
+    }
+  });
+}
