@@ -1,0 +1,47 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { eventually, testKinesisEndpoint } from '../testing';
+import { appendEvents, createRelayWorld, expectCompleteAndOrdered, pendingRows, readStream, RelayWorld } from './fixtures/relay-harness';
+
+describe('relay failover between processes', () => {
+  let world: RelayWorld;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    world = await createRelayWorld();
+  });
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await world.drop();
+  });
+
+  function spawnRelay(name: string): { child: ChildProcess; output: string[] } {
+    const output: string[] = [];
+    const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'relay-child.js')], {
+      env: { ...process.env, RELAY_DB_URL: world.db.url, RELAY_KINESIS: testKinesisEndpoint(), STREAM_PREFIX: world.prefix, WORKER_ID: name },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    children.push(child);
+    return { child, output };
+  }
+
+  it('keeps one active relay, and after the active one is SIGKILLed mid-stream a standby publishes everything in order', async () => {
+    const first = spawnRelay('first');
+    await eventually('the first relay is active', () => expect(first.output.join('')).toMatch(/relay active \(wal\) as first/), 30_000);
+    const second = spawnRelay('second');
+    const keys = Array.from({ length: 30 }, (_, i) => `f${i}`);
+    const seqs = new Map<string, number>();
+    const written = await appendEvents(world, 'users', { count: 1_500, keys, perTransaction: 10, firstSeq: seqs });
+    expect(second.output.join('')).not.toMatch(/relay active/);
+    first.child.kill('SIGKILL');
+    written.push(...(await appendEvents(world, 'users', { count: 1_500, keys, perTransaction: 10, firstSeq: seqs })));
+    await eventually('the standby takes over', () => expect(second.output.join('')).toMatch(/relay active \(wal\) as second/), 30_000);
+    await eventually('every row is published', async () => expect(await pendingRows(world)).toBe(0), 60_000, 250);
+    const { duplicates } = expectCompleteAndOrdered(written, await readStream(world.reader, `${world.prefix}users-events`));
+    expect(duplicates).toBeLessThan(written.length);
+    second.child.kill('SIGTERM');
+    await eventually('the standby stops cleanly on SIGTERM', () => expect(second.child.exitCode).toBe(0), 20_000);
+  });
+});
