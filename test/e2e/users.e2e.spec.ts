@@ -31,6 +31,17 @@ describe('users (REST)', () => {
     expect(rows[0].envelope.correlationid).toEqual(expect.any(String));
   });
 
+  it('correlates the events of a request with its X-Request-Id, or a fresh UUID, and continues its trace', async () => {
+    const traceId = 'a'.repeat(32);
+    const given = await t.request('POST', '/users', ada(), { 'x-request-id': 'req-from-caller-42', traceparent: `00-${traceId}-${'b'.repeat(16)}-01` });
+    const fresh = await t.request('POST', '/users', ada());
+    const [givenEvent] = await queryEventLog(t, 'users', given.body.id);
+    const [freshEvent] = await queryEventLog(t, 'users', fresh.body.id);
+    expect(givenEvent.envelope.correlationid).toBe('req-from-caller-42');
+    expect(givenEvent.envelope.traceparent).toMatch(new RegExp(`^00-${traceId}-(?!${'b'.repeat(16)})[0-9a-f]{16}-01$`));
+    expect(freshEvent.envelope.correlationid).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('answers 409 when the email or the username is taken, and records nothing', async () => {
     const input = ada();
     expect((await t.request('POST', '/users', input)).status).toBe(201);

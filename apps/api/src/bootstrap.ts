@@ -12,13 +12,14 @@ import {
   runInMessageContext,
 } from '@eda/platform';
 import { AppModule } from './app.module';
+import { requestId } from './logging';
 
 /** Room for the HTTP framing of an event: the 1 MiB limit itself is checked on the event (413). */
 const BODY_LIMIT = MAX_EVENT_BYTES + 64 * 1024;
 
 /** Builds the Nest application (Fastify) with the problem+json filter, strict validation and OpenAPI docs. */
 export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 } });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, genReqId: requestId, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 } });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemDetailsFilter());
