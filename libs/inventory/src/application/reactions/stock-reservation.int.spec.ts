@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { Client } from 'pg';
+import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
+import { startTestApp, TestApp } from '../../../../../test/support/test-app';
+import { ReleaseStockOnReleaseStockHandler } from './release-stock-on-release-stock.handler';
+import { ReserveStockOnReserveStockHandler } from './reserve-stock-on-reserve-stock.handler';
+
+/** The inventory saga participants, called as the consumer calls them: runOnce in inventory's unit of work, real PostgreSQL. */
+describe('inventory stock reservation participants', () => {
+  let t: TestApp;
+  let db: Client;
+  let uow: UnitOfWork;
+  let reserveHandler: ReserveStockOnReserveStockHandler;
+  let releaseHandler: ReleaseStockOnReleaseStockHandler;
+
+  beforeAll(async () => {
+    t = await startTestApp({ DATABASE_POOL_SIZE: '12' });
+    db = new Client({ connectionString: t.db.url });
+    await db.connect();
+    uow = new UnitOfWork('inventory', t.app.get(getDataSourceToken('inventory'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
+    reserveHandler = t.app.get(ReserveStockOnReserveStockHandler, { strict: false });
+    releaseHandler = t.app.get(ReleaseStockOnReleaseStockHandler, { strict: false });
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  const command = (type: string, orderId: string, data: unknown): CloudEvent => ({
+    specversion: '1.0',
+    id: randomUUID(),
+    source: 'orders',
+    type,
+    subject: orderId,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data,
+    partitionkey: orderId,
+    correlationid: randomUUID(),
+    causationid: randomUUID(),
+  });
+  const reserveCommand = (orderId: string, lines: Array<{ sku: string; quantity: number }>) => command('inventory.ReserveStock', orderId, { orderId, lines });
+  const reserve = (message: CloudEvent) => uow.runOnce('inventory.reserve-stock', message, (tx) => reserveHandler.handle(message, tx));
+  const release = (orderId: string) => {
+    const message = command('inventory.ReleaseStock', orderId, { orderId });
+    return uow.runOnce('inventory.release-stock', message, (tx) => releaseHandler.handle(message, tx));
+  };
+  const product = async (initialStock: number) => {
+    const sku = `S-${randomUUID().slice(0, 8)}`;
+    expect((await t.request('POST', '/products', { sku, name: sku, priceCents: 100, initialStock })).status).toBe(201);
+    return sku;
+  };
+  const stock = async (sku: string) => (await t.request('GET', `/products/${sku}`)).body as { onHand: number; reserved: number; available: number };
+  const answers = async (orderId: string) =>
+    (await db.query('SELECT stream, envelope FROM inventory.event_log WHERE subject = $1 ORDER BY position', [orderId])).rows as Array<{
+      stream: string;
+      envelope: CloudEvent<any>;
+    }>;
+
+  it('reserves every line and answers StockReserved on inventory-events keyed by the order id, caused by the command', async () => {
+    const [a, b] = [await product(5), await product(3)];
+    const orderId = randomUUID();
+    const message = reserveCommand(orderId, [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }]);
+    expect(await reserve(message)).toBe(true);
+    expect(await stock(a)).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
+    expect(await stock(b)).toMatchObject({ reserved: 3, available: 0 });
+    const [answer] = await answers(orderId);
+    expect(answer.stream).toBe('inventory-events');
+    expect(answer.envelope).toMatchObject({
+      type: 'inventory.StockReserved',
+      subject: orderId,
+      partitionkey: orderId,
+      causationid: message.id,
+      correlationid: message.correlationid,
+      data: { orderId, lines: [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }].sort((x, y) => (x.sku < y.sku ? -1 : 1)) },
+    });
+  });
+
+  it('rejects with OUT_OF_STOCK and reserves nothing of any line when one line is short', async () => {
+    const [a, b] = [await product(5), await product(1)];
+    const orderId = randomUUID();
+    await reserve(reserveCommand(orderId, [{ sku: a, quantity: 1 }, { sku: b, quantity: 2 }]));
+    expect((await stock(a)).reserved).toBe(0);
+    expect((await stock(b)).reserved).toBe(0);
+    expect((await answers(orderId))[0].envelope).toMatchObject({ type: 'inventory.StockReservationRejected', partitionkey: orderId, data: { orderId, reason: 'OUT_OF_STOCK', skus: [b] } });
+  });
+
+  it('rejects with UNKNOWN_PRODUCT when a sku does not exist', async () => {
+    const a = await product(5);
+    const orderId = randomUUID();
+    await reserve(reserveCommand(orderId, [{ sku: a, quantity: 1 }, { sku: 'NO-SUCH-SKU', quantity: 1 }]));
+    expect((await stock(a)).reserved).toBe(0);
+    expect((await answers(orderId))[0].envelope.data).toMatchObject({ reason: 'UNKNOWN_PRODUCT', skus: ['NO-SUCH-SKU'] });
+  });
+
+  it('applies a redelivered message once, and answers a repeated command the same way without reserving twice', async () => {
+    const a = await product(5);
+    const orderId = randomUUID();
+    const message = reserveCommand(orderId, [{ sku: a, quantity: 2 }]);
+    expect(await reserve(message)).toBe(true);
+    expect(await reserve(message)).toBe(false);
+    expect(await reserve(reserveCommand(orderId, [{ sku: a, quantity: 2 }]))).toBe(true);
+    expect((await stock(a)).reserved).toBe(2);
+    const replies = await answers(orderId);
+    expect(replies.map((r) => r.envelope.type)).toEqual(['inventory.StockReserved', 'inventory.StockReserved']);
+    expect(replies[1].envelope.data).toEqual(replies[0].envelope.data);
+  });
+
+  it('releases an order’s stock once; a second release and a release of an unknown order give back nothing', async () => {
+    const a = await product(5);
+    const [orderId, other] = [randomUUID(), randomUUID()];
+    await reserve(reserveCommand(orderId, [{ sku: a, quantity: 2 }]));
+    await reserve(reserveCommand(other, [{ sku: a, quantity: 1 }]));
+    expect(await release(orderId)).toBe(true);
+    expect(await release(orderId)).toBe(true);
+    expect(await stock(a)).toMatchObject({ onHand: 5, reserved: 1, available: 4 });
+    const released = (await answers(orderId)).filter((r) => r.envelope.type === 'inventory.StockReleased').map((r) => r.envelope.data);
+    expect(released).toEqual([{ orderId, lines: [{ sku: a, quantity: 2 }] }, { orderId, lines: [] }]);
+
+    const never = randomUUID();
+    await release(never);
+    expect((await answers(never)).map((r) => r.envelope)).toEqual([expect.objectContaining({ type: 'inventory.StockReleased', partitionkey: never, data: { orderId: never, lines: [] } })]);
+    expect((await stock(a)).reserved).toBe(1);
+  });
+
+  it('refuses a malformed command by throwing (the consumer retries, then parks it) and changes nothing', async () => {
+    const a = await product(5);
+    const orderId = randomUUID();
+    await expect(reserve(reserveCommand(orderId, [{ sku: a, quantity: -1 }]))).rejects.toMatchObject({ code: 'INVENTORY.INVALID_RESERVATION' });
+    expect(await answers(orderId)).toEqual([]);
+    expect((await stock(a)).reserved).toBe(0);
+  });
+
+  it('never reserves more than is on hand under many concurrent multi-line reservations: all lines or none', async () => {
+    const [scarce, plenty] = [await product(10), await product(1_000)];
+    const orders = Array.from({ length: 40 }, () => randomUUID());
+    const started = Date.now();
+    await Promise.all(
+      orders.map((orderId, i) =>
+        reserve(reserveCommand(orderId, i % 2 === 0 ? [{ sku: scarce, quantity: 1 }, { sku: plenty, quantity: 1 }] : [{ sku: plenty, quantity: 1 }, { sku: scarce, quantity: 1 }])),
+      ),
+    );
+    const elapsed = Date.now() - started;
+    expect(await stock(scarce)).toMatchObject({ onHand: 10, reserved: 10, available: 0 });
+    // A rejected order reserved nothing of the plentiful product either.
+    expect((await stock(plenty)).reserved).toBe(10);
+    const { rows } = await db.query(
+      `SELECT type, count(*)::int AS n FROM inventory.event_log WHERE subject = ANY($1) GROUP BY type ORDER BY type`,
+      [orders],
+    );
+    expect(rows).toEqual([
+      { type: 'inventory.StockReservationRejected', n: 30 },
+      { type: 'inventory.StockReserved', n: 10 },
+    ]);
+    expect(elapsed).toBeLessThan(30_000);
+  });
+
+  it('has the database refuse negative stock and reservations beyond stock on hand, whatever the code does', async () => {
+    const a = await product(2);
+    const owner = db;
+    await expect(owner.query('UPDATE inventory.products SET reserved = on_hand + 1 WHERE sku = $1', [a])).rejects.toThrow(/products_reserved_within_on_hand/);
+    await expect(owner.query('UPDATE inventory.products SET on_hand = -1, reserved = 0 WHERE sku = $1', [a])).rejects.toThrow(/check constraint/);
+  });
+});

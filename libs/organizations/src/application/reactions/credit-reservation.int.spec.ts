@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { Client } from 'pg';
+import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
+import { startTestApp, TestApp } from '../../../../../test/support/test-app';
+import { KnownUsersHandler } from '../projections/known-users/known-users.handler';
+import { ReleaseCreditOnReleaseCreditHandler } from './release-credit-on-release-credit.handler';
+import { ReserveCreditOnReserveCreditHandler } from './reserve-credit-on-reserve-credit.handler';
+
+/** The organizations saga participants, called as the consumer calls them: runOnce in organizations' unit of work, real PostgreSQL. */
+describe('organizations credit reservation participants', () => {
+  let t: TestApp;
+  let db: Client;
+  let uow: UnitOfWork;
+  let reserveHandler: ReserveCreditOnReserveCreditHandler;
+  let releaseHandler: ReleaseCreditOnReleaseCreditHandler;
+  let knownUsers: KnownUsersHandler;
+
+  beforeAll(async () => {
+    t = await startTestApp({ DATABASE_POOL_SIZE: '12' });
+    db = new Client({ connectionString: t.db.url });
+    await db.connect();
+    uow = new UnitOfWork('organizations', t.app.get(getDataSourceToken('organizations'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
+    reserveHandler = t.app.get(ReserveCreditOnReserveCreditHandler, { strict: false });
+    releaseHandler = t.app.get(ReleaseCreditOnReleaseCreditHandler, { strict: false });
+    knownUsers = t.app.get(KnownUsersHandler, { strict: false });
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  const message = (source: string, type: string, subject: string, data: unknown): CloudEvent => ({
+    specversion: '1.0',
+    id: randomUUID(),
+    source,
+    type,
+    subject,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data,
+    partitionkey: subject,
+    correlationid: randomUUID(),
+    causationid: randomUUID(),
+  });
+  const reserveCommand = (data: { orderId: string; organizationId: string; userId: string; amountCents: number }) =>
+    message('orders', 'organizations.ReserveCredit', data.orderId, data);
+  const reserve = (command: CloudEvent) => uow.runOnce('organizations.reserve-credit', command, (tx) => reserveHandler.handle(command, tx));
+  const release = (orderId: string, organizationId: string) => {
+    const command = message('orders', 'organizations.ReleaseCredit', orderId, { orderId, organizationId });
+    return uow.runOnce('organizations.release-credit', command, (tx) => releaseHandler.handle(command, tx));
+  };
+  /** A user as the organizations context learns of them: users' events through its projection handler. */
+  const knownUser = async (...more: Array<(userId: string) => CloudEvent>) => {
+    const userId = randomUUID();
+    const events = [
+      message('users', 'users.UserRegistered', userId, { userId, email: `${userId}@example.com`, username: `u${userId.slice(0, 8)}`, firstName: 'Ada', lastName: 'Lovelace' }),
+      ...more.map((make) => make(userId)),
+    ];
+    for (const event of events) await uow.runOnce('organizations.known-users', event, (tx) => knownUsers.handle(event, tx));
+    return userId;
+  };
+  const deactivated = (userId: string) => message('users', 'users.UserDeactivated', userId, { userId });
+  const organizationWithMember = async (creditLimitCents: number, userId: string) => {
+    const org = (await t.request('POST', '/organizations', { name: 'Acme', creditLimitCents })).body;
+    expect((await t.request('POST', `/organizations/${org.id}/members`, { userId, role: 'member' })).status).toBe(201);
+    return org.id as string;
+  };
+  const credit = async (organizationId: string) => (await t.request('GET', `/organizations/${organizationId}`)).body;
+  const answers = async (orderId: string) =>
+    (await db.query('SELECT envelope FROM organizations.event_log WHERE subject = $1 ORDER BY position', [orderId])).rows.map((r) => r.envelope as CloudEvent<any>);
+
+  it('reserves an active member’s order amount and answers CreditReserved keyed by the order id', async () => {
+    const userId = await knownUser();
+    const organizationId = await organizationWithMember(1_000, userId);
+    const orderId = randomUUID();
+    const command = reserveCommand({ orderId, organizationId, userId, amountCents: 400 });
+    expect(await reserve(command)).toBe(true);
+    expect(await credit(organizationId)).toMatchObject({ creditLimitCents: 1_000, creditReservedCents: 400, creditAvailableCents: 600 });
+    expect(await answers(orderId)).toEqual([
+      expect.objectContaining({
+        type: 'organizations.CreditReserved',
+        subject: orderId,
+        partitionkey: orderId,
+        causationid: command.id,
+        data: { orderId, organizationId, userId, amountCents: 400 },
+      }),
+    ]);
+  });
+
+  it('rejects with CREDIT_LIMIT_EXCEEDED and reserves nothing when the credit is short', async () => {
+    const userId = await knownUser();
+    const organizationId = await organizationWithMember(1_000, userId);
+    const orderId = randomUUID();
+    await reserve(reserveCommand({ orderId, organizationId, userId, amountCents: 1_001 }));
+    expect((await credit(organizationId)).creditReservedCents).toBe(0);
+    expect((await answers(orderId))[0]).toMatchObject({ type: 'organizations.CreditReservationRejected', data: { reason: 'CREDIT_LIMIT_EXCEEDED' } });
+  });
+
+  it('rejects with CUSTOMER_NOT_ELIGIBLE a non-member, a deactivated member, and an unknown organization', async () => {
+    const member = await knownUser();
+    const organizationId = await organizationWithMember(1_000, member);
+    const outsider = await knownUser();
+    const cases = [
+      { organizationId, userId: outsider },
+      { organizationId: randomUUID(), userId: member },
+    ];
+    for (const c of cases) {
+      const orderId = randomUUID();
+      await reserve(reserveCommand({ orderId, ...c, amountCents: 1 }));
+      expect((await answers(orderId))[0]).toMatchObject({ type: 'organizations.CreditReservationRejected', data: { reason: 'CUSTOMER_NOT_ELIGIBLE' } });
+    }
+    const leaving = await knownUser();
+    const second = await organizationWithMember(1_000, leaving);
+    await uow.runOnce('organizations.known-users', deactivated(leaving), (tx) => knownUsers.handle(deactivated(leaving), tx));
+    const orderId = randomUUID();
+    await reserve(reserveCommand({ orderId, organizationId: second, userId: leaving, amountCents: 1 }));
+    expect((await answers(orderId))[0].data.reason).toBe('CUSTOMER_NOT_ELIGIBLE');
+    expect((await credit(organizationId)).creditReservedCents).toBe(0);
+    expect((await credit(second)).creditReservedCents).toBe(0);
+  });
+
+  it('answers a repeated command the same way and never reserves twice; a redelivery is applied once', async () => {
+    const userId = await knownUser();
+    const organizationId = await organizationWithMember(1_000, userId);
+    const orderId = randomUUID();
+    const command = reserveCommand({ orderId, organizationId, userId, amountCents: 300 });
+    expect(await reserve(command)).toBe(true);
+    expect(await reserve(command)).toBe(false);
+    expect(await reserve(reserveCommand({ orderId, organizationId, userId, amountCents: 300 }))).toBe(true);
+    expect((await credit(organizationId)).creditReservedCents).toBe(300);
+    const replies = await answers(orderId);
+    expect(replies.map((r) => r.type)).toEqual(['organizations.CreditReserved', 'organizations.CreditReserved']);
+    expect(replies[1].data).toEqual(replies[0].data);
+  });
+
+  it('releases the order’s credit once; a second release and a release of an unknown order give back 0', async () => {
+    const userId = await knownUser();
+    const organizationId = await organizationWithMember(1_000, userId);
+    const [orderId, other] = [randomUUID(), randomUUID()];
+    await reserve(reserveCommand({ orderId, organizationId, userId, amountCents: 300 }));
+    await reserve(reserveCommand({ orderId: other, organizationId, userId, amountCents: 200 }));
+    await release(orderId, organizationId);
+    await release(orderId, organizationId);
+    expect((await credit(organizationId)).creditReservedCents).toBe(200);
+    const released = (await answers(orderId)).filter((e) => e.type === 'organizations.CreditReleased').map((e) => e.data.amountCents);
+    expect(released).toEqual([300, 0]);
+    const never = randomUUID();
+    await release(never, organizationId);
+    expect(await answers(never)).toEqual([expect.objectContaining({ type: 'organizations.CreditReleased', partitionkey: never, data: { orderId: never, organizationId, amountCents: 0 } })]);
+  });
+
+  it('refuses through REST a credit limit below what is reserved (422) and changes nothing', async () => {
+    const userId = await knownUser();
+    const organizationId = await organizationWithMember(1_000, userId);
+    await reserve(reserveCommand({ orderId: randomUUID(), organizationId, userId, amountCents: 600 }));
+    const res = await t.request('PATCH', `/organizations/${organizationId}`, { creditLimitCents: 599 });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('ORGANIZATIONS.CREDIT_LIMIT_BELOW_RESERVED');
+    expect(await credit(organizationId)).toMatchObject({ creditLimitCents: 1_000, creditReservedCents: 600 });
+    expect((await t.request('PATCH', `/organizations/${organizationId}`, { creditLimitCents: 600 })).body.creditAvailableCents).toBe(0);
+  });
+
+  it('never lets reserved credit exceed the limit under many concurrent reservations', async () => {
+    const userId = await knownUser();
+    const organizationId = await organizationWithMember(1_000, userId);
+    const orders = Array.from({ length: 40 }, () => randomUUID());
+    await Promise.all(orders.map((orderId) => reserve(reserveCommand({ orderId, organizationId, userId, amountCents: 100 }))));
+    expect(await credit(organizationId)).toMatchObject({ creditReservedCents: 1_000, creditAvailableCents: 0 });
+    const { rows } = await db.query(
+      `SELECT envelope->'data'->>'reason' AS reason, count(*)::int AS n FROM organizations.event_log WHERE subject = ANY($1) GROUP BY 1 ORDER BY 1`,
+      [orders],
+    );
+    expect(rows).toEqual([
+      { reason: 'CREDIT_LIMIT_EXCEEDED', n: 30 },
+      { reason: null, n: 10 },
+    ]);
+  });
+
+  it('has the database refuse reserved credit beyond the limit, whatever the code does', async () => {
+    const org = (await t.request('POST', '/organizations', { name: 'Acme', creditLimitCents: 10 })).body;
+    await expect(db.query('UPDATE organizations.organizations SET credit_reserved_cents = 11 WHERE id = $1', [org.id])).rejects.toThrow(/organizations_reserved_within_limit/);
+  });
+
+  it('refuses a malformed command by throwing (the consumer retries, then parks it)', async () => {
+    const orderId = randomUUID();
+    await expect(reserve(reserveCommand({ orderId, organizationId: randomUUID(), userId: randomUUID(), amountCents: -5 }))).rejects.toMatchObject({
+      code: 'ORGANIZATIONS.INVALID_CREDIT_RESERVATION',
+    });
+    expect(await answers(orderId)).toEqual([]);
+  });
+});
