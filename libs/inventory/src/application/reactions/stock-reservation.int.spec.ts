@@ -15,7 +15,7 @@ describe('inventory stock reservation participants', () => {
   let releaseHandler: ReleaseStockOnReleaseStockHandler;
 
   beforeAll(async () => {
-    t = await startTestApp({ DATABASE_POOL_SIZE: '12' });
+    t = await startTestApp({ DATABASE_POOL_SIZE: '12', ROLES: 'api' });
     db = new Client({ connectionString: t.db.url });
     await db.connect();
     uow = new UnitOfWork('inventory', t.app.get(getDataSourceToken('inventory'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));

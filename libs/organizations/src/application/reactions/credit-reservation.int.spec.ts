@@ -17,7 +17,7 @@ describe('organizations credit reservation participants', () => {
   let knownUsers: KnownUsersHandler;
 
   beforeAll(async () => {
-    t = await startTestApp({ DATABASE_POOL_SIZE: '12' });
+    t = await startTestApp({ DATABASE_POOL_SIZE: '12', ROLES: 'api' });
     db = new Client({ connectionString: t.db.url });
     await db.connect();
     uow = new UnitOfWork('organizations', t.app.get(getDataSourceToken('organizations'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));

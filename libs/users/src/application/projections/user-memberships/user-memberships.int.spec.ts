@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { Client } from 'pg';
+import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
+import { startTestApp, TestApp } from '../../../../../../test/support/test-app';
+import { UserMembershipsHandler } from './user-memberships.handler';
+
+/**
+ * The users' memberships read model against the real database: fed with the organizations context's real
+ * events (read from its event log) exactly as the consumer feeds it, and rebuilt from that log through the
+ * ops route. ROLES=api: no consumer competes with the test for the deliveries.
+ */
+describe('users memberships projection', () => {
+  let t: TestApp;
+  let db: Client;
+  let uow: UnitOfWork;
+  let handler: UserMembershipsHandler;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ROLES: 'api' });
+    db = new Client({ connectionString: t.db.url });
+    await db.connect();
+    uow = new UnitOfWork('users', t.app.get(getDataSourceToken('users'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
+    handler = t.app.get(UserMembershipsHandler, { strict: false });
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  const register = async () => {
+    const n = randomUUID().slice(0, 8);
+    const res = await t.request('POST', '/users', { email: `u.${n}@example.com`, username: `u_${n}`, firstName: 'Ada', lastName: 'Lovelace' });
+    return res.body.id as string;
+  };
+  /** An organization with the given users as members; the organizations' view of users is brought up to date through its ops route. */
+  const organization = async (name: string, ...userIds: string[]) => {
+    await t.request('POST', '/ops/projections/organizations.known-users/rebuild');
+    const org = (await t.request('POST', '/organizations', { name, creditLimitCents: 0 })).body;
+    for (const userId of userIds) expect((await t.request('POST', `/organizations/${org.id}/members`, { userId, role: 'admin' })).status).toBe(201);
+    return org.id as string;
+  };
+  const deliverNew = async (organizationId: string) => {
+    const { rows } = await db.query(
+      `SELECT envelope FROM organizations.event_log WHERE subject = $1 AND type = ANY($2) ORDER BY position`,
+      [organizationId, ['organizations.MemberAdded', 'organizations.MemberRemoved', 'organizations.OrganizationRenamed']],
+    );
+    const applied: boolean[] = [];
+    for (const { envelope } of rows as Array<{ envelope: CloudEvent }>) {
+      applied.push(await uow.runOnce('users.user-memberships', envelope, (tx) => handler.handle(envelope, tx)));
+    }
+    return applied;
+  };
+  const organizationsOf = async (userId: string) => (await t.request('GET', `/users/${userId}`)).body.organizations;
+
+  it('lists the organizations a user was added to, follows renames and removals, each event once', async () => {
+    const [ada, bob] = [await register(), await register()];
+    const acme = await organization('Acme', ada, bob);
+    expect(await deliverNew(acme)).toEqual([true, true]);
+    expect(await organizationsOf(ada)).toEqual([{ organizationId: acme, name: 'Acme', role: 'admin' }]);
+
+    await t.request('PATCH', `/organizations/${acme}`, { name: 'Acme Ltd' });
+    await t.request('DELETE', `/organizations/${acme}/members/${bob}`);
+    expect(await deliverNew(acme)).toEqual([false, false, true, true]);
+    expect(await organizationsOf(ada)).toEqual([{ organizationId: acme, name: 'Acme Ltd', role: 'admin' }]);
+    expect(await organizationsOf(bob)).toEqual([]);
+    const { rows } = await db.query('SELECT last_event_id FROM users.user_memberships WHERE user_id = $1', [ada]);
+    const renamed = await db.query(`SELECT id FROM organizations.event_log WHERE subject = $1 AND type = 'organizations.OrganizationRenamed'`, [acme]);
+    expect(rows[0].last_event_id).toBe(renamed.rows[0].id);
+  });
+
+  it('rebuilds from the organizations event log through POST /ops/projections/users.user-memberships/rebuild, then skips replayed events', async () => {
+    const ada = await register();
+    const [first, second] = [await organization('First', ada), await organization('Second', ada)];
+    await deliverNew(first);
+    await db.query('DELETE FROM users.user_memberships WHERE user_id = $1', [ada]);
+    const res = await t.request('POST', '/ops/projections/users.user-memberships/rebuild');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ projection: 'users.user-memberships', replayed: expect.any(Number) });
+    expect((await organizationsOf(ada)).map((o: { organizationId: string }) => o.organizationId).sort()).toEqual([first, second].sort());
+    expect(await deliverNew(second)).toEqual([false]);
+    await t.request('PATCH', `/organizations/${second}`, { name: 'Second, renamed' });
+    expect(await deliverNew(second)).toEqual([false, true]);
+    expect((await organizationsOf(ada)).find((o: { organizationId: string }) => o.organizationId === second).name).toBe('Second, renamed');
+  });
+});
