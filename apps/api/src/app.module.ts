@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
-import { ConsumerModule, ConsumerOpsModule, EventLogModule, ObservabilityModule, PlatformModule, PlatformRuntime } from '@eda/platform';
+import { ConsumerModule, ConsumerOpsModule, EventLogModule, ObservabilityModule, PlatformModule, PlatformRuntime, RelayModule } from '@eda/platform';
 import { contextImports } from './contexts';
 import { loggerOptions } from './logging';
 
@@ -22,6 +22,8 @@ export class AppModule {
         ObservabilityModule,
         EventLogModule.forRoot({ routes: api }),
         ...contextImports(api),
+        // GET /ops/relay everywhere; the relay itself starts only with the relay role (one active per database).
+        RelayModule,
         // Ops views of the consumer (leases, dead letters) in every process; the worker only with the consumer role.
         runtime.config.hasRole('consumer') ? ConsumerModule : ConsumerOpsModule,
       ],

@@ -35,3 +35,4 @@ export * from './platform.module';
 export * from './consumer/message-handler';
 export * from './consumer/on-message.decorator';
 export * from './consumer/consumer.module';
+export * from './relay';

@@ -2,3 +2,4 @@
 export * from './eventually';
 export * from './test-infrastructure';
 export * from './kinesis-fault-proxy';
+export * from './stream-reader';
