@@ -3,8 +3,11 @@ import {
   AppConfig,
   ContextStorage,
   DatabaseTopology,
+  createKinesisClient,
   KinesisConnection,
+  logicalStreams,
   PlatformRuntime,
+  StreamProvisioner,
   provisionDatabase,
   startEmbeddedKinesis,
   startEmbeddedPostgres,
@@ -55,6 +58,17 @@ export async function startInfrastructure(config: AppConfig, storages: ContextSt
 
     const topology = new DatabaseTopology(databaseUrl, { roleSecret: config.DATABASE_ROLE_SECRET, rolePrefix: config.DATABASE_ROLE_PREFIX });
     await provisionDatabase(topology, storages);
+    // Streams exist (ACTIVE) before any part starts, so consumers find them on their first shard sync.
+    const kinesisClient = createKinesisClient(kinesis, { maxAttempts: 5 });
+    try {
+      await new StreamProvisioner(kinesisClient, {
+        shards: config.STREAM_SHARDS,
+        retentionHours: config.STREAM_RETENTION_HOURS,
+        kmsKeyId: config.STREAM_KMS_KEY_ID,
+      }).ensureAll(logicalStreams(storages).map((s) => config.STREAM_PREFIX + s));
+    } finally {
+      kinesisClient.destroy();
+    }
     return { runtime: new PlatformRuntime(config, topology, kinesis, storages, databaseDescription), stop };
   } catch (error) {
     await stop();

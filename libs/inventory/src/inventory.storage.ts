@@ -5,5 +5,6 @@ import { ProductSchema, StockReservationSchema } from './infrastructure/persiste
 export const inventoryStorage: ContextStorage = {
   name: 'inventory',
   entities: [ProductSchema, StockReservationSchema],
+  receivesCommands: true,
   migrations: [...contextStoreMigrations, CreateInventory1763900300000],
 };

@@ -10,5 +10,6 @@ import {
 export const organizationsStorage: ContextStorage = {
   name: 'organizations',
   entities: [OrganizationSchema, OrganizationMemberSchema, CreditReservationSchema, KnownUserSchema],
+  receivesCommands: true,
   migrations: [...contextStoreMigrations, CreateOrganizations1763900200000],
 };

@@ -11,4 +11,14 @@ export interface ContextStorage {
   name: string;
   entities: EntitySchema[];
   migrations: MigrationClass[];
+  /** The context handles commands sent to it over `<name>-commands` (saga participants). */
+  receivesCommands?: boolean;
+}
+
+/** The logical streams the app writes and reads: every context's events, and commands for those that take them. */
+export function logicalStreams(storages: Array<Pick<ContextStorage, 'name' | 'receivesCommands'>>): string[] {
+  return [
+    ...storages.map((s) => `${s.name}-events`),
+    ...storages.filter((s) => s.receivesCommands).map((s) => `${s.name}-commands`),
+  ];
 }

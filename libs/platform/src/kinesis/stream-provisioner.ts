@@ -14,14 +14,6 @@ export interface StreamSettings {
   kmsKeyId?: string;
 }
 
-/** The logical streams (event_log.stream values) the app writes: each source context's events, each command target's commands. */
-export const EVENT_SOURCES = ['users', 'organizations', 'inventory', 'orders', 'platform'] as const;
-export const COMMAND_TARGETS = ['inventory', 'organizations'] as const;
-export const KNOWN_STREAMS: string[] = [
-  ...EVENT_SOURCES.map((context) => `${context}-events`),
-  ...COMMAND_TARGETS.map((context) => `${context}-commands`),
-];
-
 const errorName = (error: unknown) => (error as { name?: string })?.name ?? '';
 
 /**

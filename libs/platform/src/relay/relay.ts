@@ -5,7 +5,8 @@ import type { AppConfig } from '../config/app-config';
 import type { ContextStorage } from '../database/context-definition';
 import type { DatabaseTopology } from '../database/database-topology';
 import { BackoffPolicy, fullJitterDelay, sleep } from '../kinesis/backoff';
-import { KNOWN_STREAMS, StreamProvisioner } from '../kinesis/stream-provisioner';
+import { logicalStreams } from '../database/context-definition';
+import { StreamProvisioner } from '../kinesis/stream-provisioner';
 import { OrderedPublisher } from './ordered-publisher';
 import { PollingSource } from './polling-source';
 import { RELAY_PUBLICATION, relaySlotName } from './provision-relay';
@@ -173,7 +174,7 @@ export class Relay {
       return Promise.race([work, lockLost]);
     };
     try {
-      await whileLocked(this.provisioner.ensureAll(KNOWN_STREAMS.map((s) => config.STREAM_PREFIX + s)));
+      await whileLocked(this.provisioner.ensureAll(logicalStreams(this.deps.storages).map((s) => config.STREAM_PREFIX + s)));
       const mode = await this.chooseMode(pool);
       this.mode = mode;
       await pool.query(
