@@ -4,3 +4,4 @@ export * from './organizations/organizations.events';
 export * from './organizations/organizations.commands';
 export * from './inventory/inventory.events';
 export * from './inventory/inventory.commands';
+export * from './orders/orders.events';

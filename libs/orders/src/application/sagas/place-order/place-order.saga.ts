@@ -1,0 +1,241 @@
+import type {
+  CreditRejectionReason,
+  OrderRejectionReason,
+  ReleaseCreditData,
+  ReleaseStockData,
+  ReserveCreditData,
+  ReserveStockData,
+  StockLine,
+  StockRejectionReason,
+} from '@eda/contracts';
+import type { SagaStatus } from '@eda/platform';
+
+/**
+ * The place-order saga (DESIGN §2, §3.8) as a pure function: `decide(state, input)` gives the commands to
+ * send, the order events to record and the next state. No I/O, no clock: the reactions load the row, call
+ * decide, and store its outcome with the row's version in one transaction.
+ *
+ * The process: reserve the stock of every line (inventory), then the order's total on the organization's
+ * credit (organizations — which also checks the user is an active member: CUSTOMER_NOT_ELIGIBLE), then
+ * approve. A refusal, a timeout or a cancellation releases whatever was asked for and ends the order.
+ */
+export const PLACE_ORDER_SAGA = 'place-order';
+
+export type PlaceOrderStep = 'RESERVING_STOCK' | 'RESERVING_CREDIT' | 'APPROVED' | 'REJECTING' | 'REJECTED' | 'CANCELLING' | 'CANCELLED';
+
+/**
+ * One participant's part: IDLE (never asked), PENDING (reserve sent, no answer), RESERVED, REJECTED
+ * (refused: nothing held), RELEASING (release sent, waiting for its answer), RELEASED.
+ */
+export type LegStatus = 'IDLE' | 'PENDING' | 'RESERVED' | 'REJECTED' | 'RELEASING' | 'RELEASED';
+
+export interface PlaceOrderSagaState {
+  orderId: string;
+  userId: string;
+  organizationId: string;
+  lines: StockLine[];
+  totalCents: number;
+  /** Skus the order could not be priced for: stock is still asked (inventory decides UNKNOWN_PRODUCT), credit never. */
+  unpricedSkus: string[];
+  step: PlaceOrderStep;
+  stock: LegStatus;
+  credit: LegStatus;
+  rejectionReason: OrderRejectionReason | null;
+}
+
+export type PlaceOrderInput =
+  | { type: 'StockReserved' }
+  | { type: 'StockReservationRejected'; reason: StockRejectionReason }
+  | { type: 'StockReleased' }
+  | { type: 'CreditReserved' }
+  | { type: 'CreditReservationRejected'; reason: CreditRejectionReason }
+  | { type: 'CreditReleased' }
+  | { type: 'CancelRequested' }
+  | { type: 'DeadlinePassed' };
+
+export type PlaceOrderCommand =
+  | { target: 'inventory'; name: 'ReserveStock'; data: ReserveStockData }
+  | { target: 'inventory'; name: 'ReleaseStock'; data: ReleaseStockData }
+  | { target: 'organizations'; name: 'ReserveCredit'; data: ReserveCreditData }
+  | { target: 'organizations'; name: 'ReleaseCredit'; data: ReleaseCreditData };
+
+/** What happens to the order; the Order aggregate records the matching event (and refuses a wrong move). */
+export type PlaceOrderEvent =
+  | { name: 'OrderApproved' }
+  | { name: 'OrderRejected'; reason: OrderRejectionReason }
+  | { name: 'OrderCancellationRequested' }
+  | { name: 'OrderCancelled' };
+
+export interface PlaceOrderDecision {
+  state: PlaceOrderSagaState;
+  commands: PlaceOrderCommand[];
+  events: PlaceOrderEvent[];
+  /** restart: wait SAGA_TIMEOUT_SECONDS from now; keep: the current deadline stands; clear: wait for nothing. */
+  deadline: 'restart' | 'keep' | 'clear';
+}
+
+const FINAL_STEPS: ReadonlySet<PlaceOrderStep> = new Set(['REJECTED', 'CANCELLED']);
+const SETTLED: ReadonlySet<LegStatus> = new Set(['IDLE', 'REJECTED', 'RELEASED']);
+
+export function sagaStatusOf(step: PlaceOrderStep): SagaStatus {
+  switch (step) {
+    case 'RESERVING_STOCK':
+    case 'RESERVING_CREDIT':
+      return 'RUNNING';
+    case 'APPROVED':
+      return 'COMPLETED';
+    case 'REJECTING':
+    case 'CANCELLING':
+      return 'COMPENSATING';
+    case 'REJECTED':
+    case 'CANCELLED':
+      return 'COMPENSATED';
+  }
+}
+
+/** The saga's first decision, taken with the order's placement: ask the inventory for every line. */
+export function startPlaceOrder(order: {
+  orderId: string;
+  userId: string;
+  organizationId: string;
+  lines: StockLine[];
+  totalCents: number;
+  unpricedSkus: string[];
+}): PlaceOrderDecision {
+  const state: PlaceOrderSagaState = {
+    ...order,
+    lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+    unpricedSkus: [...order.unpricedSkus],
+    step: 'RESERVING_STOCK',
+    stock: 'PENDING',
+    credit: 'IDLE',
+    rejectionReason: null,
+  };
+  return { state, commands: [reserveStock(state)], events: [], deadline: 'restart' };
+}
+
+export function decide(state: PlaceOrderSagaState, input: PlaceOrderInput): PlaceOrderDecision {
+  switch (input.type) {
+    case 'StockReserved':
+      return onReserved(state, 'stock');
+    case 'CreditReserved':
+      return onReserved(state, 'credit');
+    case 'StockReservationRejected':
+      return onRefused(state, 'stock', input.reason);
+    case 'CreditReservationRejected':
+      return onRefused(state, 'credit', input.reason);
+    case 'StockReleased':
+      return onReleased(state, 'stock');
+    case 'CreditReleased':
+      return onReleased(state, 'credit');
+    case 'CancelRequested':
+      return onCancelRequested(state);
+    case 'DeadlinePassed':
+      return onDeadline(state);
+  }
+}
+
+type Leg = 'stock' | 'credit';
+
+function onReserved(state: PlaceOrderSagaState, leg: Leg): PlaceOrderDecision {
+  const current = state[leg];
+  if (current === 'PENDING') {
+    const reserved = { ...state, [leg]: 'RESERVED' as const };
+    if (leg === 'stock') {
+      if (state.unpricedSkus.length > 0) return compensate(reserved, 'REJECTING', [{ name: 'OrderRejected', reason: 'UNKNOWN_PRODUCT' }], 'UNKNOWN_PRODUCT');
+      const next: PlaceOrderSagaState = { ...reserved, step: 'RESERVING_CREDIT', credit: 'PENDING' };
+      return { state: next, commands: [reserveCredit(next)], events: [], deadline: 'restart' };
+    }
+    return { state: { ...reserved, step: 'APPROVED' }, commands: [], events: [{ name: 'OrderApproved' }], deadline: 'clear' };
+  }
+  // A release was sent after the reserve on the same key, so the participant undoes this one by itself.
+  if (current === 'RESERVED' || current === 'RELEASING') return unchanged(state);
+  // A reservation the saga no longer wants (its release already came back, or it never asked): undo it.
+  if (FINAL_STEPS.has(state.step)) return { state, commands: [release(state, leg)], events: [], deadline: 'clear' };
+  return { state: { ...state, [leg]: 'RELEASING' }, commands: [release(state, leg)], events: [], deadline: 'restart' };
+}
+
+function onRefused(state: PlaceOrderSagaState, leg: Leg, reason: OrderRejectionReason): PlaceOrderDecision {
+  if (state[leg] !== 'PENDING') return unchanged(state);
+  return compensate({ ...state, [leg]: 'REJECTED' }, 'REJECTING', [{ name: 'OrderRejected', reason }], reason);
+}
+
+function onReleased(state: PlaceOrderSagaState, leg: Leg): PlaceOrderDecision {
+  if (state[leg] !== 'RELEASING') return unchanged(state);
+  return settle({ state: { ...state, [leg]: 'RELEASED' }, commands: [], events: [], deadline: 'keep' });
+}
+
+function onCancelRequested(state: PlaceOrderSagaState): PlaceOrderDecision {
+  switch (state.step) {
+    case 'RESERVING_STOCK':
+    case 'RESERVING_CREDIT':
+    case 'APPROVED':
+      return compensate(state, 'CANCELLING', [{ name: 'OrderCancellationRequested' }], null);
+    // Already cancelling: a repeated request changes nothing. A rejected or cancelled order cannot be
+    // cancelled; the Order refuses that (409) before the saga is asked.
+    default:
+      return unchanged(state);
+  }
+}
+
+function onDeadline(state: PlaceOrderSagaState): PlaceOrderDecision {
+  switch (state.step) {
+    case 'RESERVING_STOCK':
+    case 'RESERVING_CREDIT':
+      return compensate(state, 'REJECTING', [{ name: 'OrderRejected', reason: 'TIMEOUT' }], 'TIMEOUT');
+    case 'REJECTING':
+    case 'CANCELLING': {
+      // A release unanswered in time: ask again (releases are idempotent) and keep waiting.
+      const commands: PlaceOrderCommand[] = (['stock', 'credit'] as const).filter((leg) => state[leg] === 'RELEASING').map((leg) => release(state, leg));
+      return { state, commands, events: [], deadline: 'restart' };
+    }
+    default:
+      return { state, commands: [], events: [], deadline: 'clear' };
+  }
+}
+
+/**
+ * Releases every leg that holds or may yet hold something (PENDING: its answer may still come; the
+ * release follows the reserve on the same partition key, so the participant sees them in that order).
+ */
+function compensate(state: PlaceOrderSagaState, step: 'REJECTING' | 'CANCELLING', events: PlaceOrderEvent[], reason: OrderRejectionReason | null): PlaceOrderDecision {
+  let next: PlaceOrderSagaState = { ...state, step, rejectionReason: reason ?? state.rejectionReason };
+  const commands: PlaceOrderCommand[] = [];
+  for (const leg of ['stock', 'credit'] as const) {
+    if (next[leg] === 'PENDING' || next[leg] === 'RESERVED') {
+      commands.push(release(next, leg));
+      next = { ...next, [leg]: 'RELEASING' };
+    }
+  }
+  return settle({ state: next, commands, events, deadline: 'restart' });
+}
+
+/** Ends the compensation once neither participant holds anything. */
+function settle(decision: PlaceOrderDecision): PlaceOrderDecision {
+  const { state } = decision;
+  if ((state.step !== 'REJECTING' && state.step !== 'CANCELLING') || !SETTLED.has(state.stock) || !SETTLED.has(state.credit)) return decision;
+  if (state.step === 'REJECTING') return { ...decision, state: { ...state, step: 'REJECTED' }, deadline: 'clear' };
+  return { ...decision, state: { ...state, step: 'CANCELLED' }, events: [...decision.events, { name: 'OrderCancelled' }], deadline: 'clear' };
+}
+
+function unchanged(state: PlaceOrderSagaState): PlaceOrderDecision {
+  return { state, commands: [], events: [], deadline: 'keep' };
+}
+
+function reserveStock(state: PlaceOrderSagaState): PlaceOrderCommand {
+  return { target: 'inventory', name: 'ReserveStock', data: { orderId: state.orderId, lines: state.lines.map((l) => ({ ...l })) } };
+}
+
+function reserveCredit(state: PlaceOrderSagaState): PlaceOrderCommand {
+  return {
+    target: 'organizations',
+    name: 'ReserveCredit',
+    data: { orderId: state.orderId, organizationId: state.organizationId, userId: state.userId, amountCents: state.totalCents },
+  };
+}
+
+function release(state: PlaceOrderSagaState, leg: Leg): PlaceOrderCommand {
+  return leg === 'stock'
+    ? { target: 'inventory', name: 'ReleaseStock', data: { orderId: state.orderId } }
+    : { target: 'organizations', name: 'ReleaseCredit', data: { orderId: state.orderId, organizationId: state.organizationId } };
+}
