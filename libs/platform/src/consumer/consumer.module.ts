@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Pool } from 'pg';
@@ -46,8 +46,12 @@ class ConsumerConnections implements OnApplicationShutdown {
     {
       provide: CONSUMER_PLATFORM_POOL,
       inject: [PlatformRuntime],
-      useFactory: (runtime: PlatformRuntime) =>
-        new Pool({ connectionString: runtime.topology.access('platform').url, max: 5, application_name: 'eda:consumer' }),
+      useFactory: (runtime: PlatformRuntime) => {
+        const pool = new Pool({ connectionString: runtime.topology.access('platform').url, max: 5, application_name: 'eda:consumer' });
+        // An idle connection dropped by the server (restart, failover) must not crash the process.
+        pool.on('error', (error) => new Logger('Consumer').warn(`platform connection lost: ${error.message}`));
+        return pool;
+      },
     },
     { provide: CONSUMER_KINESIS, inject: [PlatformRuntime], useFactory: (runtime: PlatformRuntime) => createKinesisClient(runtime.kinesis, { maxAttempts: 3 }) },
     { provide: ConsumerMetrics, inject: [MetricsService], useFactory: (metrics: MetricsService) => new ConsumerMetrics(metrics) },

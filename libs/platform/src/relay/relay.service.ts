@@ -59,7 +59,11 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async status(): Promise<RelayStatus> {
-    this.pool ??= new Pool({ connectionString: this.runtime.topology.access('platform').url, max: 2 });
+    if (!this.pool) {
+      this.pool = new Pool({ connectionString: this.runtime.topology.access('platform').url, max: 2 });
+      // An idle connection dropped by the server (restart, failover) must not crash the process.
+      this.pool.on('error', (error) => this.logger.warn(`relay status connection lost: ${error.message}`));
+    }
     const status = await readRelayStatus(this.pool, this.runtime.storages.map((s) => s.name));
     this.metrics.lagMs.set(status.lagMs);
     this.metrics.lagRows.set(status.pending);
