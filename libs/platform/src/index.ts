@@ -36,3 +36,4 @@ export * from './consumer/message-handler';
 export * from './consumer/on-message.decorator';
 export * from './consumer/consumer.module';
 export * from './relay';
+export * from './projections/projection-rebuild';

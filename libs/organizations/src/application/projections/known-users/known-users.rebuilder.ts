@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { UnitOfWork } from '@eda/platform';
-import { rebuildProjection } from '../projection-rebuild';
+import { rebuildProjection, UnitOfWork } from '@eda/platform';
 import { KnownUsersProjection } from './known-users.projection';
 import { applyToKnownUsers, resetKnownUsers } from './known-users.store';
 

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { UnitOfWork } from '@eda/platform';
-import { rebuildProjection } from '../projection-rebuild';
+import { rebuildProjection, UnitOfWork } from '@eda/platform';
 import { UserMembershipsProjection } from './user-memberships.projection';
 import { applyToUserMemberships, resetUserMemberships } from './user-memberships.store';
 

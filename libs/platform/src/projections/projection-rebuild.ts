@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { UnitOfWork } from '@eda/platform';
+import type { UnitOfWork } from '../database/unit-of-work';
 
 export interface RebuildableProjection {
   /** The projection's handler name: its inbox rows and its lock are kept under it. */
