@@ -36,4 +36,5 @@ export * from './consumer/message-handler';
 export * from './consumer/on-message.decorator';
 export * from './consumer/consumer.module';
 export * from './relay';
+export * from './saga';
 export * from './projections/projection-rebuild';

@@ -104,14 +104,19 @@ export class Order extends AggregateRoot {
     this.record<OrderRejectedData>('OrderRejected', { orderId: this.id, reason });
   }
 
+  /** Refuses (409) to cancel an order that already ended. */
+  requireCancellable(): void {
+    const status = this.state.status;
+    if (status === 'REJECTED' || status === 'CANCELLED') throw new OrderAlreadyEndedError(this.id, status);
+  }
+
   /**
    * Asks for the order to be undone. Returns false when it is already being cancelled (a repeated request
    * changes nothing); refuses an order that already ended.
    */
   requestCancellation(now: Date): boolean {
-    const status = this.state.status;
-    if (status === 'REJECTED' || status === 'CANCELLED') throw new OrderAlreadyEndedError(this.id, status);
-    if (status === 'CANCELLING') return false;
+    this.requireCancellable();
+    if (this.state.status === 'CANCELLING') return false;
     this.state = { ...this.state, status: 'CANCELLING', updatedAt: now };
     this.record<OrderCancellationRequestedData>('OrderCancellationRequested', { orderId: this.id });
     return true;

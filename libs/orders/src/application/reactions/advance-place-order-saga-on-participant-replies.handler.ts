@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import type { CreditRejectionReason, StockRejectionReason } from '@eda/contracts';
+import { InventoryEventTypes, OrganizationsEventTypes } from '@eda/contracts';
+import { CloudEvent, MessageHandler, OnMessage, TransactionScope } from '@eda/platform';
+import { InvalidOrderError } from '../../domain/order.errors';
+import { PlaceOrderInput } from '../sagas/place-order/place-order.saga';
+import { PlaceOrderSagaRunner } from '../sagas/place-order/place-order.saga-runner';
+
+const STOCK_REASONS: StockRejectionReason[] = ['OUT_OF_STOCK', 'UNKNOWN_PRODUCT'];
+const CREDIT_REASONS: CreditRejectionReason[] = ['CREDIT_LIMIT_EXCEEDED', 'CUSTOMER_NOT_ELIGIBLE'];
+
+/** The saga input a participant's answer is; an answer that cannot be read is an error (retried, then parked). */
+export function toSagaInput(event: CloudEvent): { orderId: string; input: PlaceOrderInput } {
+  const data = (event.data ?? {}) as { orderId?: unknown; reason?: unknown };
+  if (typeof data.orderId !== 'string' || data.orderId.length === 0) throw new InvalidOrderError(`${event.type} ${event.id} carries no orderId.`);
+  const orderId = data.orderId;
+  switch (event.type) {
+    case InventoryEventTypes.StockReserved:
+      return { orderId, input: { type: 'StockReserved' } };
+    case InventoryEventTypes.StockReleased:
+      return { orderId, input: { type: 'StockReleased' } };
+    case OrganizationsEventTypes.CreditReserved:
+      return { orderId, input: { type: 'CreditReserved' } };
+    case OrganizationsEventTypes.CreditReleased:
+      return { orderId, input: { type: 'CreditReleased' } };
+    case InventoryEventTypes.StockReservationRejected:
+      if (!STOCK_REASONS.includes(data.reason as StockRejectionReason)) break;
+      return { orderId, input: { type: 'StockReservationRejected', reason: data.reason as StockRejectionReason } };
+    case OrganizationsEventTypes.CreditReservationRejected:
+      if (!CREDIT_REASONS.includes(data.reason as CreditRejectionReason)) break;
+      return { orderId, input: { type: 'CreditReservationRejected', reason: data.reason as CreditRejectionReason } };
+  }
+  throw new InvalidOrderError(`${event.type} ${event.id} is not an answer the place-order saga understands.`);
+}
+
+/**
+ * Drives the place-order saga with the participants' answers (keyed by the order id on inventory-events
+ * and organizations-events). The consumer runs it once per message (inbox) in the orders unit of work;
+ * the saga row's version makes two answers of one saga, read concurrently from two streams, apply one
+ * after the other.
+ */
+@Injectable()
+@OnMessage(
+  [
+    InventoryEventTypes.StockReserved,
+    InventoryEventTypes.StockReservationRejected,
+    InventoryEventTypes.StockReleased,
+    OrganizationsEventTypes.CreditReserved,
+    OrganizationsEventTypes.CreditReservationRejected,
+    OrganizationsEventTypes.CreditReleased,
+  ],
+  { handler: 'orders.place-order-saga', context: 'orders' },
+)
+export class AdvancePlaceOrderSagaOnParticipantRepliesHandler implements MessageHandler {
+  constructor(private readonly saga: PlaceOrderSagaRunner) {}
+
+  async handle(event: CloudEvent, tx: TransactionScope): Promise<void> {
+    const { orderId, input } = toSagaInput(event);
+    await this.saga.feed(tx, orderId, input);
+  }
+}

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { Client } from 'pg';
+import { CloudEvent, ConcurrencyConflictError, EventLogAppender, SagaDeadlineScheduler, UnitOfWork } from '@eda/platform';
+import { eventually } from '@eda/platform/testing';
+import { startTestApp, TestApp } from '../../../../../test/support/test-app';
+import { ProductPricesHandler } from '../projections/product-prices/product-prices.handler';
+import { AdvancePlaceOrderSagaOnParticipantRepliesHandler } from './advance-place-order-saga-on-participant-replies.handler';
+
+/**
+ * The place-order saga's reactions and deadlines on the real database, called as the consumer and the
+ * scheduler call them, with no participant running: every answer is fed by the test (or never comes).
+ */
+describe('place-order saga reactions and deadlines', () => {
+  let t: TestApp;
+  let db: Client;
+  let uow: UnitOfWork;
+  let replies: AdvancePlaceOrderSagaOnParticipantRepliesHandler;
+  let prices: ProductPricesHandler;
+  let scheduler: SagaDeadlineScheduler;
+
+  beforeAll(async () => {
+    // api only: no relay, no consumer, and the scheduler fires deadlines only when the test asks it to.
+    t = await startTestApp({ ROLES: 'api', SAGA_TIMEOUT_SECONDS: '1', DATABASE_POOL_SIZE: '8' });
+    db = new Client({ connectionString: t.db.url });
+    await db.connect();
+    uow = new UnitOfWork('orders', t.app.get(getDataSourceToken('orders'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
+    replies = t.app.get(AdvancePlaceOrderSagaOnParticipantRepliesHandler, { strict: false });
+    prices = t.app.get(ProductPricesHandler, { strict: false });
+    scheduler = t.app.get(SagaDeadlineScheduler, { strict: false });
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  const message = (source: string, type: string, subject: string, data: unknown): CloudEvent => ({
+    specversion: '1.0',
+    id: randomUUID(),
+    source,
+    type,
+    subject,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data,
+    partitionkey: subject,
+    correlationid: randomUUID(),
+    causationid: randomUUID(),
+  });
+  /** Delivers like the consumer: once per message id, again on a version conflict. */
+  const deliver = async (event: CloudEvent): Promise<boolean> => {
+    for (;;) {
+      try {
+        return await uow.runOnce('orders.place-order-saga', event, (tx) => replies.handle(event, tx));
+      } catch (error) {
+        if (!(error instanceof ConcurrencyConflictError)) throw error;
+      }
+    }
+  };
+  const reply = (type: string, orderId: string, extra: Record<string, unknown> = {}) =>
+    message(type.split('.')[0], type, orderId, { orderId, organizationId: randomUUID(), userId: randomUUID(), amountCents: 0, lines: [], ...extra });
+  const priced = async (priceCents: number) => {
+    const sku = `SKU-${randomUUID().slice(0, 8)}`;
+    const event = message('inventory', 'inventory.ProductCreated', sku, { sku, name: 'W', priceCents, initialStock: 5 });
+    await uow.runOnce('orders.product-prices', event, (tx) => prices.handle(event, tx));
+    return sku;
+  };
+  const placeOrder = async (sku: string, quantity = 1) => {
+    const res = await t.request('POST', '/orders', { userId: randomUUID(), organizationId: randomUUID(), items: [{ sku, quantity }] });
+    expect(res.status).toBe(202);
+    return res.body.id as string;
+  };
+  const order = async (id: string) => (await t.request('GET', `/orders/${id}`)).body;
+  const saga = async (id: string) => (await db.query('SELECT status, step, state, version, deadline FROM orders.saga_instances WHERE id = $1', [id])).rows[0];
+  const logged = async (id: string) =>
+    (await db.query('SELECT type, stream, partition_key FROM orders.event_log WHERE subject = $1 ORDER BY position', [id])).rows as Array<{ type: string; stream: string; partition_key: string }>;
+  const typesLogged = async (id: string) => (await logged(id)).map((r) => r.type);
+
+  it('places an order in one transaction: the order, its saga with a deadline, OrderPlaced and ReserveStock keyed by the order id', async () => {
+    const sku = await priced(700);
+    const id = await placeOrder(sku, 2);
+    expect(await logged(id)).toEqual([
+      { type: 'orders.OrderPlaced', stream: 'orders-events', partition_key: id },
+      { type: 'inventory.ReserveStock', stream: 'inventory-commands', partition_key: id },
+    ]);
+    expect(await saga(id)).toMatchObject({ status: 'RUNNING', step: 'RESERVING_STOCK', version: 1, deadline: expect.any(Date) });
+    expect(await order(id)).toMatchObject({ status: 'PENDING', totalCents: 1_400, items: [{ sku, quantity: 2, unitPriceCents: 700 }] });
+  });
+
+  it('times out a saga whose participant never answers, rejects with TIMEOUT and compensates; it ends once the release is answered', async () => {
+    const id = await placeOrder(await priced(100));
+    await eventually('the deadline fires', async () => {
+      await scheduler.fireDue();
+      expect((await order(id)).status).toBe('REJECTED');
+    }, 15_000, 100);
+    expect(await order(id)).toMatchObject({ rejectionReason: 'TIMEOUT' });
+    expect(await typesLogged(id)).toEqual(['orders.OrderPlaced', 'inventory.ReserveStock', 'orders.OrderRejected', 'inventory.ReleaseStock']);
+    expect(await saga(id)).toMatchObject({ status: 'COMPENSATING', step: 'REJECTING', state: { stock: 'RELEASING' } });
+
+    // The late answer to ReserveStock is never applied as success: no ReserveCredit, the order stays rejected.
+    expect(await deliver(reply('inventory.StockReserved', id))).toBe(true);
+    expect(await typesLogged(id)).not.toContain('organizations.ReserveCredit');
+    expect(await deliver(reply('inventory.StockReleased', id))).toBe(true);
+    expect(await saga(id)).toMatchObject({ status: 'COMPENSATED', step: 'REJECTED', deadline: null });
+    expect((await order(id)).history.map((h: { step: string }) => h.step)).toEqual(['RESERVING_STOCK', 'REJECTING', 'REJECTED']);
+  });
+
+  it('fires each due deadline once when two schedulers run at the same time (SKIP LOCKED)', async () => {
+    const sku = await priced(100);
+    const ids = await Promise.all(Array.from({ length: 5 }, () => placeOrder(sku)));
+    await eventually('every deadline has passed', async () => {
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM orders.saga_instances WHERE id = ANY($1) AND deadline <= $2', [ids, new Date()]);
+      expect(rows[0].n).toBe(5);
+    }, 15_000, 100);
+    await Promise.all([scheduler.fireDue(), scheduler.fireDue()]);
+    for (const id of ids) {
+      expect((await typesLogged(id)).filter((type) => type === 'orders.OrderRejected')).toHaveLength(1);
+      expect((await typesLogged(id)).filter((type) => type === 'inventory.ReleaseStock')).toHaveLength(1);
+    }
+  });
+
+  it('applies a reply once: a redelivery (same id) is skipped and a repeated answer (new id) changes nothing', async () => {
+    const id = await placeOrder(await priced(300));
+    const reserved = reply('inventory.StockReserved', id);
+    expect(await deliver(reserved)).toBe(true);
+    expect(await deliver(reserved)).toBe(false);
+    expect(await deliver(reply('inventory.StockReserved', id))).toBe(true);
+    expect(await typesLogged(id)).toEqual(['orders.OrderPlaced', 'inventory.ReserveStock', 'organizations.ReserveCredit']);
+    expect(await saga(id)).toMatchObject({ step: 'RESERVING_CREDIT', version: 2 });
+    await deliver(reply('organizations.CreditReserved', id));
+    expect(await order(id)).toMatchObject({ status: 'APPROVED' });
+    expect(await saga(id)).toMatchObject({ status: 'COMPLETED', deadline: null });
+  });
+
+  it('rejects with the participant reason and releases the stock when the credit is refused', async () => {
+    const id = await placeOrder(await priced(300));
+    await deliver(reply('inventory.StockReserved', id));
+    await deliver(reply('organizations.CreditReservationRejected', id, { reason: 'CUSTOMER_NOT_ELIGIBLE' }));
+    expect(await order(id)).toMatchObject({ status: 'REJECTED', rejectionReason: 'CUSTOMER_NOT_ELIGIBLE' });
+    expect((await typesLogged(id)).slice(-2)).toEqual(['orders.OrderRejected', 'inventory.ReleaseStock']);
+  });
+
+  it('serialises a cancellation and a reply that race on one saga through its version: both apply, one after the other', async () => {
+    const id = await placeOrder(await priced(300));
+    const [cancel] = await Promise.all([t.request('POST', `/orders/${id}/cancel`), deliver(reply('inventory.StockReserved', id))]);
+    expect(cancel.status).toBe(202);
+    expect(await order(id)).toMatchObject({ status: 'CANCELLING' });
+    const types = await typesLogged(id);
+    expect(types.filter((type) => type === 'inventory.ReleaseStock')).toHaveLength(1);
+    expect(types.filter((type) => type === 'orders.OrderCancellationRequested')).toHaveLength(1);
+    // Whichever came first, the saga saw both: it is cancelling, holds nothing it will not release, never approves.
+    expect(await saga(id)).toMatchObject({ status: 'COMPENSATING', step: 'CANCELLING', state: { stock: 'RELEASING' } });
+    expect(types).not.toContain('orders.OrderApproved');
+    await deliver(reply('inventory.StockReleased', id));
+    if (types.includes('organizations.ReleaseCredit')) await deliver(reply('organizations.CreditReleased', id));
+    expect(await order(id)).toMatchObject({ status: 'CANCELLED' });
+    expect((await typesLogged(id)).at(-1)).toBe('orders.OrderCancelled');
+  });
+
+  it('ignores an answer about an order it never placed, and parks (throws on) an answer it cannot read', async () => {
+    expect(await deliver(reply('inventory.StockReserved', randomUUID()))).toBe(true);
+    const unreadable = message('inventory', 'inventory.StockReservationRejected', 'x', { orderId: randomUUID(), reason: 'WHATEVER' });
+    await expect(deliver(unreadable)).rejects.toThrow(/not an answer/);
+  });
+
+  it('keeps the last price of a product and applies each product event once', async () => {
+    const sku = await priced(100);
+    const changed = message('inventory', 'inventory.ProductPriceChanged', sku, { sku, priceCents: 250 });
+    expect(await uow.runOnce('orders.product-prices', changed, (tx) => prices.handle(changed, tx))).toBe(true);
+    expect(await uow.runOnce('orders.product-prices', changed, (tx) => prices.handle(changed, tx))).toBe(false);
+    expect((await db.query('SELECT price_cents::int AS p, last_event_id FROM orders.product_prices WHERE sku = $1', [sku])).rows[0]).toEqual({ p: 250, last_event_id: changed.id });
+    expect(await order(await placeOrder(sku, 2))).toMatchObject({ totalCents: 500 });
+  });
+});

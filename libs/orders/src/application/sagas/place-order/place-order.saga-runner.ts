@@ -1,0 +1,99 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, Clock, command, SagaInstance, SagaStore, TransactionScope } from '@eda/platform';
+import { Order } from '../../../domain/order.aggregate';
+import { OrderRepository } from '../../../infrastructure/persistence/order.repository';
+import {
+  decide,
+  PLACE_ORDER_SAGA,
+  PlaceOrderCommand,
+  PlaceOrderDecision,
+  PlaceOrderEvent,
+  PlaceOrderInput,
+  PlaceOrderSagaState,
+  sagaStatusOf,
+  startPlaceOrder,
+} from './place-order.saga';
+
+/**
+ * Applies the saga's decisions inside the caller's orders transaction: the saga row (optimistic version),
+ * the order (its events, through the aggregate's rules) and the commands to the participants commit together.
+ */
+@Injectable()
+export class PlaceOrderSagaRunner {
+  private readonly logger = new Logger('PlaceOrderSaga');
+
+  constructor(private readonly clock: Clock, private readonly config: AppConfig) {}
+
+  async start(tx: TransactionScope, order: Order): Promise<void> {
+    const s = order.snapshot();
+    const decision = startPlaceOrder({
+      orderId: s.id,
+      userId: s.userId,
+      organizationId: s.organizationId,
+      lines: s.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
+      totalCents: s.totalCents,
+      unpricedSkus: order.unpricedSkus,
+    });
+    const now = this.clock.now();
+    await new SagaStore(tx.manager).start(
+      { id: s.id, sagaType: PLACE_ORDER_SAGA, status: sagaStatusOf(decision.state.step), step: decision.state.step, state: decision.state, deadline: this.deadline(decision, null, now) },
+      now,
+    );
+    this.publish(tx, decision.commands);
+  }
+
+  /**
+   * Feeds one input to the order's saga. Returns false when there is no such saga (a reply about an order
+   * this context never placed). `locked`: the instance the caller already read (the deadline scheduler).
+   */
+  async feed(tx: TransactionScope, orderId: string, input: PlaceOrderInput, locked?: SagaInstance): Promise<boolean> {
+    const sagas = new SagaStore(tx.manager);
+    const instance = (locked ?? (await sagas.find<PlaceOrderSagaState>(orderId))) as SagaInstance<PlaceOrderSagaState> | null;
+    if (!instance || instance.sagaType !== PLACE_ORDER_SAGA) {
+      this.logger.warn({ orderId, input: input.type }, 'no place-order saga for this order; input ignored');
+      return false;
+    }
+    const decision = decide(instance.state, input);
+    const now = this.clock.now();
+    const deadline = this.deadline(decision, instance.deadline, now);
+    const changed = JSON.stringify(decision.state) !== JSON.stringify(instance.state) || deadline?.getTime() !== instance.deadline?.getTime();
+    if (!changed && decision.commands.length === 0 && decision.events.length === 0) return true;
+    if (decision.events.length > 0) {
+      const orders = new OrderRepository(tx.manager);
+      const order = await orders.get(orderId);
+      for (const event of decision.events) this.applyToOrder(order, event, now);
+      await orders.save(order);
+      tx.collect(order);
+    }
+    this.publish(tx, decision.commands);
+    // Conditional on the version read: a concurrent input for the same saga makes this throw and the
+    // whole transaction (inbox row included) roll back, so the input is applied again on the new state.
+    await sagas.advance(instance, { status: sagaStatusOf(decision.state.step), step: decision.state.step, state: decision.state, deadline }, now);
+    return true;
+  }
+
+  private applyToOrder(order: Order, event: PlaceOrderEvent, now: Date): void {
+    switch (event.name) {
+      case 'OrderApproved':
+        return order.approve(now);
+      case 'OrderRejected':
+        return order.reject(event.reason, now);
+      case 'OrderCancellationRequested':
+        order.requestCancellation(now);
+        return;
+      case 'OrderCancelled':
+        return order.markCancelled(now);
+    }
+  }
+
+  /** Commands are keyed by the saga id, so each participant sees one saga's commands in the order sent. */
+  private publish(tx: TransactionScope, commands: PlaceOrderCommand[]): void {
+    for (const c of commands) tx.publish(command(c.target, c.name, c.data.orderId, c.data.orderId, c.data));
+  }
+
+  private deadline(decision: PlaceOrderDecision, current: Date | null, now: Date): Date | null {
+    if (decision.deadline === 'clear') return null;
+    if (decision.deadline === 'keep') return current;
+    return new Date(now.getTime() + this.config.SAGA_TIMEOUT_SECONDS * 1000);
+  }
+}

@@ -1,0 +1,5 @@
+import type { MigrationClass } from '../database/context-definition';
+import { CreateSagaInstances1764300000000 } from './migrations/1764300000000-create-saga-instances';
+
+/** Add to the migrations of a context that runs sagas: its `saga_instances` table. */
+export const sagaStoreMigrations: MigrationClass[] = [CreateSagaInstances1764300000000];

@@ -1,0 +1,116 @@
+import type { EntityManager } from 'typeorm';
+import { ConcurrencyConflictError } from '../ddd/domain-error';
+import type { SagaChange, SagaHistoryEntry, SagaInstance, SagaStatus } from './saga-instance';
+
+interface SagaRow {
+  id: string;
+  saga_type: string;
+  status: SagaStatus;
+  step: string;
+  state: unknown;
+  version: number;
+  deadline: Date | null;
+  history: SagaHistoryEntry[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'id, saga_type, status, step, state, version, deadline, history, created_at, updated_at';
+
+function toInstance<S>(row: SagaRow): SagaInstance<S> {
+  return {
+    id: row.id,
+    sagaType: row.saga_type,
+    status: row.status,
+    step: row.step,
+    state: row.state as S,
+    version: row.version,
+    deadline: row.deadline,
+    history: row.history,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface SagaListFilter {
+  status?: SagaStatus;
+  /** Only sagas started at least this many seconds before `now`. */
+  olderThanSeconds?: number;
+  limit: number;
+}
+
+/** The `saga_instances` table of one context, inside the caller's transaction (the context's own role). */
+export class SagaStore {
+  constructor(private readonly manager: EntityManager) {}
+
+  async start<S>(input: { id: string; sagaType: string } & SagaChange<S>, now: Date): Promise<SagaInstance<S>> {
+    const history: SagaHistoryEntry[] = [{ step: input.step, at: now.toISOString() }];
+    const rows: SagaRow[] = await this.manager.query(
+      `INSERT INTO saga_instances (id, saga_type, status, step, state, version, deadline, history, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5::jsonb, 1, $6, $7::jsonb, $8, $8) RETURNING ${COLUMNS}`,
+      [input.id, input.sagaType, input.status, input.step, JSON.stringify(input.state), input.deadline, JSON.stringify(history), now],
+    );
+    return toInstance<S>(rows[0]);
+  }
+
+  async find<S>(id: string): Promise<SagaInstance<S> | null> {
+    const rows: SagaRow[] = await this.manager.query(`SELECT ${COLUMNS} FROM saga_instances WHERE id = $1`, [id]);
+    return rows.length === 0 ? null : toInstance<S>(rows[0]);
+  }
+
+  /**
+   * Writes a decision, conditional on the version that was read: a concurrent change makes it throw
+   * ConcurrencyConflictError (the caller's transaction rolls back and the input is applied again).
+   * A new step is appended to the history.
+   */
+  async advance<S>(instance: SagaInstance<S>, change: SagaChange<S>, now: Date): Promise<SagaInstance<S>> {
+    const entry: SagaHistoryEntry[] = change.step === instance.step ? [] : [{ step: change.step, at: now.toISOString() }];
+    const rows: SagaRow[] = await this.manager.query(
+      `UPDATE saga_instances
+          SET status = $3, step = $4, state = $5::jsonb, deadline = $6, history = history || $7::jsonb,
+              version = version + 1, updated_at = $8
+        WHERE id = $1 AND version = $2
+        RETURNING ${COLUMNS}`,
+      [instance.id, instance.version, change.status, change.step, JSON.stringify(change.state), change.deadline, JSON.stringify(entry), now],
+    );
+    // TypeORM returns [rows, affected] for an UPDATE … RETURNING on PostgreSQL.
+    const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as SagaRow[];
+    if (updated.length !== 1) throw new ConcurrencyConflictError(`Saga ${instance.sagaType}`, instance.id);
+    return toInstance<S>(updated[0]);
+  }
+
+  /**
+   * Locks the next saga of `sagaType` whose deadline has passed, skipping rows another scheduler (or a
+   * reply being applied) holds, so several processes share the work and none waits.
+   */
+  async claimDue<S>(sagaType: string, now: Date, excluding: string[]): Promise<SagaInstance<S> | null> {
+    const rows: SagaRow[] = await this.manager.query(
+      `SELECT ${COLUMNS} FROM saga_instances
+        WHERE saga_type = $1 AND deadline IS NOT NULL AND deadline <= $2 AND NOT (id = ANY($3::uuid[]))
+        ORDER BY deadline
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED`,
+      [sagaType, now, excluding],
+    );
+    return rows.length === 0 ? null : toInstance<S>(rows[0]);
+  }
+
+  async list(filter: SagaListFilter, now: Date): Promise<SagaInstance[]> {
+    const rows: SagaRow[] = await this.manager.query(
+      `SELECT ${COLUMNS} FROM saga_instances
+        WHERE ($1::text IS NULL OR status = $1)
+          AND ($2::timestamptz IS NULL OR created_at <= $2)
+        ORDER BY created_at, id
+        LIMIT $3`,
+      [filter.status ?? null, filter.olderThanSeconds === undefined ? null : new Date(now.getTime() - filter.olderThanSeconds * 1000), filter.limit],
+    );
+    return rows.map((r) => toInstance(r));
+  }
+
+  async countByStatus(): Promise<Map<SagaStatus, number>> {
+    const rows: Array<{ status: SagaStatus; n: number }> = await this.manager.query(
+      `SELECT status, count(*)::int AS n FROM saga_instances GROUP BY status`,
+    );
+    return new Map(rows.map((r) => [r.status, r.n]));
+  }
+}
