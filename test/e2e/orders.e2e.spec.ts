@@ -233,6 +233,15 @@ describe('orders (REST + saga over the stream)', () => {
     const second = await t.request('GET', `/orders?userId=${user.id}&limit=2&cursor=${first.nextCursor}`);
     expect(second.body).toMatchObject({ items: [{ id: ids[0] }], nextCursor: null });
     expect((await t.request('GET', `/orders?organizationId=${org.id}&status=REJECTED`)).body).toEqual({ items: [], nextCursor: null });
+
+    // The read models are rebuilt from the event logs and read the same afterwards.
+    for (const projection of ['orders.order-summaries', 'orders.user-names', 'orders.organization-names', 'orders.product-prices']) {
+      const rebuilt = await t.request('POST', `/ops/projections/${projection}/rebuild`);
+      expect(rebuilt.status).toBe(200);
+      expect(rebuilt.body).toEqual({ projection, replayed: expect.any(Number) });
+      expect(rebuilt.body.replayed).toBeGreaterThan(0);
+    }
+    expect((await t.request('GET', `/orders?userId=${user.id}&limit=2`)).body).toEqual(first);
   });
 
   it('exposes sagas by status on /ops/sagas and in the eda_sagas gauge', async () => {

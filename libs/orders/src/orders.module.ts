@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ContextPersistenceModule, SagaModule } from '@eda/platform';
 import { OrdersController } from './api/orders.controller';
+import { OrdersProjectionsController } from './api/projections.controller';
 import { CancelOrderHandler } from './application/commands/cancel-order/cancel-order.handler';
 import { PlaceOrderHandler } from './application/commands/place-order/place-order.handler';
+import { OrdersProjectionsRebuilder } from './application/projections/orders-projections.rebuilder';
 import { OrderSummariesHandler } from './application/projections/order-summaries/order-summaries.handler';
 import { OrganizationNamesHandler } from './application/projections/party-names/organization-names.handler';
 import { UserNamesHandler } from './application/projections/party-names/user-names.handler';
@@ -25,7 +27,7 @@ export class OrdersModule {
       module: OrdersModule,
       // SagaModule brings the deadline scheduler and GET /ops/sagas (served whatever the roles).
       imports: [ContextPersistenceModule.forContext(ordersStorage), SagaModule],
-      controllers: options.routes ? [OrdersController] : [],
+      controllers: [...(options.routes ? [OrdersController] : []), OrdersProjectionsController],
       providers: [
         PlaceOrderSagaRunner,
         PlaceOrderSagaTimeouts,
@@ -38,6 +40,7 @@ export class OrdersModule {
         UserNamesHandler,
         OrganizationNamesHandler,
         OrderSummariesHandler,
+        OrdersProjectionsRebuilder,
       ],
     };
   }

@@ -7,6 +7,6 @@ import { applyToOrderSummaries, OrderSummariesProjection } from './order-summari
 @OnMessage(OrderSummariesProjection.types, { handler: OrderSummariesProjection.name, context: 'orders' })
 export class OrderSummariesHandler implements MessageHandler {
   handle(event: CloudEvent, tx: TransactionScope): Promise<void> {
-    return applyToOrderSummaries(tx.manager, event);
+    return applyToOrderSummaries(tx.manager, event, 'live');
   }
 }

@@ -43,7 +43,9 @@ export function evolveOrderSummary(row: OrderSummary | null, event: ProjectedEve
   return row && status ? { ...row, status, lastEventId: event.id } : row;
 }
 
-export async function applyToOrderSummaries(manager: EntityManager, event: ProjectedEvent): Promise<void> {
+export async function applyToOrderSummaries(manager: EntityManager, event: ProjectedEvent, mode: 'live' | 'rebuild'): Promise<void> {
+  // Shared with other live deliveries, exclusive for a rebuild (which then never interleaves with them).
+  if (mode === 'live') await manager.query(`SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))`, [OrderSummariesProjection.name]);
   const orderId = (event.data as { orderId?: string })?.orderId;
   if (typeof orderId !== 'string') return;
   const rows: Array<{ order_id: string; user_id: string; organization_id: string; total_cents: string; status: OrderStatus; placed_at: Date; last_event_id: string }> =

@@ -7,6 +7,6 @@ import { applyToPartyNames, OrganizationNamesProjection } from './party-names.pr
 @OnMessage(OrganizationNamesProjection.types, { handler: OrganizationNamesProjection.name, context: 'orders' })
 export class OrganizationNamesHandler implements MessageHandler {
   handle(event: CloudEvent, tx: TransactionScope): Promise<void> {
-    return applyToPartyNames(tx.manager, event);
+    return applyToPartyNames(tx.manager, event, 'live');
   }
 }

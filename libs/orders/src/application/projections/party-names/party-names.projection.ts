@@ -39,9 +39,12 @@ export function partyNameOf(event: ProjectedEvent): PartyName | null {
   }
 }
 
-export async function applyToPartyNames(manager: EntityManager, event: ProjectedEvent): Promise<void> {
+export async function applyToPartyNames(manager: EntityManager, event: ProjectedEvent, mode: 'live' | 'rebuild'): Promise<void> {
   const next = partyNameOf(event);
   if (!next) return;
+  const projection = next.table === 'user_names' ? UserNamesProjection.name : OrganizationNamesProjection.name;
+  // Shared with other live deliveries, exclusive for a rebuild (which then never interleaves with them).
+  if (mode === 'live') await manager.query(`SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))`, [projection]);
   const key = next.table === 'user_names' ? 'user_id' : 'organization_id';
   await manager.query(
     `INSERT INTO ${next.table} (${key}, name, last_event_id) VALUES ($1, $2, $3)

@@ -7,6 +7,6 @@ import { applyToPartyNames, UserNamesProjection } from './party-names.projection
 @OnMessage(UserNamesProjection.types, { handler: UserNamesProjection.name, context: 'orders' })
 export class UserNamesHandler implements MessageHandler {
   handle(event: CloudEvent, tx: TransactionScope): Promise<void> {
-    return applyToPartyNames(tx.manager, event);
+    return applyToPartyNames(tx.manager, event, 'live');
   }
 }

@@ -7,6 +7,6 @@ import { applyToProductPrices, ProductPricesProjection } from './product-prices.
 @OnMessage(ProductPricesProjection.types, { handler: ProductPricesProjection.name, context: 'orders' })
 export class ProductPricesHandler implements MessageHandler {
   handle(event: CloudEvent, tx: TransactionScope): Promise<void> {
-    return applyToProductPrices(tx.manager, event);
+    return applyToProductPrices(tx.manager, event, 'live');
   }
 }

@@ -34,7 +34,9 @@ export function evolveProductPrice(row: ProductPrice | null, event: ProjectedEve
 }
 
 /** Idempotent upsert that records the last applied event (the inbox already keeps a repeat out). */
-export async function applyToProductPrices(manager: EntityManager, event: ProjectedEvent): Promise<void> {
+export async function applyToProductPrices(manager: EntityManager, event: ProjectedEvent, mode: 'live' | 'rebuild'): Promise<void> {
+  // Shared with other live deliveries, exclusive for a rebuild (which then never interleaves with them).
+  if (mode === 'live') await manager.query(`SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))`, [ProductPricesProjection.name]);
   const next = evolveProductPrice(null, event);
   if (!next) return;
   await manager.query(
