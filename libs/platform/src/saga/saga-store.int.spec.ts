@@ -34,7 +34,7 @@ describe('SagaStore', () => {
     const third = await store.advance(second, { status: 'COMPLETED', step: 'TWO', state: { n: 3 }, deadline: null }, at(6));
     expect(third).toMatchObject({ version: 3, status: 'COMPLETED', state: { n: 3 }, deadline: null });
     expect(third.history.map((h) => h.step)).toEqual(['ONE', 'TWO']);
-    await expect(store.advance(second, { status: 'RUNNING', step: 'X', state: {}, deadline: null }, at(7))).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    await expect(store.advance(second, { status: 'RUNNING', step: 'X', state: { n: 0 }, deadline: null }, at(7))).rejects.toBeInstanceOf(ConcurrencyConflictError);
     expect(await store.find(first.id)).toMatchObject({ version: 3, step: 'TWO' });
   });
 
