@@ -29,7 +29,7 @@ describe('relay failover between processes', () => {
 
   it('keeps one active relay, and after the active one is SIGKILLed mid-stream a standby publishes everything in order', async () => {
     const first = spawnRelay('first');
-    await eventually('the first relay is active', () => expect(first.output.join('')).toMatch(/relay active \(wal\) as first/), 30_000);
+    await eventually('the first relay is active', () => expect(first.output.join('')).toMatch(new RegExp(`relay active \\(${world.autoMode}\\) as first`)), 30_000);
     const second = spawnRelay('second');
     const keys = Array.from({ length: 30 }, (_, i) => `f${i}`);
     const seqs = new Map<string, number>();
@@ -37,7 +37,7 @@ describe('relay failover between processes', () => {
     expect(second.output.join('')).not.toMatch(/relay active/);
     first.child.kill('SIGKILL');
     written.push(...(await appendEvents(world, 'users', { count: 1_500, keys, perTransaction: 10, firstSeq: seqs })));
-    await eventually('the standby takes over', () => expect(second.output.join('')).toMatch(/relay active \(wal\) as second/), 30_000);
+    await eventually('the standby takes over', () => expect(second.output.join('')).toMatch(new RegExp(`relay active \\(${world.autoMode}\\) as second`)), 30_000);
     await eventually('every row is published', async () => expect(await pendingRows(world)).toBe(0), 60_000, 250);
     const { duplicates } = expectCompleteAndOrdered(written, await readStream(world.reader, `${world.prefix}users-events`));
     expect(duplicates).toBeLessThan(written.length);
