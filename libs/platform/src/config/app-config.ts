@@ -92,7 +92,7 @@ export class AppConfig {
 
   /** Longest pause between two GetRecords calls on an idle shard (busy shards are read every 200 ms, the 5 reads/s limit). */
   @Transform(toInt) @IsInt() @Min(200) @Max(60000)
-  CONSUMER_IDLE_POLL_MAX_MS = 1000;
+  CONSUMER_IDLE_POLL_MAX_MS = 500;
 
   /** Where a new consumer group starts: the stream's TRIM_HORIZON, or a replay of the SQL event log first (ADR 0004). */
   @IsIn(['stream', 'event-log'])
