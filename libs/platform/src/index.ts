@@ -2,6 +2,7 @@
 export * from './config/app-config';
 export * from './context/clock';
 export * from './context/message-context';
+export * from './database/bigint-as-number';
 export * from './database/context-definition';
 export * from './database/context-persistence.module';
 export * from './database/database-topology';

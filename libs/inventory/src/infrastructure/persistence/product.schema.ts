@@ -1,23 +1,11 @@
-import { EntitySchema, ValueTransformer } from 'typeorm';
-import type { StockLine, StockRejectionReason } from '@eda/contracts';
-import type { ReservationOutcome } from '../../domain/stock-reservation.aggregate';
+import { EntitySchema } from 'typeorm';
+import { bigintAsNumber } from '@eda/platform';
+import type { StockReservationState } from '../../domain/stock-reservation.aggregate';
+import type { ProductState } from '../../domain/product.aggregate';
 
-/** bigint columns come back from pg as strings; every value we store is a safe integer. */
-export const bigintAsNumber: ValueTransformer = {
-  to: (value: number | undefined) => value,
-  from: (value: string | null) => (value === null ? null : Number(value)),
-};
 
-export interface ProductRow {
-  sku: string;
-  name: string;
-  priceCents: number;
-  onHand: number;
-  reserved: number;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** A products row holds exactly the aggregate's state. */
+export type ProductRow = ProductState;
 
 export const ProductSchema = new EntitySchema<ProductRow>({
   name: 'Product',
@@ -34,15 +22,8 @@ export const ProductSchema = new EntitySchema<ProductRow>({
   },
 });
 
-export interface StockReservationRow {
-  orderId: string;
-  outcome: ReservationOutcome;
-  reason: StockRejectionReason | null;
-  skus: string[];
-  lines: StockLine[];
-  releasedAt: Date | null;
-  createdAt: Date;
-}
+/** A stock_reservations row holds exactly the aggregate's state. */
+export type StockReservationRow = StockReservationState;
 
 export const StockReservationSchema = new EntitySchema<StockReservationRow>({
   name: 'StockReservation',

@@ -1,12 +1,8 @@
-import { EntitySchema, ValueTransformer } from 'typeorm';
+import { EntitySchema } from 'typeorm';
+import { bigintAsNumber } from '@eda/platform';
 import type { CreditRejectionReason, OrganizationRole } from '@eda/contracts';
-import type { CreditReservationOutcome } from '../../domain/credit-reservation.aggregate';
+import type { CreditReservationState } from '../../domain/credit-reservation.aggregate';
 
-/** bigint columns come back from pg as strings; every value we store is a safe integer. */
-export const bigintAsNumber: ValueTransformer = {
-  to: (value: number | undefined) => value,
-  from: (value: string | null) => (value === null ? null : Number(value)),
-};
 
 export interface OrganizationRow {
   id: string;
@@ -50,16 +46,8 @@ export const OrganizationMemberSchema = new EntitySchema<OrganizationMemberRow>(
   },
 });
 
-export interface CreditReservationRow {
-  orderId: string;
-  organizationId: string;
-  userId: string;
-  amountCents: number;
-  outcome: CreditReservationOutcome;
-  reason: CreditRejectionReason | null;
-  releasedAt: Date | null;
-  createdAt: Date;
-}
+/** A credit_reservations row holds exactly the aggregate's state. */
+export type CreditReservationRow = CreditReservationState;
 
 export const CreditReservationSchema = new EntitySchema<CreditReservationRow>({
   name: 'CreditReservation',

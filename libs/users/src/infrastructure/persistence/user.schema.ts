@@ -1,17 +1,8 @@
 import { EntitySchema } from 'typeorm';
-import type { UserStatus } from '../../domain/user.aggregate';
+import type { UserState } from '../../domain/user.aggregate';
 
-export interface UserRow {
-  id: string;
-  email: string;
-  username: string;
-  firstName: string;
-  lastName: string;
-  status: UserStatus;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** A users row holds exactly the aggregate's state. */
+export type UserRow = UserState;
 
 export const UserSchema = new EntitySchema<UserRow>({
   name: 'User',
