@@ -2,6 +2,7 @@ import type { ContextStorage } from './database/context-definition';
 import { contextStoreMigrations } from './event-log/context-store-migrations';
 import { CreateConsumerLeases1764100000000 } from './consumer/migrations/1764100000000-create-consumer-leases';
 import { CreateDeadLetters1764100000001 } from './consumer/migrations/1764100000001-create-dead-letters';
+import { CreateConsumerStreams1764100000002 } from './consumer/migrations/1764100000002-create-consumer-streams';
 import { CreateProducerKeys1764000000500 } from './event-log/migrations/1764000000500-create-producer-keys';
 import { CreateRelayState1763900000100 } from './relay/migrations/1763900000100-create-relay-state';
 
@@ -16,6 +17,7 @@ export const platformStorage: ContextStorage = {
     ...contextStoreMigrations,
     CreateConsumerLeases1764100000000,
     CreateDeadLetters1764100000001,
+    CreateConsumerStreams1764100000002,
     CreateProducerKeys1764000000500,
     CreateRelayState1763900000100,
   ],

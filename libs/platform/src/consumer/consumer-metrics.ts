@@ -11,6 +11,7 @@ export class ConsumerMetrics {
   readonly leasesOwned: Gauge;
   readonly deadLettersParked: Gauge;
   readonly deadLettersTotal: Counter;
+  readonly streamResets: Counter;
 
   constructor(metrics: MetricsService) {
     this.millisBehindLatest = metrics.gauge('eda_consumer_millis_behind_latest', 'How far the reader of a shard is behind its tip', ['stream', 'shard']);
@@ -20,6 +21,7 @@ export class ConsumerMetrics {
     this.deliveryLatency = metrics.histogram('eda_consumer_delivery_latency_seconds', 'From the event time (its commit) to its handler committing', ['handler'], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
     this.leasesOwned = metrics.gauge('eda_consumer_leases_owned', 'Shard leases this worker holds', ['worker']);
     this.deadLettersParked = metrics.gauge('eda_consumer_dead_letters_parked', 'Messages parked in the dead-letter table');
+    this.streamResets = metrics.counter('eda_consumer_stream_resets_total', 'Times the group dropped a stream\'s leases because the stream was re-created (data lost in the engine, or deleted and made again)', ['stream']);
     this.deadLettersTotal = metrics.counter('eda_consumer_dead_letters_total', 'Messages parked, by handler', ['handler']);
   }
 }

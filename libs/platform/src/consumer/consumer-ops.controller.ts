@@ -10,6 +10,8 @@ export interface ConsumerLeaseView {
   checkpoint: string;
   millisBehindLatest: number | null;
   state: 'active' | 'finished';
+  /** When the group last found the stream re-created and started it over from TRIM_HORIZON (ISO time); null if never. */
+  resetAt: string | null;
 }
 
 @ApiTags('operations')
@@ -30,6 +32,7 @@ export class ConsumerOpsController {
       checkpoint: l.checkpoint,
       millisBehindLatest: l.millisBehindLatest,
       state: l.state,
+      resetAt: l.streamResetAt ? l.streamResetAt.toISOString() : null,
     }));
   }
 

@@ -4,11 +4,11 @@ import type { ConsumerMetrics } from './consumer-metrics';
 import type { ConsumerOptions } from './consumer-options';
 import type { DeadLetterStore } from './dead-letter-store';
 import { planLeaseTakes } from './lease-balancer';
-import { leaseKey, LeaseStore } from './lease-store';
+import { leaseKey, LeaseRejection, LeaseStore, StreamReset } from './lease-store';
 import { MessageDispatcher } from './message-dispatcher';
 import type { RegisteredHandler } from './message-handler';
-import { listShards } from './shard-discovery';
-import { ShardReader } from './shard-reader';
+import { describeStream, listShards } from './shard-discovery';
+import { ReaderTrouble, ShardReader } from './shard-reader';
 
 export interface ConsumerWorkerDeps {
   kinesis: KinesisClient;
@@ -35,6 +35,10 @@ export class ConsumerWorker {
   private running = false;
   private lastSync = 0;
   private synced = false;
+  /** Reported by readers since the last shard sync, which judges them. */
+  private troubles: ReaderTrouble[] = [];
+  /** Subscribed streams that do not exist (or cannot be read) at the last sync: no reader is started on them. */
+  private readonly absent = new Set<string>();
 
   constructor(private readonly deps: ConsumerWorkerDeps) {
     this.dispatcher = new MessageDispatcher(deps.handlers, deps.deadLetters, deps.metrics, deps.options);
@@ -104,24 +108,72 @@ export class ConsumerWorker {
     for (const lease of await leases.list()) {
       const key = leaseKey(lease.stream, lease.shardId);
       if (lease.owner !== options.workerId || lease.state !== 'active' || this.readers.has(key)) continue;
-      if (!this.streams.includes(lease.stream)) continue;
-      const reader = new ShardReader({ ...this.deps, dispatcher: this.dispatcher }, lease, this.physical(lease.stream));
+      if (!this.streams.includes(lease.stream) || this.absent.has(lease.stream)) continue;
+      const reader = new ShardReader({ ...this.deps, dispatcher: this.dispatcher, onTrouble: (t) => this.reportTrouble(t) }, lease, this.physical(lease.stream));
       this.readers.set(key, reader);
       reader.start();
     }
     metrics.leasesOwned.set({ worker: options.workerId }, this.readers.size);
   }
 
+  private reportTrouble(trouble: ReaderTrouble): void {
+    this.troubles.push(trouble);
+    this.lastSync = 0; // judge it at the next tick, not a whole sync period later
+  }
+
+  /**
+   * Lists each subscribed stream's shards and records new ones. First it checks that the group's leases belong to
+   * the stream Kinesis has now (DESIGN §2): a stream re-created since (local engine data lost, or deleted and made
+   * again) has none of the sequence numbers the checkpoints name, so its leases are dropped and it is read from
+   * TRIM_HORIZON.
+   */
   private async syncShards(): Promise<void> {
+    const troubles = this.troubles;
+    this.troubles = [];
     for (const stream of this.streams) {
-      const shards = await listShards(this.deps.kinesis, this.physical(stream));
-      if (!shards) continue; // the relay creates streams; wait for it
+      const incarnation = await describeStream(this.deps.kinesis, this.physical(stream));
+      const shards = incarnation?.readable ? await listShards(this.deps.kinesis, this.physical(stream)) : null;
+      if (!incarnation || !shards) {
+        this.absent.add(stream); // the relay or start-up creates streams; wait for it
+        continue;
+      }
+      this.absent.delete(stream);
+      const listed = new Set(shards.map((s) => s.shardId));
+      const rejections: LeaseRejection[] = troubles
+        .filter((t) => t.stream === stream && (t.kind === 'checkpoint-refused' || !listed.has(t.shardId)))
+        .map((t) => ({
+          shardId: t.shardId,
+          leaseCreatedAt: t.leaseCreatedAt,
+          kind: t.kind === 'checkpoint-refused' ? 'checkpoint' : 'shard',
+          checkpoint: t.checkpoint,
+          reason: t.reason,
+        }));
+      const reset = await this.deps.leases.reconcileStream(stream, incarnation.createdAt, rejections);
+      if (reset) this.afterReset(reset);
       // Parents first, so a worker never sees a child whose parents are not recorded yet.
       for (const shard of shards) await this.deps.leases.createIfMissing(stream, shard.shardId, shard.parentShardIds);
     }
     this.lastSync = Date.now();
     this.synced = true;
     this.deps.metrics.deadLettersParked.set(await this.deps.deadLetters.countParked());
+  }
+
+  private afterReset(reset: StreamReset): void {
+    for (const [key, reader] of this.readers) {
+      if (reader.lease.stream !== reset.stream) continue;
+      this.readers.delete(key);
+      void reader.stop(); // its checkpoints name the dropped lease row, so they cannot touch the new one
+    }
+    const physical = this.physical(reset.stream);
+    this.deps.metrics.streamResets.inc({ stream: physical });
+    const time = (d: Date | null) => (d ? d.toISOString() : 'unknown');
+    this.logger.error(
+      `Stream ${physical} is not the stream consumer group ${this.deps.options.consumerGroup} was reading: ${reset.cause}. ` +
+        `Leases created at ${time(reset.oldestLeaseCreatedAt)}; stream created at ${time(reset.streamCreatedAt)}` +
+        (reset.previousStreamCreatedAt ? ` (the leases' stream was created at ${time(reset.previousStreamCreatedAt)})` : '') +
+        `. The Kinesis engine lost its data or the stream was deleted and re-created. Dropped ${reset.leasesDropped} stale lease(s); ` +
+        `reading the new stream from TRIM_HORIZON (the inbox absorbs repeats). Records only the old stream held are not re-delivered; the event log still has them.`,
+    );
   }
 
   private physical(stream: string): string {

@@ -2,7 +2,7 @@ import { planLeaseTakes } from './lease-balancer';
 import type { Lease } from './lease-store';
 
 function lease(shardId: string, owner: string | null, extra: Partial<Lease> = {}): Lease {
-  return { stream: 's', shardId, owner, counter: 1, expired: false, checkpoint: 'TRIM_HORIZON', parentShardIds: [], state: 'active', millisBehindLatest: null, ...extra };
+  return { stream: 's', shardId, owner, counter: 1, expired: false, checkpoint: 'TRIM_HORIZON', parentShardIds: [], state: 'active', millisBehindLatest: null, createdAt: '2025-01-01 00:00:00+00', streamResetAt: null, ...extra };
 }
 
 describe('planLeaseTakes', () => {

@@ -1,4 +1,4 @@
-import { KinesisClient, ListShardsCommand, ListShardsCommandOutput } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, ListShardsCommandOutput } from '@aws-sdk/client-kinesis';
 
 export interface DiscoveredShard {
   shardId: string;
@@ -26,4 +26,25 @@ export async function listShards(kinesis: KinesisClient, streamName: string): Pr
     nextToken = page.NextToken;
   } while (nextToken);
   return shards;
+}
+
+export interface StreamIncarnation {
+  /** Tells one stream from another of the same name (deleted and re-created, or a local engine that lost its data). */
+  createdAt: Date;
+  /** Only ACTIVE and UPDATING streams can be read. */
+  readable: boolean;
+}
+
+/** The stream's creation time and whether it can be read now, or null while no stream has that name. */
+export async function describeStream(kinesis: KinesisClient, streamName: string): Promise<StreamIncarnation | null> {
+  try {
+    const { StreamDescriptionSummary: summary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    return {
+      createdAt: summary!.StreamCreationTimestamp!,
+      readable: summary!.StreamStatus === 'ACTIVE' || summary!.StreamStatus === 'UPDATING',
+    };
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return null;
+    throw error;
+  }
 }

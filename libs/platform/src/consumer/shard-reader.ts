@@ -14,6 +14,18 @@ export interface ShardReaderDeps {
   dispatcher: MessageDispatcher;
   metrics: ConsumerMetrics;
   options: ConsumerOptions;
+  /** Told when Kinesis says the stream or shard is gone, or refuses the checkpoint; the reader has stopped. */
+  onTrouble?: (trouble: ReaderTrouble) => void;
+}
+
+export interface ReaderTrouble {
+  stream: string;
+  shardId: string;
+  leaseCreatedAt: string;
+  checkpoint: string;
+  /** `not-found`: no such stream or shard; `checkpoint-refused`: the checkpoint did not come from this stream. */
+  kind: 'not-found' | 'checkpoint-refused';
+  reason: string;
 }
 
 const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'LimitExceededException', 'KMSThrottlingException']);
@@ -63,7 +75,8 @@ export class ShardReader {
     const labels = { stream: this.physicalStream, shard: shardId };
     const parked = await deadLetters.parkedKeys(stream);
     let checkpoint = this.lease.checkpoint;
-    let iterator: string | undefined = await this.iteratorAt(checkpoint);
+    let iterator = await this.openIterator(checkpoint);
+    if (iterator === null) return;
     let idleDelay = options.minPollIntervalMs;
     let lastCall = 0;
 
@@ -76,8 +89,13 @@ export class ShardReader {
         response = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.maxRecordsPerCall }));
       } catch (error) {
         const name = (error as Error).name;
-        if (name === 'ExpiredIteratorException') {
-          iterator = await this.iteratorAt(checkpoint);
+        if (name === 'ResourceNotFoundException') {
+          this.trouble('not-found', checkpoint, (error as Error).message);
+          return;
+        } else if (name === 'ExpiredIteratorException' || name === 'InvalidArgumentException') {
+          // An iterator of a stream deleted and re-created under us is invalid: start again from the checkpoint.
+          iterator = await this.openIterator(checkpoint);
+          if (iterator === null) return;
         } else if (THROTTLED.has(name)) {
           idleDelay = Math.min(idleDelay * 2, options.idlePollMaxMs * 4);
         } else {
@@ -101,14 +119,15 @@ export class ShardReader {
         } catch (error) {
           // Parking failed (the database is unreachable): read the batch again from the checkpoint; the inbox absorbs repeats.
           this.logger.warn(`Dispatch on ${this.physicalStream}/${shardId} failed: ${(error as Error).message}; re-reading from ${checkpoint}`);
-          iterator = await this.iteratorAt(checkpoint);
+          iterator = await this.openIterator(checkpoint);
+          if (iterator === null) return;
           idleDelay = options.idlePollMaxMs;
           continue;
         }
         const upTo = finishedPrefix(messages.map((m) => m.recordIndex), completed, records.length);
         if (upTo >= 0) {
           checkpoint = records[upTo].SequenceNumber!;
-          if (!(await leases.checkpoint(stream, shardId, options.workerId, checkpoint))) return this.lost();
+          if (!(await leases.checkpoint(this.lease, options.workerId, checkpoint))) return this.lost();
         }
         if (upTo < records.length - 1) return; // stopping with a retry pending: the rest is read again by the next owner
         idleDelay = options.minPollIntervalMs;
@@ -118,7 +137,7 @@ export class ShardReader {
 
       iterator = response.NextShardIterator;
       if (!iterator) {
-        await leases.finish(stream, shardId, options.workerId);
+        await leases.finish(this.lease, options.workerId);
         metrics.millisBehindLatest.remove(labels);
         this.logger.log(`Shard ${this.physicalStream}/${shardId} reached SHARD_END`);
       }
@@ -127,6 +146,24 @@ export class ShardReader {
 
   private lost(): void {
     this.logger.warn(`Lease of ${this.physicalStream}/${this.lease.shardId} was taken by another worker`);
+  }
+
+  /** An iterator at the checkpoint; null (and the worker told) when the stream, the shard or the checkpoint is not Kinesis's any more. */
+  private async openIterator(checkpoint: string): Promise<string | undefined | null> {
+    try {
+      return await this.iteratorAt(checkpoint);
+    } catch (error) {
+      const { name, message } = error as Error;
+      if (name === 'ResourceNotFoundException') return this.trouble('not-found', checkpoint, message);
+      if (name === 'InvalidArgumentException' && checkpoint !== TRIM_HORIZON) return this.trouble('checkpoint-refused', checkpoint, message);
+      throw error;
+    }
+  }
+
+  private trouble(kind: ReaderTrouble['kind'], checkpoint: string, reason: string): null {
+    this.logger.warn(`Reader of ${this.physicalStream}/${this.lease.shardId} stops: ${reason}`);
+    this.deps.onTrouble?.({ stream: this.lease.stream, shardId: this.lease.shardId, leaseCreatedAt: this.lease.createdAt, checkpoint, kind, reason });
+    return null;
   }
 
   private async iteratorAt(checkpoint: string): Promise<string | undefined> {
