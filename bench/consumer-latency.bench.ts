@@ -1,0 +1,201 @@
+// End-to-end latency of the event bus: a command's commit → relay → Kinesis → consumer → the handler's effect
+// committed, on embedded PostgreSQL and kinesalite, with the app's default relay and consumer settings. A steady
+// rate over many keys, then a burst committed as fast as the database takes it. (Failover time after a kill -9 is
+// measured by libs/platform/src/consumer/consumer-workers.int.spec.ts.)
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../libs/platform/src/config/app-config';
+import { ConsumerMetrics } from '../libs/platform/src/consumer/consumer-metrics';
+import { consumerOptionsFrom } from '../libs/platform/src/consumer/consumer-options';
+import { ConsumerWorker } from '../libs/platform/src/consumer/consumer-worker';
+import { DeadLetterStore } from '../libs/platform/src/consumer/dead-letter-store';
+import { LeaseStore } from '../libs/platform/src/consumer/lease-store';
+import { registerHandler } from '../libs/platform/src/consumer/message-handler';
+import { SystemClock, UuidGenerator } from '../libs/platform/src/context/clock';
+import { DatabaseTopology } from '../libs/platform/src/database/database-topology';
+import { startEmbeddedPostgres } from '../libs/platform/src/database/embedded-postgres';
+import { provisionDatabase } from '../libs/platform/src/database/provision-database';
+import { ShardPosition, TransactionScope, UnitOfWork } from '../libs/platform/src/database/unit-of-work';
+import type { CloudEvent } from '../libs/platform/src/event-log/cloud-event';
+import { contextStoreMigrations } from '../libs/platform/src/event-log/context-store-migrations';
+import { EventLogAppender } from '../libs/platform/src/event-log/event-log-appender';
+import { domainEvent } from '../libs/platform/src/event-log/outgoing-message';
+import { startEmbeddedKinesis } from '../libs/platform/src/kinesis/embedded-kinesis';
+import { createKinesisClient } from '../libs/platform/src/kinesis/kinesis-connection';
+import { StreamProvisioner } from '../libs/platform/src/kinesis/stream-provisioner';
+import { MetricsService } from '../libs/platform/src/observability/metrics.service';
+import { platformStorage } from '../libs/platform/src/platform-storage';
+import { Relay } from '../libs/platform/src/relay/relay';
+import { RelayMetrics } from '../libs/platform/src/relay/relay-metrics';
+
+const KEYS = Number(process.env.BENCH_CONSUMER_KEYS ?? 500);
+const STEADY_RATE = Number(process.env.BENCH_CONSUMER_RATE ?? 200); // events/s
+const STEADY_SECONDS = Number(process.env.BENCH_CONSUMER_SECONDS ?? 10);
+const BURST_EVENTS = Number(process.env.BENCH_CONSUMER_BURST ?? 3_000);
+const BURST_WRITERS = 8;
+const PRODUCER = 'bench';
+const SINK = 'sink';
+const storages = [
+  platformStorage,
+  { name: PRODUCER, entities: [], migrations: contextStoreMigrations },
+  { name: SINK, entities: [], migrations: contextStoreMigrations },
+];
+
+/** Notes when each delivery's transaction (inbox row + effect) has committed: the end of the measured path. */
+class TimedUnitOfWork extends UnitOfWork {
+  readonly appliedAt = new Map<string, number>();
+
+  override async runOnce(handler: string, message: CloudEvent, work: (tx: TransactionScope) => Promise<void>, position?: ShardPosition): Promise<boolean> {
+    const applied = await super.runOnce(handler, message, work, position);
+    if (applied) this.appliedAt.set(message.id, performance.now());
+    return applied;
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function until(description: string, probe: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${description}`);
+    await sleep(10);
+  }
+}
+
+export async function run(): Promise<void> {
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    let serverUrl = process.env.DATABASE_URL;
+    if (!serverUrl) {
+      const dataDir = join(tmpdir(), `eda-bench-consumer-${process.pid}`);
+      const pg = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'consumer_bench' });
+      stops.push(async () => { await pg.stop(); rmSync(dataDir, { recursive: true, force: true }); });
+      serverUrl = pg.url;
+    }
+    let endpoint = process.env.KINESIS_ENDPOINT;
+    if (!endpoint) {
+      const engine = await startEmbeddedKinesis();
+      stops.push(() => engine.stop());
+      endpoint = engine.endpoint;
+    }
+    const prefix = `bench-e2e-${process.pid}-`;
+    const config = loadConfig({ STREAM_PREFIX: prefix, CONSUMER_GROUP: 'bench', WORKER_ID: 'bench-worker' });
+    const topology = new DatabaseTopology(serverUrl);
+    await provisionDatabase(topology, storages);
+    const sinkDdl = new Pool({ connectionString: topology.access(SINK).url, max: 1 });
+    await sinkDdl.query(`CREATE TABLE effects (message_id text PRIMARY KEY, partition_key text NOT NULL, seq int NOT NULL)`);
+    await sinkDdl.end();
+
+    const connection = { endpoint, region: 'us-east-1', description: 'bench' };
+    const kinesis = createKinesisClient(connection, { maxAttempts: 3 });
+    stops.push(async () => kinesis.destroy());
+    const stream = `${PRODUCER}-events`;
+    await new StreamProvisioner(kinesis, { shards: config.STREAM_SHARDS, retentionHours: config.STREAM_RETENTION_HOURS }).ensureAll([prefix + stream]);
+
+    const appender = new EventLogAppender(new SystemClock(), new UuidGenerator());
+    const producerSource = new DataSource({ type: 'postgres', url: topology.access(PRODUCER).url, schema: PRODUCER, extra: { max: BURST_WRITERS + 2 } });
+    const sinkSource = new DataSource({ type: 'postgres', url: topology.access(SINK).url, schema: SINK, extra: { max: 20 } });
+    await producerSource.initialize();
+    await sinkSource.initialize();
+    stops.push(async () => { await producerSource.destroy(); await sinkSource.destroy(); });
+    const producer = new UnitOfWork(PRODUCER, producerSource, appender);
+    const committedAt = new Map<string, number>();
+    producer.onCommitted((_, events) => {
+      const now = performance.now();
+      for (const e of events) committedAt.set(e.event.id, now);
+    });
+    const sink = new TimedUnitOfWork(SINK, sinkSource, appender);
+    const handler = registerHandler(`${PRODUCER}.Counted`, { handler: 'sink.effects', context: SINK }, sink, {
+      handle: async (event: CloudEvent, tx: TransactionScope) => {
+        const data = event.data as { seq: number };
+        await tx.manager.query(`INSERT INTO effects (message_id, partition_key, seq) VALUES ($1, $2, $3)`, [event.id, event.partitionkey, data.seq]);
+      },
+    });
+
+    const relay = new Relay({ config, topology, storages, kinesis, metrics: new RelayMetrics(new MetricsService()), log: () => undefined });
+    relay.start();
+    stops.push(() => relay.stop());
+    const platformPool = new Pool({ connectionString: topology.access('platform').url, max: 5 });
+    stops.push(() => platformPool.end());
+    const options = consumerOptionsFrom(config);
+    const worker = new ConsumerWorker({
+      kinesis,
+      leases: new LeaseStore(platformPool, options.consumerGroup),
+      deadLetters: new DeadLetterStore(platformPool, options.consumerGroup),
+      metrics: new ConsumerMetrics(new MetricsService()),
+      options,
+      handlers: [handler],
+    });
+    worker.start();
+    stops.push(() => worker.stop());
+
+    const seqOfKey = new Array<number>(KEYS).fill(0);
+    let next = 0;
+    // Each phase commits one event per transaction (one command, one event) and collects the ids it committed.
+    const phaseIds = (from: number) => [...committedAt.keys()].slice(from);
+    const commit = async () => {
+      const k = next++ % KEYS;
+      const seq = seqOfKey[k]++;
+      await producer.run(async (tx) => tx.publish(domainEvent(PRODUCER, 'Counted', `key-${k}`, { seq })));
+    };
+
+    // Warm-up: relay active, leases taken, a first round trip done.
+    await until('the relay is active', () => relay.active, 30_000);
+    await until('the worker holds every shard', () => worker.heldShards().length === config.STREAM_SHARDS, 30_000);
+    for (let i = 0; i < 20; i++) await commit();
+    await until('the warm-up events are applied', () => sink.appliedAt.size === 20, 30_000);
+
+    const results: Array<{ phase: string; events: number; latencies: number[]; spanMs: number; commitMs: number }> = [];
+    const measure = async (phase: string, produce: () => Promise<void>) => {
+      const from = committedAt.size;
+      const started = performance.now();
+      await produce();
+      const commitMs = performance.now() - started;
+      const ids = phaseIds(from);
+      await until(`the ${phase} events are applied`, () => ids.every((id) => sink.appliedAt.has(id)), 60_000);
+      const latencies = ids.map((id) => sink.appliedAt.get(id)! - committedAt.get(id)!).sort((a, b) => a - b);
+      const lastEffect = Math.max(...ids.map((id) => sink.appliedAt.get(id)!));
+      results.push({ phase, events: ids.length, latencies, spanMs: lastEffect - started, commitMs });
+    };
+
+    await measure(`steady ${STEADY_RATE}/s for ${STEADY_SECONDS} s`, async () => {
+      const total = STEADY_RATE * STEADY_SECONDS;
+      const perTick = Math.max(1, Math.round(STEADY_RATE / 20)); // a tick every 50 ms
+      const start = performance.now();
+      const inFlight: Promise<void>[] = [];
+      for (let sent = 0, tick = 0; sent < total; tick++) {
+        await sleep(Math.max(0, start + tick * 50 - performance.now()));
+        for (let i = 0; i < perTick && sent < total; i++, sent++) inFlight.push(commit());
+      }
+      await Promise.all(inFlight);
+    });
+
+    await measure(`burst of ${BURST_EVENTS} (${BURST_WRITERS} writers, as fast as commits go)`, async () => {
+      let left = BURST_EVENTS;
+      await Promise.all(Array.from({ length: BURST_WRITERS }, async () => {
+        while (left-- > 0) await commit();
+      }));
+    });
+
+    const [check] = await sinkSource.query(`SELECT count(*)::int AS n FROM effects`);
+    console.log(`${KEYS} keys, ${config.STREAM_SHARDS} shards, kinesalite + embedded PostgreSQL, relay in ${relay.mode} mode, one worker,`);
+    console.log(`consumer defaults (GetRecords ≥ ${options.minPollIntervalMs} ms apart, idle backoff to ${options.idlePollMaxMs} ms); effects applied: ${check.n}`);
+    for (const r of results) {
+      const committedRate = r.events / (r.spanMs / 1000);
+      console.log(
+        `${r.phase.padEnd(52)} commit→effect p50 ${percentile(r.latencies, 50).toFixed(0)} ms, p95 ${percentile(r.latencies, 95).toFixed(0)} ms, ` +
+          `p99 ${percentile(r.latencies, 99).toFixed(0)} ms, max ${r.latencies[r.latencies.length - 1].toFixed(0)} ms; ` +
+          `${r.events} events committed in ${(r.commitMs / 1000).toFixed(1)} s, applied by ${(r.spanMs / 1000).toFixed(1)} s = ${committedRate.toFixed(0)} events/s end to end`,
+      );
+    }
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
