@@ -1,0 +1,88 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually } from '@eda/platform/testing';
+
+const root = join(__dirname, '..', '..');
+
+/**
+ * Compiles the app as `npm start` does (scripts/build.mjs, SWC), but into a private directory: build.mjs
+ * wipes and rewrites its root's dist/, and other test files build the shared one while our children are
+ * still loading modules from it. The copy of the script sees the sources and node_modules through
+ * symlinks, so its dist/ resolves packages as the real one does. Returns the entry point and a clean-up.
+ */
+export function buildApp(): { main: string; remove(): void } {
+  const privateRoot = mkdtempSync(join(tmpdir(), 'eda-build-'));
+  mkdirSync(join(privateRoot, 'scripts'));
+  copyFileSync(join(root, 'scripts', 'build.mjs'), join(privateRoot, 'scripts', 'build.mjs'));
+  for (const entry of ['apps', 'libs', 'bench', 'tsconfig.json', 'node_modules']) {
+    if (existsSync(join(root, entry))) symlinkSync(join(root, entry), join(privateRoot, entry));
+  }
+  execFileSync(process.execPath, [join(privateRoot, 'scripts', 'build.mjs')], { cwd: privateRoot, stdio: 'ignore' });
+  return { main: join(privateRoot, 'dist', 'apps', 'api', 'src', 'main.js'), remove: () => rmSync(privateRoot, { recursive: true, force: true }) };
+}
+
+export interface JsonResponse {
+  status: number;
+  body: any;
+}
+
+/**
+ * One `node dist/apps/api/src/main.js` child (from buildApp()'s private dist), as an operator runs it: only the environment given, never
+ * the Jest run's own DATABASE_URL / KINESIS_ENDPOINT / TEST_* variables (a child must get the test
+ * database's URL, not the server's).
+ */
+export class AppProcess {
+  readonly child: ChildProcess;
+  readonly base: string;
+  private output = '';
+
+  constructor(readonly name: string, main: string, readonly env: Record<string, string>) {
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|KINESIS_ENDPOINT|AWS_REGION|STREAM_PREFIX|ROLES|WORKER_ID|PORT|TEST_|JEST_)/.test(k)),
+    );
+    this.child = spawn(process.execPath, [main], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (d) => (this.output += d));
+    this.child.stderr!.on('data', (d) => (this.output += d));
+    this.base = `http://127.0.0.1:${env.PORT}`;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last lines the process printed, for failure messages. */
+  tail(lines = 40): string {
+    return `--- ${this.name} (pid ${this.child.pid}) ---\n${this.output.split('\n').slice(-lines).join('\n')}`;
+  }
+
+  /** Resolves once the process prints its ready line; fails at once if it exits first. */
+  async ready(timeoutMs = 60_000): Promise<void> {
+    const exitedEarly = new Promise<never>((_, reject) =>
+      this.child.once('exit', (code, signal) => reject(new Error(`${this.name} exited (${signal ?? code}) before it was ready:\n${this.tail()}`))),
+    );
+    const printedReady = eventually(`${this.name} is ready`, () => expect(this.output).toMatch(/ready in \d+ ms/), timeoutMs, 100).catch((error: Error) => {
+      throw new Error(`${error.message}\n${this.tail()}`);
+    });
+    await Promise.race([printedReady, exitedEarly]);
+  }
+
+  /** SIGKILL: no shutdown hook runs, connections drop wherever the process was. */
+  async kill(): Promise<void> {
+    if (!this.alive) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const type = res.headers.get('content-type') ?? '';
+    return { status: res.status, body: type.includes('json') ? await res.json() : await res.text() };
+  }
+}
