@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@eda/platform';
 import { eventually } from '@eda/platform/testing';
+import { buildApp } from '../support/app-process';
 
 const root = join(__dirname, '..', '..');
-const main = join(root, 'dist', 'apps', 'api', 'src', 'main.js');
 
 /** `npm start` as a user runs it: the built app, no DATABASE_URL, no KINESIS_ENDPOINT. */
+// Built into a private folder: other test files may be rebuilding the shared dist/ at the same time.
+const build = buildApp();
+const main = build.main;
+
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
   const clean = Object.fromEntries(
@@ -35,10 +39,12 @@ function processesUsing(dir: string): string {
 describe('npm start (the built app with embedded PostgreSQL and kinesalite)', () => {
   let dataDir: string;
   beforeAll(() => {
-    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'ignore' });
     dataDir = mkdtempSync(join(tmpdir(), 'eda-start-'));
   });
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+    build.remove();
+  });
 
   it('boots, prints where everything is, keeps data across a restart and leaves nothing running after Ctrl-C', async () => {
     const port = await freePort();
