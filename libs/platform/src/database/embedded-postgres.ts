@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { freePort } from '../kinesis/free-port';
 
 export interface EmbeddedPostgresHandle {
@@ -40,7 +40,10 @@ export async function startEmbeddedPostgres(options: {
   const credentialsFile = join(root, 'postgres-credentials.json');
   mkdirSync(root, { recursive: true });
   // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its directory.
-  if (process.getuid?.() === 0) chmodSync(root, 0o755);
+  if (process.getuid?.() === 0) {
+    chmodSync(root, 0o755);
+    assertReachableByOthers(root);
+  }
   const initialised = existsSync(join(pgDir, 'PG_VERSION'));
   if (!initialised) rmSync(pgDir, { recursive: true, force: true });
   const credentials: StoredCredentials = initialised && existsSync(credentialsFile)
@@ -86,4 +89,17 @@ export async function startEmbeddedPostgres(options: {
     dataDir: pgDir,
     stop: () => pg.stop(),
   };
+}
+
+/** Fails with a clear message, instead of initdb's bare "Permission denied", when a parent folder is private. */
+function assertReachableByOthers(dir: string): void {
+  for (let current = dirname(dir); ; current = dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) {
+      throw new Error(
+        `DATA_DIR ${dir} is inside ${current}, which the postgres system user cannot enter (embedded PostgreSQL does not run as root). ` +
+          'Set DATA_DIR to a folder under /tmp, or allow others to traverse that folder (chmod o+x).',
+      );
+    }
+    if (current === dirname(current)) return;
+  }
 }
