@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { Client } from 'pg';
+import { Pool } from 'pg';
 import { CloudEvent, ConcurrencyConflictError, EventLogAppender, SagaDeadlineScheduler, UnitOfWork } from '@eda/platform';
 import { eventually } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../../../../../test/support/test-app';
@@ -13,7 +13,7 @@ import { AdvancePlaceOrderSagaOnParticipantRepliesHandler } from './advance-plac
  */
 describe('place-order saga reactions and deadlines', () => {
   let t: TestApp;
-  let db: Client;
+  let db: Pool;
   let uow: UnitOfWork;
   let replies: AdvancePlaceOrderSagaOnParticipantRepliesHandler;
   let prices: ProductPricesHandler;
@@ -22,8 +22,7 @@ describe('place-order saga reactions and deadlines', () => {
   beforeAll(async () => {
     // api only: no relay, no consumer, and the scheduler fires deadlines only when the test asks it to.
     t = await startTestApp({ ROLES: 'api', SAGA_TIMEOUT_SECONDS: '1', DATABASE_POOL_SIZE: '8' });
-    db = new Client({ connectionString: t.db.url });
-    await db.connect();
+    db = new Pool({ connectionString: t.db.url, max: 4 }); // a pool: the tests query concurrently
     uow = new UnitOfWork('orders', t.app.get(getDataSourceToken('orders'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
     replies = t.app.get(AdvancePlaceOrderSagaOnParticipantRepliesHandler, { strict: false });
     prices = t.app.get(ProductPricesHandler, { strict: false });

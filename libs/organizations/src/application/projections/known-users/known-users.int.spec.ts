@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { Client } from 'pg';
+import { Pool } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
 import { startTestApp, TestApp } from '../../../../../../test/support/test-app';
 import { KnownUsersHandler } from './known-users.handler';
@@ -13,14 +13,13 @@ import { KnownUsersRebuilder } from './known-users.rebuilder';
  */
 describe('organizations known-users projection', () => {
   let t: TestApp;
-  let db: Client;
+  let db: Pool;
   let uow: UnitOfWork;
   let handler: KnownUsersHandler;
 
   beforeAll(async () => {
     t = await startTestApp({ ROLES: 'api', DATABASE_POOL_SIZE: '8' });
-    db = new Client({ connectionString: t.db.url });
-    await db.connect();
+    db = new Pool({ connectionString: t.db.url, max: 4 }); // a pool: the tests query concurrently
     uow = new UnitOfWork('organizations', t.app.get(getDataSourceToken('organizations'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
     handler = t.app.get(KnownUsersHandler, { strict: false });
   });
