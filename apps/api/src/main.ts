@@ -1,3 +1,5 @@
+// First: the tracing SDK must patch http and pg before anything requires them (no-op without OTEL_* variables).
+import { shutdownTracing, tracingDescription } from '@eda/platform/tracing';
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@eda/platform';
 import { createApp } from './bootstrap';
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
       await app?.close();
     } finally {
       await infrastructure.stop();
+      await shutdownTracing().catch(() => undefined);
       clearTimeout(force);
       process.exit(0);
     }
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
   say(`Metrics  ${base}/metrics`);
   say(`Database ${infrastructure.runtime.databaseDescription}`);
   say(`Kinesis  ${infrastructure.runtime.kinesis.description}`);
+  if (tracingDescription) say(`Tracing  ${tracingDescription}`);
   say(`Roles    ${config.ROLES.join(',')} — ready in ${Date.now() - startedAt} ms`);
 }
 

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { activeSpanTraceparent, parseTraceparent } from '../observability/tracing';
 
 /**
  * What causes the current unit of work: an HTTP request or a consumed message. Events appended inside it
@@ -21,12 +22,20 @@ export function runInMessageContext<T>(context: MessageContext, work: () => T): 
   return storage.run(context, work);
 }
 
-/** A child span of `parent` (or a new trace): same trace id, new parent id. */
+/** A child span of `parent` (or a new trace): same trace id, new parent id. Used when no tracing SDK makes real spans. */
 export function childTraceparent(parent?: string): string {
-  const match = parent && /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(parent);
-  const traceId = match ? match[1] : randomBytes(16).toString('hex');
-  const flags = match ? match[2] : '01';
+  const parentContext = parseTraceparent(parent);
+  const traceId = parentContext ? parentContext.traceId : randomBytes(16).toString('hex');
+  const flags = parentContext ? (parentContext.traceFlags & 0xff).toString(16).padStart(2, '0') : '01';
   return `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`;
+}
+
+/**
+ * The `traceparent` events appended here carry: the active span's when a tracing SDK made one (the HTTP
+ * request's or the consumed message's span), else the message context's own child of the caller's trace.
+ */
+export function traceparentForEvents(context: MessageContext): string {
+  return activeSpanTraceparent() ?? context.traceparent;
 }
 
 export function newMessageContext(correlationId: string = randomUUID(), traceparent?: string): MessageContext {

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AggregateRoot } from '../ddd/aggregate-root';
 import { childTraceparent, runInMessageContext } from '../context/message-context';
 import type { CloudEvent } from '../event-log/cloud-event';
+import { inConsumerSpan } from '../observability/tracing';
 import { AppendedEvent, EventLogAppender } from '../event-log/event-log-appender';
 import { domainEvent, OutgoingMessage } from '../event-log/outgoing-message';
 
@@ -69,7 +70,7 @@ export class UnitOfWork {
   /**
    * Applies `work` for `handler` at most once per message: the inbox row is inserted in the same
    * transaction, so a redelivered message finds it and the work is skipped. Runs in the message's context
-   * (events it publishes are correlated to it and caused by it).
+   * (events it publishes are correlated to it and caused by it) and in a CONSUMER span under its traceparent.
    */
   async runOnce(
     handler: string,
@@ -82,18 +83,24 @@ export class UnitOfWork {
       causationId: message.id,
       traceparent: childTraceparent(message.traceparent),
     };
+    // The span goes on the message's trace (its traceparent is the parent); events the handler appends carry the span.
+    const span = { handler, event: message, stream: position?.stream, shardId: position?.shardId, consumerGroup: position?.consumerGroup };
     return runInMessageContext(context, () =>
-      this.run(async (tx) => {
-        const inserted = await tx.manager.query(
-          `INSERT INTO "${this.context}".inbox (handler, message_id, source, type) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING RETURNING 1`,
-          [handler, message.id, message.source, message.type],
-        );
-        // The position moves in the same transaction as the effect, also for a duplicate (it was applied before).
-        if (position) await this.storePosition(tx, handler, position);
-        if (inserted.length === 0) return false;
-        await work(tx);
-        return true;
+      inConsumerSpan(span, async (active) => {
+        const applied = await this.run(async (tx) => {
+          const inserted = await tx.manager.query(
+            `INSERT INTO "${this.context}".inbox (handler, message_id, source, type) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING RETURNING 1`,
+            [handler, message.id, message.source, message.type],
+          );
+          // The position moves in the same transaction as the effect, also for a duplicate (it was applied before).
+          if (position) await this.storePosition(tx, handler, position);
+          if (inserted.length === 0) return false;
+          await work(tx);
+          return true;
+        });
+        active.setAttribute('eda.inbox.duplicate', !applied);
+        return applied;
       }),
     );
   }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Clock } from '../context/clock';
 import { childTraceparent, currentMessageContext } from '../context/message-context';
+import { activeSpanTraceparent } from '../observability/tracing';
 import { MetricsService } from '../observability/metrics.service';
 import { CloudEvent, MAX_EVENT_BYTES } from './cloud-event';
 import { contentHash } from './event-log-appender';
@@ -44,7 +45,7 @@ export class EventBusIngress {
       partitionkey: (event.partitionkey as string | undefined) ?? event.subject ?? event.id,
       correlationid: (event.correlationid as string | undefined) ?? context?.correlationId ?? event.id,
       causationid: (event.causationid as string | undefined) ?? event.id,
-      traceparent: (event.traceparent as string | undefined) ?? context?.traceparent ?? childTraceparent(),
+      traceparent: (event.traceparent as string | undefined) ?? activeSpanTraceparent() ?? context?.traceparent ?? childTraceparent(),
     };
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Clock, IdGenerator } from '../context/clock';
-import { currentMessageContext, newMessageContext } from '../context/message-context';
+import { currentMessageContext, newMessageContext, traceparentForEvents } from '../context/message-context';
 import { CloudEvent, MAX_EVENT_BYTES } from './cloud-event';
 import { EventTooLargeError } from './event-log.errors';
 import type { OutgoingMessage } from './outgoing-message';
@@ -38,6 +38,7 @@ export class EventLogAppender {
   toCloudEvents(source: string, messages: OutgoingMessage[]): AppendedEvent[] {
     const context = currentMessageContext() ?? newMessageContext(this.ids.next());
     const time = this.clock.now().toISOString();
+    const traceparent = traceparentForEvents(context);
     return messages.map((message) => {
       const event: CloudEvent = {
         specversion: '1.0',
@@ -51,7 +52,7 @@ export class EventLogAppender {
         partitionkey: message.partitionKey,
         correlationid: context.correlationId,
         causationid: context.causationId,
-        traceparent: context.traceparent,
+        traceparent,
       };
       return { event, contentHash: contentHash(event), stream: message.stream };
     });

@@ -1,5 +1,7 @@
 import { KinesisClient, PutRecordsCommand, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { Link, ROOT_CONTEXT, Span, SpanKind } from '@opentelemetry/api';
 import { BackoffPolicy, fullJitterDelay } from '../kinesis/backoff';
+import { inSpan, linkToTraceparent, MESSAGING_SYSTEM, recordSpanFailure } from '../observability/tracing';
 import type { StreamProvisioner } from '../kinesis/stream-provisioner';
 import type { RelayMetrics } from './relay-metrics';
 import type { RelayRecord, SourceCheckpoint } from './relay-record';
@@ -197,8 +199,30 @@ export class OrderedPublisher {
     return { queue, entries, request: { PartitionKey: queue.partitionKey, Data: built.data } };
   }
 
+  /**
+   * One PutRecords call in its own PRODUCER span. A call carries many events of many traces, so the span is a
+   * root linked to each event's traceparent instead of a child of any one of them.
+   */
   private async send(batch: Outgoing[]): Promise<void> {
     const streamName = batch[0].queue.streamName;
+    const events = batch.reduce((n, o) => n + o.entries.length, 0);
+    const attributes = {
+      'messaging.system': MESSAGING_SYSTEM,
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'PutRecords',
+      'messaging.destination.name': batch[0].entries[0].record.stream,
+      'messaging.batch.message_count': events,
+      'eda.kinesis.stream_name': streamName,
+      'eda.kinesis.record_count': batch.length,
+    };
+    await inSpan(`send ${streamName}`, { kind: SpanKind.PRODUCER, attributes }, ROOT_CONTEXT, async (span) => {
+      if (span.isRecording()) span.addLinks(eventLinks(batch));
+      await this.putRecords(streamName, batch, span);
+    });
+    this.advance();
+  }
+
+  private async putRecords(streamName: string, batch: Outgoing[], span: Span): Promise<void> {
     try {
       if (!this.provisioner.isKnownActive(streamName)) await this.provisioner.ensure(streamName);
       const result = await this.kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: batch.map((o) => o.request) }));
@@ -214,7 +238,9 @@ export class OrderedPublisher {
         }
       });
       this.metrics.calls.inc({ outcome: failed === 0 ? 'ok' : 'partial' });
+      span.setAttribute('eda.kinesis.failed_record_count', failed);
     } catch (error) {
+      recordSpanFailure(span, error);
       const name = (error as { name?: string })?.name ?? 'Error';
       this.metrics.calls.inc({ outcome: 'error' });
       if (name === 'ResourceNotFoundException') this.provisioner.forget(streamName);
@@ -222,7 +248,6 @@ export class OrderedPublisher {
       else this.options.log?.(`PutRecords to ${streamName} failed (${name}: ${(error as Error)?.message}); retrying`);
       for (const outgoing of batch) this.refused(outgoing, name, false);
     }
-    this.advance();
   }
 
   private confirmed(outgoing: Outgoing): void {
@@ -274,4 +299,22 @@ export class OrderedPublisher {
     this.onProgress(confirmed, checkpoint);
     this.wake();
   }
+}
+
+/** Links to the events a call carries: parsed only for a recording span (the envelope is JSON text). */
+function eventLinks(batch: Outgoing[]): Link[] {
+  const links: Link[] = [];
+  for (const outgoing of batch) {
+    for (const entry of outgoing.entries) {
+      let envelope: { id?: unknown; traceparent?: unknown };
+      try {
+        envelope = JSON.parse(entry.record.data) as typeof envelope;
+      } catch {
+        continue;
+      }
+      const link = linkToTraceparent(envelope.traceparent, typeof envelope.id === 'string' ? { 'messaging.message.id': envelope.id } : undefined);
+      if (link) links.push(link);
+    }
+  }
+  return links;
 }
