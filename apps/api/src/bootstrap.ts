@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -30,6 +31,13 @@ export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyAp
   // Every request runs in a message context: events it appends carry its request id as correlation id
   // and continue the caller's W3C trace.
   fastify.addHook('preHandler', (request, _reply, done) => {
+    // Name the HTTP server span (when tracing is on) by its route, not just its method.
+    const span = trace.getActiveSpan();
+    const route = request.routeOptions?.url;
+    if (span && route) {
+      span.updateName(`${request.method} ${route}`);
+      span.setAttribute('http.route', route);
+    }
     const raw = request.raw as { id?: string };
     const traceparent = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
     runInMessageContext(newMessageContext(String(raw.id ?? request.id), traceparent), done);
