@@ -3,3 +3,4 @@ export * from './eventually';
 export * from './test-infrastructure';
 export * from './kinesis-fault-proxy';
 export * from './stream-reader';
+export * from './cloud-event.fixture';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
+import { testCloudEvent } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../../../../../test/support/test-app';
 import { ReleaseStockOnReleaseStockHandler } from './release-stock-on-release-stock.handler';
 import { ReserveStockOnReserveStockHandler } from './reserve-stock-on-reserve-stock.handler';
@@ -27,19 +28,7 @@ describe('inventory stock reservation participants', () => {
     await t.close();
   });
 
-  const command = (type: string, orderId: string, data: unknown): CloudEvent => ({
-    specversion: '1.0',
-    id: randomUUID(),
-    source: 'orders',
-    type,
-    subject: orderId,
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    data,
-    partitionkey: orderId,
-    correlationid: randomUUID(),
-    causationid: randomUUID(),
-  });
+  const command = (type: string, orderId: string, data: unknown): CloudEvent => testCloudEvent('orders', type, orderId, data);
   const reserveCommand = (orderId: string, lines: Array<{ sku: string; quantity: number }>) => command('inventory.ReserveStock', orderId, { orderId, lines });
   const reserve = (message: CloudEvent) => uow.runOnce('inventory.reserve-stock', message, (tx) => reserveHandler.handle(message, tx));
   const release = (orderId: string) => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { Pool } from 'pg';
 import { CloudEvent, ConcurrencyConflictError, EventLogAppender, SagaDeadlineScheduler, UnitOfWork } from '@eda/platform';
-import { eventually } from '@eda/platform/testing';
+import { eventually, testCloudEvent } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../../../../../test/support/test-app';
 import { ProductPricesHandler } from '../projections/product-prices/product-prices.handler';
 import { AdvancePlaceOrderSagaOnParticipantRepliesHandler } from './advance-place-order-saga-on-participant-replies.handler';
@@ -33,19 +33,7 @@ describe('place-order saga reactions and deadlines', () => {
     await t.close();
   });
 
-  const message = (source: string, type: string, subject: string, data: unknown): CloudEvent => ({
-    specversion: '1.0',
-    id: randomUUID(),
-    source,
-    type,
-    subject,
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    data,
-    partitionkey: subject,
-    correlationid: randomUUID(),
-    causationid: randomUUID(),
-  });
+  const message = testCloudEvent;
   /** Delivers like the consumer: once per message id, again on a version conflict. */
   const deliver = async (event: CloudEvent): Promise<boolean> => {
     for (;;) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
+import { testCloudEvent } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../../../../../test/support/test-app';
 import { KnownUsersHandler } from '../projections/known-users/known-users.handler';
 import { ReleaseCreditOnReleaseCreditHandler } from './release-credit-on-release-credit.handler';
@@ -30,19 +31,7 @@ describe('organizations credit reservation participants', () => {
     await t.close();
   });
 
-  const message = (source: string, type: string, subject: string, data: unknown): CloudEvent => ({
-    specversion: '1.0',
-    id: randomUUID(),
-    source,
-    type,
-    subject,
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    data,
-    partitionkey: subject,
-    correlationid: randomUUID(),
-    causationid: randomUUID(),
-  });
+  const message = testCloudEvent;
   const reserveCommand = (data: { orderId: string; organizationId: string; userId: string; amountCents: number }) =>
     message('orders', 'organizations.ReserveCredit', data.orderId, data);
   const reserve = (command: CloudEvent) => uow.runOnce('organizations.reserve-credit', command, (tx) => reserveHandler.handle(command, tx));
