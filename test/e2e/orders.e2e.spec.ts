@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import type { Pool } from 'pg';
 import { eventually } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -9,14 +9,12 @@ import { startTestApp, TestApp } from '../support/test-app';
  */
 describe('orders (REST + saga over the stream)', () => {
   let t: TestApp;
-  let db: Client;
+  let db: Pool;
   beforeAll(async () => {
     t = await startTestApp({ DATABASE_POOL_SIZE: '5' });
-    db = new Client({ connectionString: t.db.url });
-    await db.connect();
+    db = t.sql;
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
 

@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import type { Pool } from 'pg';
 import { eventually } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('organizations (REST)', () => {
   let t: TestApp;
-  let db: Client;
+  let db: Pool;
   beforeAll(async () => {
     t = await startTestApp();
-    db = new Client({ connectionString: t.db.url });
-    await db.connect();
+    db = t.sql;
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
 

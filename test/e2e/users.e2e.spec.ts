@@ -108,24 +108,9 @@ describe('users (REST)', () => {
 });
 
 async function queryEventLog(t: TestApp, schema: string, subject: string): Promise<Array<{ type: string; envelope: any }>> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: t.db.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query(`SELECT type, envelope FROM "${schema}".event_log WHERE subject = $1 ORDER BY position`, [subject]);
-    return rows;
-  } finally {
-    await client.end();
-  }
+  return (await t.sql.query(`SELECT type, envelope FROM "${schema}".event_log WHERE subject = $1 ORDER BY position`, [subject])).rows;
 }
 
 async function countEvents(t: TestApp): Promise<number> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: t.db.url });
-  await client.connect();
-  try {
-    return (await client.query('SELECT count(*)::int AS n FROM users.event_log')).rows[0].n;
-  } finally {
-    await client.end();
-  }
+  return (await t.sql.query('SELECT count(*)::int AS n FROM users.event_log')).rows[0].n;
 }

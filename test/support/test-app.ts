@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Pool } from 'pg';
 import { loadConfig } from '@eda/platform';
 import { createTestDatabase, testKinesisEndpoint, TestDatabase, uniqueName } from '@eda/platform/testing';
 import { createApp } from '../../apps/api/src/bootstrap';
@@ -9,6 +10,8 @@ export interface TestApp {
   app: NestFastifyApplication;
   db: TestDatabase;
   streamPrefix: string;
+  /** The test database as its owner, for assertions on what was committed (event logs, rows). */
+  sql: Pool;
   /** Sends a request through Fastify's inject (no socket) and parses a JSON answer. */
   request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   close(): Promise<void>;
@@ -34,10 +37,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const app = await createApp(infrastructure.runtime);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
+  const sql = new Pool({ connectionString: db.url, max: 3 });
   return {
     app,
     db,
     streamPrefix,
+    sql,
     async request(method, url, body, headers = {}) {
       const response = await app.inject({
         method: method as never,
@@ -49,6 +54,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       return { status: response.statusCode, body: type.includes('json') ? response.json() : response.body, headers: response.headers };
     },
     async close() {
+      await sql.end();
       await app.close();
       await infrastructure.stop();
       await db.drop();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { Client } from 'pg';
+import type { Pool } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
 import { testCloudEvent } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../../../../../test/support/test-app';
@@ -10,21 +10,19 @@ import { ReserveStockOnReserveStockHandler } from './reserve-stock-on-reserve-st
 /** The inventory saga participants, called as the consumer calls them: runOnce in inventory's unit of work, real PostgreSQL. */
 describe('inventory stock reservation participants', () => {
   let t: TestApp;
-  let db: Client;
+  let db: Pool;
   let uow: UnitOfWork;
   let reserveHandler: ReserveStockOnReserveStockHandler;
   let releaseHandler: ReleaseStockOnReleaseStockHandler;
 
   beforeAll(async () => {
     t = await startTestApp({ DATABASE_POOL_SIZE: '12', ROLES: 'api' });
-    db = new Client({ connectionString: t.db.url });
-    await db.connect();
+    db = t.sql;
     uow = new UnitOfWork('inventory', t.app.get(getDataSourceToken('inventory'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
     reserveHandler = t.app.get(ReserveStockOnReserveStockHandler, { strict: false });
     releaseHandler = t.app.get(ReleaseStockOnReleaseStockHandler, { strict: false });
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
 

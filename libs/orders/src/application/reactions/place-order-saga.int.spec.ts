@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { CloudEvent, ConcurrencyConflictError, EventLogAppender, SagaDeadlineScheduler, UnitOfWork } from '@eda/platform';
 import { eventually, testCloudEvent } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../../../../../test/support/test-app';
@@ -22,14 +22,13 @@ describe('place-order saga reactions and deadlines', () => {
   beforeAll(async () => {
     // api only: no relay, no consumer, and the scheduler fires deadlines only when the test asks it to.
     t = await startTestApp({ ROLES: 'api', SAGA_TIMEOUT_SECONDS: '1', DATABASE_POOL_SIZE: '8' });
-    db = new Pool({ connectionString: t.db.url, max: 4 }); // a pool: the tests query concurrently
+    db = t.sql;
     uow = new UnitOfWork('orders', t.app.get(getDataSourceToken('orders'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
     replies = t.app.get(AdvancePlaceOrderSagaOnParticipantRepliesHandler, { strict: false });
     prices = t.app.get(ProductPricesHandler, { strict: false });
     scheduler = t.app.get(SagaDeadlineScheduler, { strict: false });
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
 

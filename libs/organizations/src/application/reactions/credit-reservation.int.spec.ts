@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { Client } from 'pg';
+import type { Pool } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
 import { testCloudEvent } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../../../../../test/support/test-app';
@@ -11,7 +11,7 @@ import { ReserveCreditOnReserveCreditHandler } from './reserve-credit-on-reserve
 /** The organizations saga participants, called as the consumer calls them: runOnce in organizations' unit of work, real PostgreSQL. */
 describe('organizations credit reservation participants', () => {
   let t: TestApp;
-  let db: Client;
+  let db: Pool;
   let uow: UnitOfWork;
   let reserveHandler: ReserveCreditOnReserveCreditHandler;
   let releaseHandler: ReleaseCreditOnReleaseCreditHandler;
@@ -19,15 +19,13 @@ describe('organizations credit reservation participants', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ DATABASE_POOL_SIZE: '12', ROLES: 'api' });
-    db = new Client({ connectionString: t.db.url });
-    await db.connect();
+    db = t.sql;
     uow = new UnitOfWork('organizations', t.app.get(getDataSourceToken('organizations'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
     reserveHandler = t.app.get(ReserveCreditOnReserveCreditHandler, { strict: false });
     releaseHandler = t.app.get(ReleaseCreditOnReleaseCreditHandler, { strict: false });
     knownUsers = t.app.get(KnownUsersHandler, { strict: false });
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
 import { startTestApp, TestApp } from '../../../../../../test/support/test-app';
 import { KnownUsersHandler } from './known-users.handler';
@@ -19,12 +19,11 @@ describe('organizations known-users projection', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ ROLES: 'api', DATABASE_POOL_SIZE: '8' });
-    db = new Pool({ connectionString: t.db.url, max: 4 }); // a pool: the tests query concurrently
+    db = t.sql;
     uow = new UnitOfWork('organizations', t.app.get(getDataSourceToken('organizations'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
     handler = t.app.get(KnownUsersHandler, { strict: false });
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
 

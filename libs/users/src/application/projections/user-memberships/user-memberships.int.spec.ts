@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { Client } from 'pg';
+import type { Pool } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
 import { startTestApp, TestApp } from '../../../../../../test/support/test-app';
 import { UserMembershipsHandler } from './user-memberships.handler';
@@ -12,19 +12,17 @@ import { UserMembershipsHandler } from './user-memberships.handler';
  */
 describe('users memberships projection', () => {
   let t: TestApp;
-  let db: Client;
+  let db: Pool;
   let uow: UnitOfWork;
   let handler: UserMembershipsHandler;
 
   beforeAll(async () => {
     t = await startTestApp({ ROLES: 'api' });
-    db = new Client({ connectionString: t.db.url });
-    await db.connect();
+    db = t.sql;
     uow = new UnitOfWork('users', t.app.get(getDataSourceToken('users'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
     handler = t.app.get(UserMembershipsHandler, { strict: false });
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
 
