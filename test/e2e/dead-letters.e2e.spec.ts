@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { createKinesisClient } from '@eda/platform';
-import { eventually, testKinesisEndpoint } from '@eda/platform/testing';
+import { eventually, testKinesisClient } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -11,7 +10,7 @@ import { startTestApp, TestApp } from '../support/test-app';
  */
 describe('dead letters (REST)', () => {
   let t: TestApp;
-  const kinesis = createKinesisClient({ endpoint: testKinesisEndpoint(), region: 'us-east-1', description: 'test' });
+  const kinesis = testKinesisClient();
 
   beforeAll(async () => {
     t = await startTestApp({ CONSUMER_MAX_ATTEMPTS: '2', CONSUMER_RETRY_BASE_MS: '20', CONSUMER_IDLE_POLL_MAX_MS: '200' });

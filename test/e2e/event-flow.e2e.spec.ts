@@ -1,10 +1,9 @@
-import { createKinesisClient } from '@eda/platform';
-import { eventually, readStream, testKinesisEndpoint } from '@eda/platform/testing';
+import { eventually, readStream, testKinesisClient } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('event flow: a committed change reaches its Kinesis stream', () => {
   let t: TestApp;
-  const kinesis = createKinesisClient({ endpoint: testKinesisEndpoint(), region: 'us-east-1', description: 'test' });
+  const kinesis = testKinesisClient();
 
   beforeAll(async () => {
     t = await startTestApp();

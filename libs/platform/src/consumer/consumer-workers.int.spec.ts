@@ -2,8 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Pool } from 'pg';
-import { createKinesisClient } from '../kinesis/kinesis-connection';
-import { createTestDatabase, eventually, testKinesisEndpoint, TestDatabase, uniqueName } from '../testing';
+import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
 import { LeaseStore } from './lease-store';
 import { createStream, putEvents, provisionTestStores, TEST_CONTEXT, TEST_STREAM, thingEvent } from './testing/consumer-test-kit';
 
@@ -33,7 +32,7 @@ describe('consumer workers in separate processes sharing a 4-shard stream', () =
     alpha = new Pool({ connectionString: topology.access(TEST_CONTEXT).url, max: 2 });
     platform = new Pool({ connectionString: topology.access('platform').url, max: 2 });
     leases = new LeaseStore(platform, group);
-    kinesis = createKinesisClient({ endpoint: testKinesisEndpoint(), region: 'us-east-1', description: 'test' });
+    kinesis = testKinesisClient();
     await createStream(kinesis, `${prefix}${TEST_STREAM}`, 4);
   });
 

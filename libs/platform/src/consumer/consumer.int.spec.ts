@@ -1,8 +1,7 @@
 import { KinesisClient, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { Pool } from 'pg';
 import { domainEvent } from '../event-log/outgoing-message';
-import { createKinesisClient } from '../kinesis/kinesis-connection';
-import { createTestDatabase, eventually, testKinesisEndpoint, TestDatabase, uniqueName } from '../testing';
+import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
 import { UNPARSEABLE_HANDLER } from './dead-letter-store';
 import {
   createStream, putEvents, putRecords, provisionTestStores, startTestConsumer, TEST_CONTEXT, TEST_HANDLER, TEST_STREAM, TestConsumer, thingEvent, waitActive,
@@ -20,7 +19,7 @@ describe('consumer (one worker, real PostgreSQL and kinesalite)', () => {
     const topology = await provisionTestStores(db.url);
     alpha = new Pool({ connectionString: topology.access(TEST_CONTEXT).url, max: 2 });
     platform = new Pool({ connectionString: topology.access('platform').url, max: 2 });
-    kinesis = createKinesisClient({ endpoint: testKinesisEndpoint(), region: 'us-east-1', description: 'test' });
+    kinesis = testKinesisClient();
   });
 
   afterAll(async () => {

@@ -7,11 +7,10 @@ import { ContextPersistenceModule } from '../database/context-persistence.module
 import { TransactionScope } from '../database/unit-of-work';
 import type { CloudEvent } from '../event-log/cloud-event';
 import { contextStoreMigrations } from '../event-log/context-store-migrations';
-import { createKinesisClient } from '../kinesis/kinesis-connection';
 import { PlatformModule } from '../platform.module';
 import { PlatformRuntime } from '../platform-runtime';
 import { platformStorage } from '../platform-storage';
-import { createTestDatabase, eventually, testKinesisEndpoint, TestDatabase, uniqueName } from '../testing';
+import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
 import { ConsumerOpsController } from './consumer-ops.controller';
 import { ConsumerModule } from './consumer.module';
 import { MessageHandler } from './message-handler';
@@ -46,7 +45,7 @@ describe('ConsumerModule in a Nest application', () => {
     db = await createTestDatabase();
     const topology = await provisionTestStores(db.url);
     alpha = new Pool({ connectionString: topology.access(TEST_CONTEXT).url, max: 2 });
-    kinesis = createKinesisClient({ endpoint: testKinesisEndpoint(), region: 'us-east-1', description: 'test' });
+    kinesis = testKinesisClient();
     const config = loadConfig({
       STREAM_PREFIX: prefix,
       CONSUMER_GROUP: uniqueName('g'),

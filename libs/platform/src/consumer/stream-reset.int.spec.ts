@@ -1,8 +1,7 @@
 import { DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
-import { createKinesisClient } from '../kinesis/kinesis-connection';
-import { createTestDatabase, eventually, testKinesisEndpoint, TestDatabase, uniqueName } from '../testing';
+import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
 import { ConsumerOpsController } from './consumer-ops.controller';
 import { LeaseStore, TRIM_HORIZON } from './lease-store';
 import { describeStream } from './shard-discovery';
@@ -21,7 +20,7 @@ describe('a stream re-created under the consumer group (engine data lost, or del
     const topology = await provisionTestStores(db.url);
     alpha = new Pool({ connectionString: topology.access(TEST_CONTEXT).url, max: 2 });
     platform = new Pool({ connectionString: topology.access('platform').url, max: 2 });
-    kinesis = createKinesisClient({ endpoint: testKinesisEndpoint(), region: 'us-east-1', description: 'test' });
+    kinesis = testKinesisClient();
     errorLines = jest.spyOn(Logger.prototype, 'error');
   });
 

@@ -1,6 +1,5 @@
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
-import { eventually, testKinesisEndpoint, uniqueName } from '../testing';
-import { createKinesisClient } from '../kinesis/kinesis-connection';
+import { eventually, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
 import { StreamProvisioner } from '../kinesis/stream-provisioner';
 import type { Relay } from './relay';
 import { appendEvents, createRelayWorld, expectCompleteAndOrdered, pendingRows, readStream, RelayWorld, startRelay } from './fixtures/relay-harness';
@@ -19,7 +18,7 @@ describe('relay streams and record format', () => {
   });
 
   it('creates a missing stream with the configured shard count, once, however many ask at the same time', async () => {
-    const kinesis = createKinesisClient({ endpoint: testKinesisEndpoint(), region: 'us-east-1', description: 'test' });
+    const kinesis = testKinesisClient();
     const provisioner = new StreamProvisioner(kinesis, { shards: 3, retentionHours: 48 });
     const name = `${uniqueName('s')}-events`;
     await Promise.all([provisioner.ensure(name), new StreamProvisioner(kinesis, { shards: 3, retentionHours: 48 }).ensure(name)]);
@@ -34,7 +33,7 @@ describe('relay streams and record format', () => {
     await eventually('the rows are published', async () => expect(await pendingRows(world)).toBe(0), 30_000);
     const onStream = await readStream(world.reader, `${world.prefix}custom-commands`);
     expectCompleteAndOrdered(written, onStream);
-    const stored = JSON.parse(onStream[0].raw);
+    const stored = onStream[0].event;
     expect(stored).toMatchObject({ specversion: '1.0', source: 'orders', partitionkey: onStream[0].partitionKey });
   });
 

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Client } from 'pg';
+import { createKinesisClient } from '../kinesis/kinesis-connection';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -9,6 +11,11 @@ function required(name: string): string {
 
 export function testKinesisEndpoint(): string {
   return required('TEST_KINESIS_ENDPOINT');
+}
+
+/** A Kinesis client of the test engine, with SDK retries (tests read through it, they do not test retries with it). */
+export function testKinesisClient(): KinesisClient {
+  return createKinesisClient({ endpoint: testKinesisEndpoint(), region: 'us-east-1', description: 'test engine' }, { maxAttempts: 5 });
 }
 
 export function testServerUrl(): string {
