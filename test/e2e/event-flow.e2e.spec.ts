@@ -40,3 +40,25 @@ describe('event flow: a committed change reaches its Kinesis stream', () => {
     expect(Array.isArray(consumers.body)).toBe(true);
   });
 });
+
+describe('event flow with KINESIS_AGGREGATION=on', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ KINESIS_AGGREGATION: 'on' });
+  });
+  afterAll(() => t.close());
+
+  it('packs events into KPL records that the consumers unpack: a new user becomes addable to an organization', async () => {
+    const { body: user } = await t.request('POST', '/users', { email: 'agg@example.com', username: 'agg', firstName: 'Ag', lastName: 'G' });
+    const { body: org } = await t.request('POST', '/organizations', { name: 'Aggregated', creditLimitCents: 1000 });
+    const added = await eventually('the organizations context learnt the user from the aggregated stream', async () => {
+      const res = await t.request('POST', `/organizations/${org.id}/members`, { userId: user.id, role: 'member' });
+      if (res.status !== 201) throw new Error(`POST members answered ${res.status}`);
+      return res.body;
+    }, 20_000, 100);
+    expect(added.members).toEqual([{ userId: user.id, username: 'agg', fullName: 'Ag G', role: 'member' }]);
+    await eventually('the membership reaches the user’s read model', async () => {
+      expect((await t.request('GET', `/users/${user.id}`)).body.organizations).toEqual([{ organizationId: org.id, name: 'Aggregated', role: 'member' }]);
+    }, 20_000, 100);
+  });
+});

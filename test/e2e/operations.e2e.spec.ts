@@ -43,3 +43,22 @@ describe('operations endpoints (every process serves them)', () => {
     expect((await t.request('DELETE', '/users')).status).toBe(404);
   });
 });
+
+describe('a process without the api role (ROLES=relay,consumer)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ ROLES: 'relay,consumer' });
+  });
+  afterAll(() => t.close());
+
+  it('serves health, metrics, docs and ops, but none of the contexts’ routes nor POST /events', async () => {
+    for (const url of ['/health/live', '/health/ready', '/metrics', '/docs-json', '/ops/relay', '/ops/consumers', '/ops/dead-letters', '/ops/sagas']) {
+      expect([url, (await t.request('GET', url)).status]).toEqual([url, 200]);
+    }
+    expect((await t.request('POST', '/users', { email: 'x@example.com', username: 'nobody', firstName: 'N', lastName: 'O' })).status).toBe(404);
+    expect((await t.request('GET', '/products/ANY')).status).toBe(404);
+    expect((await t.request('POST', '/events', {})).status).toBe(404);
+    const paths = Object.keys((await t.request('GET', '/docs-json')).body.paths);
+    expect(paths.filter((p) => /^\/(users|organizations|products|orders|events)/.test(p))).toEqual([]);
+  });
+});
