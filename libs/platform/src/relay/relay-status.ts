@@ -1,4 +1,3 @@
-import type { Pool } from 'pg';
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -16,16 +15,27 @@ export interface RelayStatus {
  * Reads the relay's state from the database, so any process can answer, relay or not: pending rows and
  * their age from the event logs' unpublished index, mode and last publication from platform.relay_state.
  */
-export async function readRelayStatus(pool: Pool, schemas: string[]): Promise<RelayStatus> {
+/** A pg Pool or a TypeORM DataSource: either can run the status query. */
+export interface StatusQueryable {
+  query(sql: string): Promise<unknown>;
+}
+
+export async function readRelayStatus(db: StatusQueryable, schemas: string[]): Promise<RelayStatus> {
   const unpublished = schemas
     .map((schema) => `SELECT count(*) AS n, min(recorded_at) AS oldest FROM ${ident(schema)}.event_log WHERE published_at IS NULL`)
     .join(' UNION ALL ');
-  const { rows } = await pool.query<{ pending: string; lag_ms: string | null; mode: string | null; last_published_at: Date | null }>(`
+  const result = await db.query(`
     WITH unpublished AS (${unpublished})
     SELECT (SELECT coalesce(sum(n), 0) FROM unpublished)::text AS pending,
            (SELECT floor(extract(epoch FROM clock_timestamp() - min(oldest)) * 1000) FROM unpublished)::text AS lag_ms,
            s.mode, s.last_published_at
       FROM (SELECT 1) one LEFT JOIN platform.relay_state s ON s.id = 1`);
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{
+    pending: string;
+    lag_ms: string | null;
+    mode: string | null;
+    last_published_at: Date | null;
+  }>;
   const row = rows[0];
   return {
     mode: row.mode === 'wal' ? 'wal' : 'polling',

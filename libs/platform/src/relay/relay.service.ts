@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Pool } from 'pg';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { createKinesisClient } from '../kinesis/kinesis-connection';
 import { StreamProvisioner } from '../kinesis/stream-provisioner';
 import { MetricsService } from '../observability/metrics.service';
@@ -15,11 +16,15 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly metrics: RelayMetrics;
   private readonly kinesis;
   readonly streams: StreamProvisioner;
-  private pool?: Pool;
   private relay?: Relay;
   private gaugeTimer?: NodeJS.Timeout;
 
-  constructor(private readonly runtime: PlatformRuntime, metrics: MetricsService) {
+  constructor(
+    private readonly runtime: PlatformRuntime,
+    metrics: MetricsService,
+    // The platform schema's pool (EventLogModule): the status query needs no connection of its own.
+    @InjectDataSource('platform') private readonly platform: DataSource,
+  ) {
     this.metrics = new RelayMetrics(metrics);
     this.kinesis = createKinesisClient(runtime.kinesis);
     const { config } = runtime;
@@ -49,7 +54,6 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.gaugeTimer);
     await this.relay?.stop();
-    await this.pool?.end().catch(() => undefined);
     this.kinesis.destroy();
   }
 
@@ -59,12 +63,7 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async status(): Promise<RelayStatus> {
-    if (!this.pool) {
-      this.pool = new Pool({ connectionString: this.runtime.topology.access('platform').url, max: 2 });
-      // An idle connection dropped by the server (restart, failover) must not crash the process.
-      this.pool.on('error', (error) => this.logger.warn(`relay status connection lost: ${error.message}`));
-    }
-    const status = await readRelayStatus(this.pool, this.runtime.storages.map((s) => s.name));
+    const status = await readRelayStatus(this.platform, this.runtime.storages.map((s) => s.name));
     this.metrics.lagMs.set(status.lagMs);
     this.metrics.lagRows.set(status.pending);
     return status;
