@@ -2,9 +2,6 @@
 // committed, on embedded PostgreSQL and kinesalite, with the app's default relay and consumer settings. A steady
 // rate over many keys, then a burst committed as fast as the database takes it. (Failover time after a kill -9 is
 // measured by libs/platform/src/consumer/consumer-workers.int.spec.ts.)
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../libs/platform/src/config/app-config';
@@ -16,20 +13,19 @@ import { LeaseStore } from '../libs/platform/src/consumer/lease-store';
 import { registerHandler } from '../libs/platform/src/consumer/message-handler';
 import { SystemClock, UuidGenerator } from '../libs/platform/src/context/clock';
 import { DatabaseTopology } from '../libs/platform/src/database/database-topology';
-import { startEmbeddedPostgres } from '../libs/platform/src/database/embedded-postgres';
 import { provisionDatabase } from '../libs/platform/src/database/provision-database';
 import { ShardPosition, TransactionScope, UnitOfWork } from '../libs/platform/src/database/unit-of-work';
 import type { CloudEvent } from '../libs/platform/src/event-log/cloud-event';
 import { contextStoreMigrations } from '../libs/platform/src/event-log/context-store-migrations';
 import { EventLogAppender } from '../libs/platform/src/event-log/event-log-appender';
 import { domainEvent } from '../libs/platform/src/event-log/outgoing-message';
-import { startEmbeddedKinesis } from '../libs/platform/src/kinesis/embedded-kinesis';
 import { createKinesisClient } from '../libs/platform/src/kinesis/kinesis-connection';
 import { StreamProvisioner } from '../libs/platform/src/kinesis/stream-provisioner';
 import { MetricsService } from '../libs/platform/src/observability/metrics.service';
 import { platformStorage } from '../libs/platform/src/platform-storage';
 import { Relay } from '../libs/platform/src/relay/relay';
 import { RelayMetrics } from '../libs/platform/src/relay/relay-metrics';
+import { startBenchInfrastructure } from './bench-infrastructure';
 
 const KEYS = Number(process.env.BENCH_CONSUMER_KEYS ?? 500);
 const STEADY_RATE = Number(process.env.BENCH_CONSUMER_RATE ?? 200); // events/s
@@ -72,19 +68,8 @@ async function until(description: string, probe: () => boolean, timeoutMs: numbe
 export async function run(): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
   try {
-    let serverUrl = process.env.DATABASE_URL;
-    if (!serverUrl) {
-      const dataDir = join(tmpdir(), `eda-bench-consumer-${process.pid}`);
-      const pg = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'consumer_bench' });
-      stops.push(async () => { await pg.stop(); rmSync(dataDir, { recursive: true, force: true }); });
-      serverUrl = pg.url;
-    }
-    let endpoint = process.env.KINESIS_ENDPOINT;
-    if (!endpoint) {
-      const engine = await startEmbeddedKinesis();
-      stops.push(() => engine.stop());
-      endpoint = engine.endpoint;
-    }
+    const { serverUrl, endpoint, stop } = await startBenchInfrastructure('consumer');
+    stops.push(stop);
     const prefix = `bench-e2e-${process.pid}-`;
     const config = loadConfig({ STREAM_PREFIX: prefix, CONSUMER_GROUP: 'bench', WORKER_ID: 'bench-worker' });
     const topology = new DatabaseTopology(serverUrl);

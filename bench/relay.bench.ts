@@ -1,16 +1,11 @@
 // Relay throughput against a raw PutRecords loop of the same records on the same Kinesis engine.
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { Client, Pool } from 'pg';
 import { loadConfig } from '../libs/platform/src/config/app-config';
 import { DatabaseTopology } from '../libs/platform/src/database/database-topology';
-import { startEmbeddedPostgres } from '../libs/platform/src/database/embedded-postgres';
 import { provisionDatabase } from '../libs/platform/src/database/provision-database';
 import { contextStoreMigrations } from '../libs/platform/src/event-log/context-store-migrations';
-import { startEmbeddedKinesis } from '../libs/platform/src/kinesis/embedded-kinesis';
 import { createKinesisClient } from '../libs/platform/src/kinesis/kinesis-connection';
 import { StreamProvisioner } from '../libs/platform/src/kinesis/stream-provisioner';
 import { MetricsService } from '../libs/platform/src/observability/metrics.service';
@@ -18,6 +13,7 @@ import { platformStorage } from '../libs/platform/src/platform-storage';
 import { Relay } from '../libs/platform/src/relay/relay';
 import { RelayMetrics } from '../libs/platform/src/relay/relay-metrics';
 import { readRelayStatus } from '../libs/platform/src/relay/relay-status';
+import { startBenchInfrastructure } from './bench-infrastructure';
 
 const EVENTS = Number(process.env.BENCH_RELAY_EVENTS ?? 5_000);
 const KEYS = Number(process.env.BENCH_RELAY_KEYS ?? 1_000);
@@ -51,19 +47,8 @@ async function insertEvents(url: string, rows: Array<{ key: string; data: string
 export async function run(): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
   try {
-    let serverUrl = process.env.DATABASE_URL;
-    if (!serverUrl) {
-      const dataDir = join(tmpdir(), `eda-bench-${process.pid}`);
-      const pg = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'relay_bench' });
-      stops.push(async () => { await pg.stop(); rmSync(dataDir, { recursive: true, force: true }); });
-      serverUrl = pg.url;
-    }
-    let endpoint = process.env.KINESIS_ENDPOINT;
-    if (!endpoint) {
-      const engine = await startEmbeddedKinesis();
-      stops.push(() => engine.stop());
-      endpoint = engine.endpoint;
-    }
+    const { serverUrl, endpoint, stop } = await startBenchInfrastructure('relay');
+    stops.push(stop);
     const topology = new DatabaseTopology(serverUrl);
     await provisionDatabase(topology, storages);
     const kinesis = createKinesisClient({ endpoint, region: 'us-east-1', description: 'bench' });

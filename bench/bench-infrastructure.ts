@@ -1,0 +1,41 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../libs/platform/src/database/embedded-postgres';
+import { startEmbeddedKinesis } from '../libs/platform/src/kinesis/embedded-kinesis';
+
+export interface BenchInfrastructure {
+  serverUrl: string;
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL / KINESIS_ENDPOINT when given, else a throw-away embedded PostgreSQL and kinesalite. */
+export async function startBenchInfrastructure(name: string): Promise<BenchInfrastructure> {
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s();
+  };
+  try {
+    let serverUrl = process.env.DATABASE_URL;
+    if (!serverUrl) {
+      const dataDir = join(tmpdir(), `eda-bench-${name}-${process.pid}`);
+      const pg = await startEmbeddedPostgres({ dataDir, persistent: false, database: `${name}_bench` });
+      stops.push(async () => {
+        await pg.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      });
+      serverUrl = pg.url;
+    }
+    let endpoint = process.env.KINESIS_ENDPOINT;
+    if (!endpoint) {
+      const engine = await startEmbeddedKinesis();
+      stops.push(() => engine.stop());
+      endpoint = engine.endpoint;
+    }
+    return { serverUrl, endpoint, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
