@@ -49,7 +49,10 @@ export class EventsController {
   @Get()
   @ApiOperation({
     summary: 'Browse the event log (every context\'s events and the producers\')',
-    description: 'Oldest first by the time each event was recorded. `after`/`before` compare with the event `time`. Page with `nextCursor`.',
+    description:
+      'Ordered by the transaction that wrote each event, oldest first; a page holds only events of transactions older than every one still running, ' +
+      'so nothing can later appear behind `nextCursor` (ask again from your last cursor to see what committed since). ' +
+      '`after`/`before` compare with the event `time`.',
   })
   @ApiOkResponse({ type: EventPageDto })
   @ApiProblemResponses(400)
