@@ -429,10 +429,11 @@ describe('event bus (REST)', () => {
       const lateId = randomUUID();
       try {
         await late.query('BEGIN');
+        // In a context's log, while the others are in the producers' log: the cursor spans the union of logs.
         await late.query(
-          `INSERT INTO platform.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
-           VALUES ($1, $2, 'com.acme.Late', $3, $3, 'platform-events', now(), $4::jsonb, 'late')`,
-          [lateId, source, subject, JSON.stringify({ specversion: '1.0', id: lateId, source, type: 'com.acme.Late', subject })],
+          `INSERT INTO inventory.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
+           VALUES ($1, 'inventory', 'inventory.LateForTest', $2, $2, 'late-test-events', now(), $3::jsonb, 'late')`,
+          [lateId, subject, JSON.stringify({ specversion: '1.0', id: lateId, source: 'inventory', type: 'inventory.LateForTest', subject })],
         );
         const [b, c] = [event({ subject }), event({ subject })];
         for (const e of [b, c]) expect((await post(e)).status).toBe(201);
