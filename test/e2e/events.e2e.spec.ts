@@ -431,9 +431,9 @@ describe('event bus (REST)', () => {
         await late.query('BEGIN');
         // In a context's log, while the others are in the producers' log: the cursor spans the union of logs.
         await late.query(
-          `INSERT INTO inventory.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
-           VALUES ($1, 'inventory', 'inventory.LateForTest', $2, $2, 'late-test-events', now(), $3::jsonb, 'late')`,
-          [lateId, subject, JSON.stringify({ specversion: '1.0', id: lateId, source: 'inventory', type: 'inventory.LateForTest', subject })],
+          `INSERT INTO users.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
+           VALUES ($1, 'users', 'users.LateForTest', $2, $2, 'late-test-events', now(), $3::jsonb, 'late')`,
+          [lateId, subject, JSON.stringify({ specversion: '1.0', id: lateId, source: 'users', type: 'users.LateForTest', subject })],
         );
         const [b, c] = [event({ subject }), event({ subject })];
         for (const e of [b, c]) expect((await post(e)).status).toBe(201);
