@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { MAX_EVENT_BYTES, ProducerKeyStore } from '@eda/platform';
+import { eventually, readStream, testKinesisClient } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('event bus (REST)', () => {
@@ -219,13 +220,140 @@ describe('event bus (REST)', () => {
       expect((await post(input)).status).toBe(201);
     });
 
+    it('answers 413 for an event that only outgrows 1 MiB as stored and published (numbers written out in full), recording nothing', async () => {
+      const before = await countPlatformEvents();
+      const input = event({ data: Array(6000).fill(1e308) });
+      expect(Buffer.byteLength(JSON.stringify(input))).toBeLessThan(50_000);
+      const res = await post(input);
+      expect(res.status).toBe(413);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body).toMatchObject({ status: 413, code: 'EVENT_LOG.EVENT_TOO_LARGE' });
+      expect(await stored(source, input.id)).toHaveLength(0);
+      expect(await countPlatformEvents()).toBe(before);
+    });
+
+    it('accepts and relays an event whose published record is just under the limit, and refuses one byte more', async () => {
+      // Every attribute the bus would fill in is given, so the published text is known up to the padding.
+      const fixed = {
+        time: '2025-01-31T12:00:00Z', datacontenttype: 'application/json', partitionkey: `big-${randomUUID().slice(0, 8)}`,
+        correlationid: 'corr', causationid: 'cause', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      };
+      const sized = (pad: number) => event({ ...fixed, data: { numbers: Array(1000).fill(1e308), pad: 'x'.repeat(pad) } });
+      // The relay publishes the envelope as PostgreSQL prints the stored jsonb: measure that text.
+      const publishedBytes = async (body: Record<string, unknown>) =>
+        (await sql.query('SELECT octet_length($1::jsonb::text) AS n', [JSON.stringify(body)])).rows[0].n as number;
+      const key = Buffer.byteLength(fixed.partitionkey);
+      // Room for the partition key, and for a KPL aggregate's framing (a second copy of the key and ~33 bytes).
+      const budget = MAX_EVENT_BYTES - 2 * key - 64;
+      const probe = sized(0);
+      const pad = budget - (await publishedBytes(probe));
+      const fits = { ...sized(pad), id: randomUUID() };
+      expect(await publishedBytes(fits)).toBe(budget);
+      const tooBig = { ...sized(pad + 1), id: randomUUID() };
+      expect((await post(tooBig)).status).toBe(413);
+      expect(await stored(source, tooBig.id)).toHaveLength(0);
+      expect((await post(fits)).status).toBe(201);
+      const kinesis = testKinesisClient();
+      const relayed = await eventually('the event just under the limit is on platform-events', async () => {
+        const found = (await readStream(kinesis, `${t.streamPrefix}platform-events`)).find((e) => e.id === fits.id);
+        expect(found).toBeDefined();
+        return found!;
+      }, 30_000);
+      expect((relayed.data as { pad: string }).pad).toHaveLength(pad);
+      kinesis.destroy();
+    });
+
+    it.each([['orders.OrderApproved'], ['users.UserRegistered'], ['Inventory.StockReserved'], ['platform.Anything']])(
+      'answers 403 for the type %s in a namespace of the app\'s own contexts, recording nothing',
+      async (type) => {
+        const input = event({ type, subject: randomUUID() });
+        const res = await post(input);
+        expect(res.status).toBe(403);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.body).toMatchObject({ status: 403, code: 'EVENT_LOG.TYPE_FORBIDDEN' });
+        expect(await stored(source, input.id)).toHaveLength(0);
+        const listed = await t.request('GET', `/events?type=${type}&subject=${input.subject}`);
+        expect(listed.body.items).toEqual([]);
+      },
+    );
+
+    it('accepts types that merely start like a context name (ordersystem.Shipped, com.acme.orders.Shipped)', async () => {
+      expect((await post(event({ type: 'ordersystem.Shipped' }))).status).toBe(201);
+      expect((await post(event({ type: 'com.acme.orders.Shipped' }))).status).toBe(201);
+    });
+
+    it('answers a value PostgreSQL cannot store with a stable 400 naming the field, not the driver\'s text', async () => {
+      const before = await countPlatformEvents();
+      // RFC 3339 allows a +20:00 offset; PostgreSQL's timestamptz does not (at most ±15:59).
+      const res = await post(event({ time: '2025-01-31T12:00:00+20:00' }));
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.errors).toEqual({ time: ['time cannot be stored (PostgreSQL refuses this value)'] });
+      expect(JSON.stringify(res.body)).not.toMatch(/displacement|out of range|timestamp/i);
+      expect(await countPlatformEvents()).toBe(before);
+    });
+
+    const appendedSeries = async () => {
+      const text = String((await t.request('GET', '/metrics')).body);
+      return new Map([...text.matchAll(/^eda_events_appended_total(\{[^}]*\}) (\S+)$/gm)].map((m) => [m[1], Number(m[2])]));
+    };
+
     it('counts created events in eda_events_appended_total, not replays', async () => {
-      const type = `com.acme.Counted${randomUUID().slice(0, 8)}`;
-      const input = event({ type });
+      const input = event({ type: `com.acme.Counted${randomUUID().slice(0, 8)}` });
+      const before = (await appendedSeries()).get('{source="platform",type="external"}') ?? 0;
       await post(input);
       await post(input);
-      const metrics = await t.request('GET', '/metrics');
-      expect(String(metrics.body)).toContain(`eda_events_appended_total{source="${source}",type="${type}"} 1`);
+      expect((await appendedSeries()).get('{source="platform",type="external"}')).toBe(before + 1);
+    });
+
+    it('labels eda_events_appended_total with bounded values only: many producer types and sources add no series', async () => {
+      await post(event());
+      const before = await appendedSeries();
+      for (let i = 0; i < 5; i++) expect((await post(event({ type: `com.acme.Burst${randomUUID()}` }))).status).toBe(201);
+      expect((await post(event({ source: `${source}.partner`, type: `com.acme.Burst${randomUUID()}` }))).status).toBe(201);
+      const after = await appendedSeries();
+      expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+      expect(after.get('{source="platform",type="external"}')).toBe(before.get('{source="platform",type="external"}')! + 6);
+    });
+
+    it('commits one partition key\'s events in the order of their positions, however two POSTs interleave', async () => {
+      const key = `ordered-${randomUUID()}`;
+      const first = event({ partitionkey: key });
+      const second = event({ partitionkey: key });
+      // A transaction of our own holds first's (source, id): its INSERT draws a position, then waits on us.
+      const holder = new Client({ connectionString: t.db.url });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query(
+          `INSERT INTO platform.event_log (id, source, type, partition_key, stream, time, envelope, content_hash)
+           VALUES ($1, $2, 't', $3, 'platform-events', now(), '{}', 'held')`,
+          [first.id, source, key],
+        );
+        const waiters = async (locktype: string) =>
+          (await sql.query(
+            `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+              WHERE NOT l.granted AND l.locktype = $1 AND a.datname = current_database() AND a.query LIKE '%INSERT INTO platform.event_log%'`,
+            [locktype],
+          )).rows[0].n as number;
+        const firstAnswer = post(first);
+        await eventually('the first POST waits on our transaction', async () => expect(await waiters('transactionid')).toBe(1));
+        let secondDone = false;
+        const secondAnswer = post(second).finally(() => {
+          secondDone = true;
+        });
+        // Either the second POST commits at once (behind the first's position), or it queues behind the first.
+        await eventually('the second POST committed or waits', async () => expect(secondDone || (await waiters('advisory')) === 1).toBe(true));
+        const visibleWhileFirstPending = (await sql.query('SELECT id FROM platform.event_log WHERE partition_key = $1 AND content_hash <> $2', [key, 'held'])).rows;
+        expect(visibleWhileFirstPending).toEqual([]);
+        await holder.query('ROLLBACK');
+        expect((await firstAnswer).status).toBe(201);
+        expect((await secondAnswer).status).toBe(201);
+      } finally {
+        await holder.end();
+      }
+      const { rows } = await sql.query('SELECT id FROM platform.event_log WHERE partition_key = $1 ORDER BY position', [key]);
+      expect(rows.map((r) => r.id)).toEqual([first.id, second.id]);
     });
   });
 
@@ -290,6 +418,51 @@ describe('event bus (REST)', () => {
       expect(await ids('after=2021-01-01T00:00:00Z&before=2029-12-31T20:00:00-01:00')).toEqual([partner.id]);
       expect(await ids('after=2029-12-31T20:00:00-01:00&before=2029-12-31T23:30:00-01:00')).toEqual([recent.id]);
       expect(await ids(`type=com.acme.Nothing`)).toEqual([]);
+    });
+
+    it('returns, from the last cursor, a row whose transaction committed after later rows were committed', async () => {
+      const subject = `late-${randomUUID()}`;
+      const [z1, z2] = [event({ subject }), event({ subject })];
+      for (const e of [z1, z2]) expect((await post(e)).status).toBe(201);
+      const late = new Client({ connectionString: t.db.url });
+      await late.connect();
+      const lateId = randomUUID();
+      try {
+        await late.query('BEGIN');
+        // In a context's log, while the others are in the producers' log: the cursor spans the union of logs.
+        await late.query(
+          `INSERT INTO users.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
+           VALUES ($1, 'users', 'users.LateForTest', $2, $2, 'late-test-events', now(), $3::jsonb, 'late')`,
+          [lateId, subject, JSON.stringify({ specversion: '1.0', id: lateId, source: 'users', type: 'users.LateForTest', subject })],
+        );
+        const [b, c] = [event({ subject }), event({ subject })];
+        for (const e of [b, c]) expect((await post(e)).status).toBe(201);
+        // A client pages to the end, remembering the cursor of its last request.
+        const seen: string[] = [];
+        let last: string | undefined;
+        let next: string | null | undefined;
+        do {
+          if (next) last = next;
+          const res: { status: number; body: any } = await t.request('GET', `/events?subject=${subject}&limit=1${next ? `&cursor=${next}` : ''}`);
+          expect(res.status).toBe(200);
+          seen.push(...res.body.items.map((e: { id: string }) => e.id));
+          next = res.body.nextCursor;
+        } while (next);
+        expect(seen).not.toContain(lateId);
+        await late.query('COMMIT');
+        // Resumed from that cursor, the client meets the late row, and with what it saw before, every row once.
+        const resumed: string[] = [];
+        next = last;
+        do {
+          const res: { status: number; body: any } = await t.request('GET', `/events?subject=${subject}&limit=1${next ? `&cursor=${next}` : ''}`);
+          resumed.push(...res.body.items.map((e: { id: string }) => e.id));
+          next = res.body.nextCursor;
+        } while (next);
+        expect(resumed).toContain(lateId);
+        expect(new Set([...seen, ...resumed])).toEqual(new Set([z1.id, z2.id, lateId, b.id, c.id]));
+      } finally {
+        await late.end();
+      }
     });
 
     it.each([

@@ -2,6 +2,8 @@ import type { MigrationClass } from '../database/context-definition';
 import { CreateEventLog1763900000000 } from './migrations/1763900000000-create-event-log';
 import { CreateInbox1763900000001 } from './migrations/1763900000001-create-inbox';
 import { IndexEventLogById1763900000020 } from './migrations/1763900000020-index-event-log-by-id';
+import { LimitEventLogToPublishableSize1763900000030 } from './migrations/1763900000030-limit-event-log-to-publishable-size';
+import { IndexEventLogFiltersByTransaction1763900000040 } from './migrations/1763900000040-index-event-log-filters-by-transaction';
 import { CreateConsumerPositions1763900000010 } from '../consumer/migrations/1763900000010-create-consumer-positions';
 
 /**
@@ -13,4 +15,6 @@ export const contextStoreMigrations: MigrationClass[] = [
   CreateInbox1763900000001,
   CreateConsumerPositions1763900000010,
   IndexEventLogById1763900000020,
+  LimitEventLogToPublishableSize1763900000030,
+  IndexEventLogFiltersByTransaction1763900000040,
 ];

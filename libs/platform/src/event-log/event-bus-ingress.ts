@@ -1,14 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Clock } from '../context/clock';
 import { childTraceparent, currentMessageContext } from '../context/message-context';
 import { activeSpanTraceparent } from '../observability/tracing';
 import { MetricsService } from '../observability/metrics.service';
-import { CloudEvent, MAX_EVENT_BYTES } from './cloud-event';
+import { CloudEvent, MAX_EVENT_BYTES, publishedRecordBytes } from './cloud-event';
 import { contentHash } from './event-log-appender';
 import { ValidationProblem } from '../http/problem-details.filter';
-import { DuplicateEventConflictError, EventTooLargeError } from './event-log.errors';
+import { DuplicateEventConflictError, EventTooLargeError, isPublishableSizeViolation } from './event-log.errors';
 import type { IncomingCloudEvent } from './incoming-cloud-event';
 
 /** The logical stream external producers' events are relayed to (`${STREAM_PREFIX}platform-events`). */
@@ -20,14 +20,24 @@ export interface IngestResult {
   created: boolean;
 }
 
+/** PostgreSQL's datetime error codes: only the `time` column's cast can raise them. */
+const DATETIME_ERRORS = new Set(['22007', '22008', '22009']);
+
 /**
  * Appends a validated external event to platform.event_log, idempotently per (source, id).
  * The idempotency hash covers the event as the producer sent it, not what the bus adds (request id,
  * trace), so a retried POST of the same body matches. One INSERT … ON CONFLICT DO NOTHING statement
  * (its own transaction) settles concurrent duplicates: the loser finds the winner's row and compares hashes.
+ *
+ * The same statement first takes a transaction-scoped advisory lock on (stream, partition key), before the
+ * row's position is drawn: two POSTs of one key then draw positions in the order they commit, which the
+ * polling relay (position order) and the WAL relay (commit order) both publish alike. Writers of a context's
+ * aggregate get that from the aggregate's row lock; producers' events have no such row.
  */
 @Injectable()
 export class EventBusIngress {
+  private readonly logger = new Logger('EventBusIngress');
+
   constructor(
     @InjectDataSource('platform') private readonly db: DataSource,
     private readonly clock: Clock,
@@ -53,12 +63,15 @@ export class EventBusIngress {
     const hash = contentHash(event as unknown as CloudEvent);
     const envelope = this.envelope(event);
     const json = JSON.stringify(envelope);
-    const bytes = Buffer.byteLength(json);
+    // A lower bound of the published size (PostgreSQL prints jsonb no shorter): refuses the obvious without a
+    // round trip. The exact measure is the table's CHECK on the text the relay will publish.
+    const bytes = publishedRecordBytes(Buffer.byteLength(json), envelope.partitionkey);
     if (bytes > MAX_EVENT_BYTES) throw new EventTooLargeError(bytes, MAX_EVENT_BYTES);
 
     const inserted: unknown[] = await this.insert(envelope, json, hash);
     if (inserted.length > 0) {
-      this.metrics.counter('eda_events_appended_total', 'Events committed to the event log', ['source', 'type']).inc({ source: envelope.source, type: envelope.type });
+      // Producers choose their types (and, within their keys, their sources): labels stay bounded (CONTRACT §3).
+      this.metrics.counter('eda_events_appended_total', 'Events committed to the event log', ['source', 'type']).inc({ source: 'platform', type: 'external' });
       return { id: envelope.id, created: true };
     }
     // The event log is insert-only, so the row that won the conflict is still there.
@@ -70,16 +83,24 @@ export class EventBusIngress {
   private async insert(envelope: CloudEvent, json: string, hash: string): Promise<unknown[]> {
     try {
       return await this.db.query(
-        `INSERT INTO platform.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::jsonb, $9)
+        `WITH key_lock AS (SELECT pg_advisory_xact_lock(hashtextextended('event_log:' || $6::text || ':' || $5::text, 0)))
+         INSERT INTO platform.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
+         SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::jsonb, $9::text FROM key_lock
          ON CONFLICT (source, id) DO NOTHING
          RETURNING position`,
         [envelope.id, envelope.source, envelope.type, envelope.subject ?? null, envelope.partitionkey, PLATFORM_EVENTS_STREAM, envelope.time, json, hash],
       );
     } catch (error) {
-      // Validation mirrors what PostgreSQL accepts; should a value still slip through, it is the caller's 400, not our 500.
+      if (isPublishableSizeViolation(error)) throw new EventTooLargeError(undefined, MAX_EVENT_BYTES);
+      // Validation mirrors what PostgreSQL accepts; should a value still slip through, it is the caller's 400, not
+      // our 500 — with a stable message: the driver's text is for the log, not for the producer.
       const code = (error as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (error as { code?: string }).code;
-      if (code?.startsWith('22')) throw new ValidationProblem({ body: [`a value cannot be stored: ${(error as Error).message}`] }, 'The event is not a valid CloudEvents 1.0 event.');
+      if (code?.startsWith('22')) {
+        this.logger.warn(`event ${JSON.stringify(envelope.id)} of ${JSON.stringify(envelope.source)} refused by PostgreSQL (${code}): ${(error as Error).message}`);
+        const field = DATETIME_ERRORS.has(code) ? 'time' : 'body';
+        const message = field === 'time' ? 'time cannot be stored (PostgreSQL refuses this value)' : 'the event holds a value PostgreSQL cannot store';
+        throw new ValidationProblem({ [field]: [message] }, 'The event is not a valid CloudEvents 1.0 event.');
+      }
       throw error;
     }
   }

@@ -13,3 +13,10 @@ export class SourceForbiddenError extends DomainError {
     super('EVENT_LOG.SOURCE_FORBIDDEN', `This producer key may not publish events of source ${JSON.stringify(source)}.`);
   }
 }
+
+/** The event's type is in the namespace of one of the app's own contexts (`orders.…`), which no producer may publish (403). */
+export class TypeForbiddenError extends DomainError {
+  constructor(type: string) {
+    super('EVENT_LOG.TYPE_FORBIDDEN', `No producer may publish events of type ${JSON.stringify(type)}: its namespace belongs to one of this app's own contexts.`);
+  }
+}

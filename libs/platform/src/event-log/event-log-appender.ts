@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Clock, IdGenerator } from '../context/clock';
 import { currentMessageContext, newMessageContext, traceparentForEvents } from '../context/message-context';
-import { CloudEvent, MAX_EVENT_BYTES } from './cloud-event';
-import { EventTooLargeError } from './event-log.errors';
+import { CloudEvent, MAX_EVENT_BYTES, publishedRecordBytes } from './cloud-event';
+import { EventTooLargeError, isPublishableSizeViolation } from './event-log.errors';
 import type { OutgoingMessage } from './outgoing-message';
 
 export interface AppendedEvent {
@@ -30,7 +30,10 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * Turns outgoing messages into CloudEvents and inserts them into the event log of `schema`, inside the
- * caller's transaction (the context's unit of work). Oversized events are refused before anything is written.
+ * caller's transaction (the context's unit of work). An event that cannot be published as one Kinesis record
+ * is refused with EventTooLargeError and the caller's transaction rolls back: JSON.stringify's length is a
+ * lower bound of the published size and refuses the obvious cases without a round trip; the table's
+ * CHECK measures the envelope exactly as the relay will publish it (PostgreSQL's jsonb text).
  */
 export class EventLogAppender {
   constructor(private readonly clock: Clock, private readonly ids: IdGenerator) {}
@@ -64,16 +67,21 @@ export class EventLogAppender {
     const values: string[] = [];
     for (const { event, contentHash: hash, stream } of events) {
       const json = JSON.stringify(event);
-      const bytes = Buffer.byteLength(json);
+      const bytes = publishedRecordBytes(Buffer.byteLength(json), event.partitionkey);
       if (bytes > MAX_EVENT_BYTES) throw new EventTooLargeError(bytes, MAX_EVENT_BYTES);
       const n = rows.length;
       values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}::jsonb, $${n + 9})`);
       rows.push(event.id, event.source, event.type, event.subject ?? null, event.partitionkey, stream, event.time, json, hash);
     }
-    await manager.query(
-      `INSERT INTO "${schema}".event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
-       VALUES ${values.join(', ')}`,
-      rows,
-    );
+    try {
+      await manager.query(
+        `INSERT INTO "${schema}".event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
+         VALUES ${values.join(', ')}`,
+        rows,
+      );
+    } catch (error) {
+      if (isPublishableSizeViolation(error)) throw new EventTooLargeError(undefined, MAX_EVENT_BYTES);
+      throw error;
+    }
   }
 }

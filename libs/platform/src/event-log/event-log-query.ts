@@ -23,32 +23,37 @@ export interface EventLogPage {
   nextCursor: string | null;
 }
 
-/** Keyset of the merged log: (recorded_at with microseconds, schema, position). */
+/**
+ * Keyset of the merged log: (transaction id, schema, position). Pages hold only rows of transactions below the
+ * reading snapshot's xmin — every transaction with a smaller id has ended — so no row can ever appear behind a
+ * cursor, however late its transaction commits (rows become visible in commit order, not in id order).
+ */
 interface Cursor {
-  at: string;
+  tx: string;
   schema: string;
   position: string;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
-const CURSOR_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const XID8 = /^\d{1,20}$/;
 const POSITION = /^[1-9]\d{0,18}$/;
-// Microseconds kept: a JS Date would round them away and a cursor could then skip or repeat rows.
-const AT_TEXT = `to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+/** How long a read waits for transactions that were running when it began (see settle). */
+const SETTLE_WAIT_MS = 1_000;
+const SETTLE_PROBE_MS = 10;
 
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.at, cursor.schema, cursor.position])).toString('base64url');
+  return Buffer.from(JSON.stringify([cursor.tx, cursor.schema, cursor.position])).toString('base64url');
 }
 
 export function decodeCursor(text: string): Cursor | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 3) return undefined;
-    const [at, schema, position] = value;
-    if (typeof at !== 'string' || !CURSOR_AT.test(at) || Number.isNaN(Date.parse(at))) return undefined;
+    const [tx, schema, position] = value;
+    if (typeof tx !== 'string' || !XID8.test(tx) || BigInt(tx) > 2n ** 64n - 1n) return undefined;
     if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) return undefined;
     if (typeof position !== 'string' || !POSITION.test(position) || BigInt(position) > 2n ** 63n - 1n) return undefined;
-    return { at, schema, position };
+    return { tx, schema, position };
   } catch {
     return undefined;
   }
@@ -56,7 +61,8 @@ export function decodeCursor(text: string): Cursor | undefined {
 
 /**
  * Reads the event log as one: the union of every schema's event_log (the platform's and each context's),
- * which the platform role may read. Oldest first, by the time each row was recorded.
+ * which the platform role may read. Oldest transaction first; a page never holds a row of a transaction
+ * that some still-running older transaction could be followed by (see Cursor).
  */
 @Injectable()
 export class EventLogQuery {
@@ -70,34 +76,35 @@ export class EventLogQuery {
   async list(filter: EventLogFilter): Promise<EventLogPage> {
     const cursor = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
     if (filter.cursor !== undefined && !cursor) throw new ValidationProblem({ cursor: ['cursor must be a nextCursor this API returned'] });
+    await this.settle();
 
     const params: unknown[] = [];
     const param = (value: unknown, cast = '') => `$${params.push(value)}${cast}`;
-    const common: string[] = [];
+    const common: string[] = ['tx_id < pg_snapshot_xmin(pg_current_snapshot())'];
     if (filter.type !== undefined) common.push(`type = ${param(filter.type)}`);
     if (filter.source !== undefined) common.push(`source = ${param(filter.source)}`);
     if (filter.subject !== undefined) common.push(`subject = ${param(filter.subject)}`);
     if (filter.after !== undefined) common.push(`time > ${param(filter.after, '::timestamptz')}`);
     if (filter.before !== undefined) common.push(`time < ${param(filter.before, '::timestamptz')}`);
-    const at = cursor ? param(cursor.at, '::timestamptz') : '';
+    const tx = cursor ? param(cursor.tx, '::xid8') : '';
     const position = cursor ? param(cursor.position, '::bigint') : '';
     const limit = param(filter.limit + 1, '::int');
 
     const branches = this.schemas.map((schema) => {
       const where = [...common];
       if (cursor) {
-        // Rows of a schema that sorts before the cursor's were all returned up to `at` inclusive, and so on.
-        if (schema < cursor.schema) where.push(`recorded_at > ${at}`);
-        else if (schema > cursor.schema) where.push(`recorded_at >= ${at}`);
-        else where.push(`(recorded_at, position) > (${at}, ${position})`);
+        // Rows of a schema that sorts before the cursor's were all returned up to its transaction inclusive, and so on.
+        if (schema < cursor.schema) where.push(`tx_id > ${tx}`);
+        else if (schema > cursor.schema) where.push(`tx_id >= ${tx}`);
+        else where.push(`(tx_id, position) > (${tx}, ${position})`);
       }
-      return `(SELECT '${schema}'::text AS schema_name, position, recorded_at, envelope FROM "${schema}".event_log
-               ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY recorded_at, position LIMIT ${limit})`;
+      return `(SELECT '${schema}'::text AS schema_name, tx_id, position, envelope FROM "${schema}".event_log
+               WHERE ${where.join(' AND ')} ORDER BY tx_id, position LIMIT ${limit})`;
     });
-    const rows: Array<{ schema_name: string; position: string; at: string; envelope: CloudEvent }> = await this.db.query(
-      `SELECT schema_name, position::text AS position, ${AT_TEXT} AS at, envelope
+    const rows: Array<{ schema_name: string; tx: string; position: string; envelope: CloudEvent }> = await this.db.query(
+      `SELECT schema_name, tx_id::text AS tx, position::text AS position, envelope
        FROM (${branches.join(' UNION ALL ')}) merged
-       ORDER BY recorded_at, schema_name COLLATE "C", position
+       ORDER BY tx_id, schema_name COLLATE "C", position
        LIMIT ${limit}`,
       params,
     );
@@ -106,8 +113,27 @@ export class EventLogQuery {
     const last = page[page.length - 1];
     return {
       items: page.map((r) => r.envelope),
-      nextCursor: more && last ? encodeCursor({ at: last.at, schema: last.schema_name, position: last.position }) : null,
+      nextCursor: more && last ? encodeCursor({ tx: last.tx, schema: last.schema_name, position: last.position }) : null,
     };
+  }
+
+  /**
+   * Waits (up to SETTLE_WAIT_MS) until every transaction running when the read began has ended, so that an
+   * event committed before the request is on the page even if an older transaction was still open then
+   * (read-your-writes for a producer that POSTs, then GETs). A transaction open longer only delays its
+   * successors' rows until it ends; they are never skipped.
+   */
+  private async settle(): Promise<void> {
+    const [{ xmin, xmax }] = await this.db.query(
+      `SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax FROM pg_current_snapshot() s`,
+    );
+    if (xmin === xmax) return;
+    const deadline = Date.now() + SETTLE_WAIT_MS;
+    while (Date.now() < deadline) {
+      await new Promise((resolveProbe) => setTimeout(resolveProbe, SETTLE_PROBE_MS));
+      const [{ settled }] = await this.db.query(`SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 AS settled`, [xmax]);
+      if (settled) return;
+    }
   }
 
   /** The event with CloudEvent id `id` (of `source` when given); the earliest recorded when several sources share the id. */

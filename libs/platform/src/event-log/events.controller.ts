@@ -7,7 +7,7 @@ import type { CloudEvent } from './cloud-event';
 import { CLOUDEVENTS_JSON } from './cloud-events-content-type';
 import { CloudEventDto, EventAcceptedDto, EventPageDto } from './dto/cloud-event.dto';
 import { GetEventQueryDto, ListEventsQueryDto } from './dto/list-events.query.dto';
-import { SourceForbiddenError } from './event-bus.errors';
+import { SourceForbiddenError, TypeForbiddenError } from './event-bus.errors';
 import { EventBusIngress } from './event-bus-ingress';
 import { EventLogPage, EventLogQuery } from './event-log-query';
 import { isStorableString, MAX_ATTRIBUTE_LENGTH, validateCloudEvent } from './incoming-cloud-event';
@@ -27,7 +27,9 @@ export class EventsController {
     summary: 'Publish a CloudEvents 1.0 event (structured JSON)',
     description:
       'Committed to the event log (stream `platform-events`, partition key: `partitionkey`, else `subject`, else `id`) before the answer. ' +
-      'Idempotent per `source` + `id`: the same event again answers 200 with the same body; a different event with the same `source` + `id` is a 409.',
+      'Idempotent per `source` + `id`: the same event again answers 200 with the same body; a different event with the same `source` + `id` is a 409. ' +
+      'A `type` in a namespace of the app\'s own contexts (`users.`, `organizations.`, `inventory.`, `orders.`, `platform.`) is a 403. ' +
+      '413 when the event, as the relay will publish it (its JSON as stored, numbers written out in full) with its partition key, exceeds a Kinesis record.',
   })
   @ApiConsumes(CLOUDEVENTS_JSON, 'application/json')
   @ApiBody({ type: CloudEventDto })
@@ -39,6 +41,7 @@ export class EventsController {
     if (!validation.ok) throw new ValidationProblem(validation.errors, 'The event is not a valid CloudEvents 1.0 event.');
     const { event } = validation;
     if (!request.producerKey || !this.keys.allows(request.producerKey, event.source)) throw new SourceForbiddenError(event.source);
+    if (this.keys.isReservedType(event.type)) throw new TypeForbiddenError(event.type);
     const result = await this.ingress.ingest(event);
     await reply.status(result.created ? 201 : 200).send({ id: result.id });
   }
@@ -46,7 +49,10 @@ export class EventsController {
   @Get()
   @ApiOperation({
     summary: 'Browse the event log (every context\'s events and the producers\')',
-    description: 'Oldest first by the time each event was recorded. `after`/`before` compare with the event `time`. Page with `nextCursor`.',
+    description:
+      'Ordered by the transaction that wrote each event, oldest first; a page holds only events of transactions older than every one still running, ' +
+      'so nothing can later appear behind `nextCursor` (ask again from your last cursor to see what committed since). ' +
+      '`after`/`before` compare with the event `time`.',
   })
   @ApiOkResponse({ type: EventPageDto })
   @ApiProblemResponses(400)

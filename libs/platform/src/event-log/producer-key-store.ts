@@ -51,6 +51,15 @@ export class ProducerKeyStore {
     return this.reserved.has(source.toLowerCase());
   }
 
+  /**
+   * True for a type in the namespace of one of the app's own contexts (`orders.OrderApproved`, `Users.X`):
+   * consumers trust those types to come from the context, so no producer may publish one, whatever its source.
+   */
+  isReservedType(type: string): boolean {
+    const dot = type.indexOf('.');
+    return dot > 0 && this.reserved.has(type.slice(0, dot).toLowerCase());
+  }
+
   async issue(allowedSources: string[], description?: string): Promise<IssuedProducerKey> {
     const sources = [...new Set(allowedSources)];
     if (sources.length === 0) throw new ProducerKeyError('a producer key needs at least one source');
