@@ -25,6 +25,7 @@ import { MetricsService } from '../libs/platform/src/observability/metrics.servi
 import { platformStorage } from '../libs/platform/src/platform-storage';
 import { Relay } from '../libs/platform/src/relay/relay';
 import { RelayMetrics } from '../libs/platform/src/relay/relay-metrics';
+import { ShardWakeups } from '../libs/platform/src/wakeups/shard-wakeups';
 import { startBenchInfrastructure } from './bench-infrastructure';
 
 const KEYS = Number(process.env.BENCH_CONSUMER_KEYS ?? 500);
@@ -104,7 +105,12 @@ export async function run(): Promise<void> {
       },
     });
 
-    const relay = new Relay({ config, topology, storages, kinesis, metrics: new RelayMetrics(new MetricsService()), log: () => undefined });
+    // One process: the relay wakes the worker's readers directly (the app also carries wakes across processes).
+    const wakeups = new ShardWakeups();
+    const relay = new Relay({
+      config, topology, storages, kinesis, metrics: new RelayMetrics(new MetricsService()), log: () => undefined,
+      onShardsWritten: (stream, shards) => wakeups.published(stream, shards),
+    });
     relay.start();
     stops.push(() => relay.stop());
     const platformPool = new Pool({ connectionString: topology.access('platform').url, max: 5 });
@@ -117,6 +123,7 @@ export async function run(): Promise<void> {
       metrics: new ConsumerMetrics(new MetricsService()),
       options,
       handlers: [handler],
+      wakeups,
     });
     worker.start();
     stops.push(() => worker.stop());
