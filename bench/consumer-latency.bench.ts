@@ -27,6 +27,7 @@ import { Relay } from '../libs/platform/src/relay/relay';
 import { RelayMetrics } from '../libs/platform/src/relay/relay-metrics';
 import { ShardWakeups } from '../libs/platform/src/wakeups/shard-wakeups';
 import { startBenchInfrastructure } from './bench-infrastructure';
+import { report } from './results';
 
 const KEYS = Number(process.env.BENCH_CONSUMER_KEYS ?? 500);
 const STEADY_RATE = Number(process.env.BENCH_CONSUMER_RATE ?? 200); // events/s
@@ -179,6 +180,12 @@ export async function run(): Promise<void> {
     const [check] = await sinkSource.query(`SELECT count(*)::int AS n FROM effects`);
     console.log(`${KEYS} keys, ${config.STREAM_SHARDS} shards, kinesalite + embedded PostgreSQL, relay in ${relay.mode} mode, one worker,`);
     console.log(`consumer defaults (GetRecords ≥ ${options.minPollIntervalMs} ms apart, idle backoff to ${options.idlePollMaxMs} ms); effects applied: ${check.n}`);
+    const [steady, burst] = results;
+    const goal = (kind: 'max' | 'min', value: number) => ({ kind, value });
+    report({ bench: 'consumer-latency', name: `commit → effect p50 at ${STEADY_RATE}/s`, value: Math.round(percentile(steady.latencies, 50)), unit: 'ms', goal: goal('max', 50) });
+    report({ bench: 'consumer-latency', name: `commit → effect p95 at ${STEADY_RATE}/s`, value: Math.round(percentile(steady.latencies, 95)), unit: 'ms' });
+    report({ bench: 'consumer-latency', name: `commit → effect p99 at ${STEADY_RATE}/s`, value: Math.round(percentile(steady.latencies, 99)), unit: 'ms', goal: goal('max', 250) });
+    report({ bench: 'consumer-latency', name: `burst: applied ÷ committed rate`, value: Number((burst.commitMs / burst.spanMs).toFixed(2)), unit: '×' });
     for (const r of results) {
       const committedRate = r.events / (r.spanMs / 1000);
       console.log(
