@@ -3,7 +3,7 @@ import { CreateEventLog1763900000000 } from './migrations/1763900000000-create-e
 import { CreateInbox1763900000001 } from './migrations/1763900000001-create-inbox';
 import { IndexEventLogById1763900000020 } from './migrations/1763900000020-index-event-log-by-id';
 import { CreateConsumerPositions1763900000010 } from '../consumer/migrations/1763900000010-create-consumer-positions';
-import { NotifyRelayOnCommit1763900000030 } from '../relay/migrations/1763900000030-notify-relay-on-commit';
+import { NotifyRelayOnCommit1763900000050 } from '../relay/migrations/1763900000050-notify-relay-on-commit';
 
 /**
  * The platform-owned tables every context schema carries (event log, inbox, consumer positions), run
@@ -14,5 +14,5 @@ export const contextStoreMigrations: MigrationClass[] = [
   CreateInbox1763900000001,
   CreateConsumerPositions1763900000010,
   IndexEventLogById1763900000020,
-  NotifyRelayOnCommit1763900000030,
+  NotifyRelayOnCommit1763900000050,
 ];

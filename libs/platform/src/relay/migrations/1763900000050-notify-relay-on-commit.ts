@@ -7,8 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * serialises the commits of notifying transactions, a cost WAL mode, which streams commits anyway, need
  * not pay. A lost notification costs one polling tick (docs/adr/0012-wake-on-publish.md).
  */
-export class NotifyRelayOnCommit1763900000030 implements MigrationInterface {
-  name = 'NotifyRelayOnCommit1763900000030';
+export class NotifyRelayOnCommit1763900000050 implements MigrationInterface {
+  name = 'NotifyRelayOnCommit1763900000050';
 
   async up(db: QueryRunner): Promise<void> {
     await db.query(`
