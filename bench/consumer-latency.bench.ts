@@ -25,7 +25,9 @@ import { MetricsService } from '../libs/platform/src/observability/metrics.servi
 import { platformStorage } from '../libs/platform/src/platform-storage';
 import { Relay } from '../libs/platform/src/relay/relay';
 import { RelayMetrics } from '../libs/platform/src/relay/relay-metrics';
+import { ShardWakeups } from '../libs/platform/src/wakeups/shard-wakeups';
 import { startBenchInfrastructure } from './bench-infrastructure';
+import { report } from './results';
 
 const KEYS = Number(process.env.BENCH_CONSUMER_KEYS ?? 500);
 const STEADY_RATE = Number(process.env.BENCH_CONSUMER_RATE ?? 200); // events/s
@@ -104,7 +106,12 @@ export async function run(): Promise<void> {
       },
     });
 
-    const relay = new Relay({ config, topology, storages, kinesis, metrics: new RelayMetrics(new MetricsService()), log: () => undefined });
+    // One process: the relay wakes the worker's readers directly (the app also carries wakes across processes).
+    const wakeups = new ShardWakeups();
+    const relay = new Relay({
+      config, topology, storages, kinesis, metrics: new RelayMetrics(new MetricsService()), log: () => undefined,
+      onShardsWritten: (stream, shards) => wakeups.published(stream, shards),
+    });
     relay.start();
     stops.push(() => relay.stop());
     const platformPool = new Pool({ connectionString: topology.access('platform').url, max: 5 });
@@ -117,6 +124,7 @@ export async function run(): Promise<void> {
       metrics: new ConsumerMetrics(new MetricsService()),
       options,
       handlers: [handler],
+      wakeups,
     });
     worker.start();
     stops.push(() => worker.stop());
@@ -172,6 +180,12 @@ export async function run(): Promise<void> {
     const [check] = await sinkSource.query(`SELECT count(*)::int AS n FROM effects`);
     console.log(`${KEYS} keys, ${config.STREAM_SHARDS} shards, kinesalite + embedded PostgreSQL, relay in ${relay.mode} mode, one worker,`);
     console.log(`consumer defaults (GetRecords ≥ ${options.minPollIntervalMs} ms apart, idle backoff to ${options.idlePollMaxMs} ms); effects applied: ${check.n}`);
+    const [steady, burst] = results;
+    const goal = (kind: 'max' | 'min', value: number) => ({ kind, value });
+    report({ bench: 'consumer-latency', name: `commit → effect p50 at ${STEADY_RATE}/s`, value: Math.round(percentile(steady.latencies, 50)), unit: 'ms', goal: goal('max', 50) });
+    report({ bench: 'consumer-latency', name: `commit → effect p95 at ${STEADY_RATE}/s`, value: Math.round(percentile(steady.latencies, 95)), unit: 'ms' });
+    report({ bench: 'consumer-latency', name: `commit → effect p99 at ${STEADY_RATE}/s`, value: Math.round(percentile(steady.latencies, 99)), unit: 'ms', goal: goal('max', 250) });
+    report({ bench: 'consumer-latency', name: `burst: applied ÷ committed rate`, value: Number((burst.commitMs / burst.spanMs).toFixed(2)), unit: '×' });
     for (const r of results) {
       const committedRate = r.events / (r.spanMs / 1000);
       console.log(

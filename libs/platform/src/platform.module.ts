@@ -6,10 +6,13 @@ import { DatabaseTopology } from './database/database-topology';
 import { EventLogAppender } from './event-log/event-log-appender';
 import { MetricsService } from './observability/metrics.service';
 import { PlatformRuntime } from './platform-runtime';
+import { ShardWakeups } from './wakeups/shard-wakeups';
+import { WakeupChannelHost } from './wakeups/wakeup-channel.host';
 
 /**
  * The building blocks every context and bus component injects: the validated config, where the database
- * and Kinesis are, the clock and id generator, the event log appender and the metrics registry.
+ * and Kinesis are, the clock and id generator, the event log appender, the metrics registry, and the shard
+ * wake-ups the relay gives the consumer (in this process and, through PostgreSQL, in the others).
  */
 @Global()
 @Module({})
@@ -26,8 +29,10 @@ export class PlatformModule {
         { provide: IdGenerator, useClass: UuidGenerator },
         { provide: EventLogAppender, inject: [Clock, IdGenerator], useFactory: (c: Clock, i: IdGenerator) => new EventLogAppender(c, i) },
         MetricsService,
+        { provide: ShardWakeups, useFactory: () => new ShardWakeups() },
+        WakeupChannelHost,
       ],
-      exports: [PlatformRuntime, AppConfig, DatabaseTopology, Clock, IdGenerator, EventLogAppender, MetricsService],
+      exports: [PlatformRuntime, AppConfig, DatabaseTopology, Clock, IdGenerator, EventLogAppender, MetricsService, ShardWakeups],
     };
   }
 }

@@ -12,6 +12,7 @@ export class ConsumerMetrics {
   readonly deadLettersParked: Gauge;
   readonly deadLettersTotal: Counter;
   readonly streamResets: Counter;
+  readonly getRecords: Counter;
 
   constructor(metrics: MetricsService) {
     this.millisBehindLatest = metrics.gauge('eda_consumer_millis_behind_latest', 'How far the reader of a shard is behind its tip', ['stream', 'shard']);
@@ -22,6 +23,7 @@ export class ConsumerMetrics {
     this.leasesOwned = metrics.gauge('eda_consumer_leases_owned', 'Shard leases this worker holds', ['worker']);
     this.deadLettersParked = metrics.gauge('eda_consumer_dead_letters_parked', 'Messages parked in the dead-letter table');
     this.streamResets = metrics.counter('eda_consumer_stream_resets_total', 'Times the group dropped a stream\'s leases because the stream was re-created (data lost in the engine, or deleted and made again)', ['stream']);
+    this.getRecords = metrics.counter('eda_consumer_get_records_total', 'GetRecords calls made, per shard (Kinesis allows 5 per second per shard)', ['stream', 'shard']);
     this.deadLettersTotal = metrics.counter('eda_consumer_dead_letters_total', 'Messages parked, by handler', ['handler']);
   }
 }

@@ -9,6 +9,7 @@ import { MessageDispatcher } from './message-dispatcher';
 import type { RegisteredHandler } from './message-handler';
 import { describeStream, listShards } from './shard-discovery';
 import { ReaderTrouble, ShardReader } from './shard-reader';
+import type { ShardWakeups } from '../wakeups/shard-wakeups';
 
 export interface ConsumerWorkerDeps {
   kinesis: KinesisClient;
@@ -19,6 +20,8 @@ export interface ConsumerWorkerDeps {
   handlers: RegisteredHandler[];
   /** Runs once before the first shard sync (e.g. the event-log backfill of a new group). */
   beforeFirstSync?: () => Promise<void>;
+  /** Wake-ups from the relay (this process's or another's): the readers of the shards it wrote to read at once. */
+  wakeups?: ShardWakeups;
 }
 
 /**
@@ -39,6 +42,7 @@ export class ConsumerWorker {
   private troubles: ReaderTrouble[] = [];
   /** Subscribed streams that do not exist (or cannot be read) at the last sync: no reader is started on them. */
   private readonly absent = new Set<string>();
+  private unsubscribeWakeups?: () => void;
 
   constructor(private readonly deps: ConsumerWorkerDeps) {
     this.dispatcher = new MessageDispatcher(deps.handlers, deps.deadLetters, deps.metrics, deps.options);
@@ -56,6 +60,7 @@ export class ConsumerWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.unsubscribeWakeups = this.deps.wakeups?.subscribe((stream, shardIds) => this.wake(stream, shardIds));
     this.logger.log(`Worker ${this.workerId} of group ${this.deps.options.consumerGroup} reads ${this.streams.map((s) => this.physical(s)).join(', ') || 'nothing'}`);
     const loop = () => {
       this.ticking = this.tick()
@@ -71,6 +76,7 @@ export class ConsumerWorker {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.unsubscribeWakeups?.();
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
     const readers = [...this.readers.values()];
@@ -79,6 +85,13 @@ export class ConsumerWorker {
     for (const r of readers) await this.deps.leases.release(r.lease.stream, r.lease.shardId, this.workerId).catch(() => undefined);
     this.deps.metrics.leasesOwned.set({ worker: this.workerId }, 0);
     this.logger.log(`Worker ${this.workerId} stopped and released ${readers.length} lease(s)`);
+  }
+
+  /** Wakes this worker's readers of the given shards of a physical stream. */
+  wake(physicalStream: string, shardIds: readonly string[]): void {
+    if (!physicalStream.startsWith(this.deps.options.streamPrefix)) return;
+    const stream = physicalStream.slice(this.deps.options.streamPrefix.length);
+    for (const shardId of shardIds) this.readers.get(leaseKey(stream, shardId))?.wake();
   }
 
   heldShards(): Array<{ stream: string; shardId: string; millisBehindLatest: number | null }> {

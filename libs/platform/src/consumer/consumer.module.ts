@@ -14,6 +14,7 @@ import { DeadLetterStore } from './dead-letter-store';
 import { EventLogBackfill } from './event-log-backfill';
 import { HandlerCatalog } from './handler-catalog';
 import { LeaseStore } from './lease-store';
+import { ShardWakeups } from '../wakeups/shard-wakeups';
 
 export const CONSUMER_PLATFORM_POOL = Symbol('CONSUMER_PLATFORM_POOL');
 export const CONSUMER_KINESIS = Symbol('CONSUMER_KINESIS');
@@ -83,6 +84,7 @@ export class ConsumerWorkerHost implements OnApplicationBootstrap, OnModuleDestr
     private readonly deadLetters: DeadLetterStore,
     private readonly metrics: ConsumerMetrics,
     private readonly catalog: HandlerCatalog,
+    private readonly wakeups: ShardWakeups,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -95,6 +97,7 @@ export class ConsumerWorkerHost implements OnApplicationBootstrap, OnModuleDestr
       metrics: this.metrics,
       options: this.options,
       handlers,
+      wakeups: this.wakeups,
       beforeFirstSync:
         this.runtime.config.CONSUMER_START_FROM === 'event-log' ? () => backfill.runForNewGroup(handlers) : undefined,
     });

@@ -32,14 +32,17 @@ const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'LimitExcee
 
 /**
  * Reads one leased shard with GetRecords (DESIGN §3.5): at most one call per 200 ms (the 5 reads/s limit),
- * slowing down to `idlePollMaxMs` while the shard is idle. Each batch is dispatched, then the lease's
+ * slowing down to `idlePollMaxMs` while the shard is idle, and reading at once (pace permitting) when woken
+ * by the relay's publish to this shard (`wake()`). Each batch is dispatched, then the lease's
  * checkpoint moves to the last record every subscriber finished. A drained closed shard is marked
  * finished so its children can start.
  */
 export class ShardReader {
   millisBehindLatest: number | null = null;
   private stopping = false;
-  private wake: (() => void) | null = null;
+  private interrupt: (() => void) | null = null;
+  /** Records may have arrived since the last read began (the relay said so): read as soon as the pace allows. */
+  private woken = false;
   private done: Promise<void> | null = null;
   private readonly logger = new Logger('ShardReader');
 
@@ -65,8 +68,19 @@ export class ShardReader {
   /** Stops after the batch in flight, whose finished prefix is checkpointed. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.interrupt?.();
     await this.done;
+  }
+
+  /**
+   * The relay wrote to this shard: read now instead of at the next tick, but never sooner than
+   * `minPollIntervalMs` after the previous read (Kinesis allows 5 GetRecords per second per shard). Any
+   * number of wakes before that read is one read.
+   */
+  wake(): void {
+    if (this.woken) return;
+    this.woken = true;
+    this.interrupt?.();
   }
 
   private async run(): Promise<void> {
@@ -79,11 +93,14 @@ export class ShardReader {
     if (iterator === null) return;
     let idleDelay = options.minPollIntervalMs;
     let lastCall = 0;
+    // After a throttle or an error the backoff holds even when woken.
+    let wakeable = true;
 
     while (!this.stopping && iterator) {
-      await this.pause(Math.max(lastCall + idleDelay - Date.now(), 0));
+      await this.waitForTurn(lastCall, idleDelay, wakeable);
       if (this.stopping) break;
       lastCall = Date.now();
+      metrics.getRecords.inc(labels);
       let response: GetRecordsCommandOutput;
       try {
         response = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.maxRecordsPerCall }));
@@ -98,12 +115,15 @@ export class ShardReader {
           if (iterator === null) return;
         } else if (THROTTLED.has(name)) {
           idleDelay = Math.min(idleDelay * 2, options.idlePollMaxMs * 4);
+          wakeable = false;
         } else {
           this.logger.warn(`GetRecords on ${this.physicalStream}/${shardId} failed (${name}); retrying`);
           idleDelay = options.idlePollMaxMs;
+          wakeable = false;
         }
         continue;
       }
+      wakeable = true;
       const records = response.Records ?? [];
       this.millisBehindLatest = response.MillisBehindLatest ?? null;
       if (this.millisBehindLatest !== null) metrics.millisBehindLatest.set(labels, this.millisBehindLatest);
@@ -180,15 +200,29 @@ export class ShardReader {
     return response.ShardIterator;
   }
 
+  /** Waits until the tick is due, or, once woken, until the pace limit allows the next read. */
+  private async waitForTurn(lastCall: number, idleDelay: number, wakeable: boolean): Promise<void> {
+    const { minPollIntervalMs } = this.deps.options;
+    for (;;) {
+      if (this.stopping) return;
+      const due = lastCall + (this.woken && wakeable ? minPollIntervalMs : Math.max(idleDelay, minPollIntervalMs));
+      const ms = due - Date.now();
+      if (ms <= 0) break;
+      await this.pause(ms);
+    }
+    this.woken = false; // cleared as the read starts: a wake during the read means there may be more
+  }
+
   private pause(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
+      const self = this;
       function done() {
         clearTimeout(timer);
+        if (self.interrupt === done) self.interrupt = null;
         resolve();
       }
-      this.wake = done;
+      this.interrupt = done;
     });
   }
 }

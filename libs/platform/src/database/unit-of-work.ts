@@ -94,10 +94,11 @@ export class UnitOfWork {
             [handler, message.id, message.source, message.type],
           );
           // The position moves in the same transaction as the effect, also for a duplicate (it was applied before).
+          // It is written last: its row (one per handler and shard) stays locked until commit, and taken
+          // before the work it would make every key lane of the shard wait for this one's whole transaction.
+          if (inserted.length > 0) await work(tx);
           if (position) await this.storePosition(tx, handler, position);
-          if (inserted.length === 0) return false;
-          await work(tx);
-          return true;
+          return inserted.length > 0;
         });
         active.setAttribute('eda.inbox.duplicate', !applied);
         return applied;

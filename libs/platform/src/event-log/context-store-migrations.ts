@@ -5,6 +5,7 @@ import { IndexEventLogById1763900000020 } from './migrations/1763900000020-index
 import { LimitEventLogToPublishableSize1763900000030 } from './migrations/1763900000030-limit-event-log-to-publishable-size';
 import { IndexEventLogFiltersByTransaction1763900000040 } from './migrations/1763900000040-index-event-log-filters-by-transaction';
 import { CreateConsumerPositions1763900000010 } from '../consumer/migrations/1763900000010-create-consumer-positions';
+import { NotifyRelayOnCommit1763900000050 } from '../relay/migrations/1763900000050-notify-relay-on-commit';
 
 /**
  * The platform-owned tables every context schema carries (event log, inbox, consumer positions), run
@@ -17,4 +18,5 @@ export const contextStoreMigrations: MigrationClass[] = [
   IndexEventLogById1763900000020,
   LimitEventLogToPublishableSize1763900000030,
   IndexEventLogFiltersByTransaction1763900000040,
+  NotifyRelayOnCommit1763900000050,
 ];

@@ -21,6 +21,8 @@ export interface OrderedPublisherOptions {
   /** KPL aggregation: consecutive records of one key ride together in one Kinesis record. */
   aggregation?: boolean;
   log?: (line: string) => void;
+  /** Told, after each call, which shards of the stream received records (wakes their readers). */
+  onShardsWritten?: (streamName: string, shardIds: string[]) => void;
 }
 
 /** What has been confirmed, in push order: the records (to stamp published_at) and the last checkpoint reached. */
@@ -72,7 +74,7 @@ export class OrderedPublisher {
   private buffered = 0;
   private stopping = false;
   private waiters: Array<() => void> = [];
-  private readonly options: Required<Omit<OrderedPublisherOptions, 'log'>> & Pick<OrderedPublisherOptions, 'log'>;
+  private readonly options: Required<Omit<OrderedPublisherOptions, 'log' | 'onShardsWritten'>> & Pick<OrderedPublisherOptions, 'log' | 'onShardsWritten'>;
   private aggregatorFactory?: () => AggregatorLike;
   lastConfirmedAt?: Date;
 
@@ -228,6 +230,7 @@ export class OrderedPublisher {
       const result = await this.kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: batch.map((o) => o.request) }));
       const records = result.Records ?? [];
       let failed = 0;
+      const shards = new Set<string>();
       batch.forEach((outgoing, i) => {
         const code = records[i]?.ErrorCode ?? (records[i]?.SequenceNumber ? undefined : 'MissingResult');
         if (code) {
@@ -235,8 +238,10 @@ export class OrderedPublisher {
           this.refused(outgoing, code);
         } else {
           this.confirmed(outgoing);
+          if (records[i].ShardId) shards.add(records[i].ShardId!);
         }
       });
+      if (shards.size > 0) this.options.onShardsWritten?.(streamName, [...shards]);
       this.metrics.calls.inc({ outcome: failed === 0 ? 'ok' : 'partial' });
       span.setAttribute('eda.kinesis.failed_record_count', failed);
     } catch (error) {

@@ -2,12 +2,18 @@ import type { Pool } from 'pg';
 import type { OrderedPublisher } from './ordered-publisher';
 import type { PublishedMarker } from './published-marker';
 import type { RelayRecord } from './relay-record';
+import { PgListener } from '../wakeups/pg-listener';
+
+/** Channel an event-log insert notifies when the database cannot replicate logically (the polling relay's wake). */
+export const EVENT_LOG_APPENDED_CHANNEL = 'eda_event_log_appended';
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export interface PollingOptions {
   batchSize?: number;
   idleMs?: number;
+  /** Listen for commits (EVENT_LOG_APPENDED_CHANNEL) on this connection and poll at once instead of at the tick. */
+  listen?: { connectionString: string; log?: (line: string) => void };
 }
 
 /**
@@ -17,10 +23,15 @@ export interface PollingOptions {
  * found by the next pass, so nothing can be skipped (DESIGN §3.2). Per key, position order is commit order:
  * two transactions writing one aggregate serialise on its row, so the later committer inserts later.
  * See docs/adr/0003-relay-wal-and-polling.md for why this is preferred to a (tx_id, position) cursor.
+ * Where the database cannot replicate logically, every event-log insert NOTIFYs at commit and the source
+ * passes at once; the tick remains for notifications lost while the listening connection was down.
  */
 export class PollingSource {
   private stopped = false;
   private wakeUp?: () => void;
+  /** A commit was notified since the last pass began: pass again without idling. */
+  private notified = false;
+  private listener?: PgListener;
 
   constructor(
     private readonly pool: Pool,
@@ -32,10 +43,32 @@ export class PollingSource {
 
   /** Reads until stopped. */
   async run(): Promise<void> {
-    while (!this.stopped) {
-      const found = await this.pass();
-      if (found === 0 && !this.stopped) await this.idle();
+    if (this.options.listen) {
+      this.listener = new PgListener({
+        connectionString: this.options.listen.connectionString,
+        channels: [EVENT_LOG_APPENDED_CHANNEL],
+        onNotification: () => this.commitNotified(),
+        // Whatever committed while the channel was down is found by the next pass.
+        onConnected: () => this.commitNotified(),
+        log: this.options.listen.log,
+        applicationName: 'eda:relay-listen',
+      });
+      await this.listener.start();
     }
+    try {
+      while (!this.stopped) {
+        this.notified = false;
+        const found = await this.pass();
+        if (found === 0 && !this.stopped && !this.notified) await this.idle();
+      }
+    } finally {
+      await this.listener?.stop();
+    }
+  }
+
+  private commitNotified(): void {
+    this.notified = true;
+    this.wakeUp?.();
   }
 
   /**
@@ -84,8 +117,10 @@ export class PollingSource {
   private idle(): Promise<void> {
     return new Promise((resolveIdle) => {
       const timer = setTimeout(done, this.options.idleMs ?? 200);
+      const self = this;
       function done() {
         clearTimeout(timer);
+        if (self.wakeUp === done) self.wakeUp = undefined;
         resolveIdle();
       }
       this.wakeUp = done;

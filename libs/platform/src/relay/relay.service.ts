@@ -8,6 +8,7 @@ import { PlatformRuntime } from '../platform-runtime';
 import { Relay } from './relay';
 import { RelayMetrics } from './relay-metrics';
 import { readRelayStatus, RelayStatus } from './relay-status';
+import { ShardWakeups } from '../wakeups/shard-wakeups';
 
 /** The relay's state as every process sees it (from the database), and the relay itself when this process has the relay role. */
 @Injectable()
@@ -24,6 +25,7 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
     metrics: MetricsService,
     // The platform schema's pool (EventLogModule): the status query needs no connection of its own.
     @InjectDataSource('platform') private readonly platform: DataSource,
+    private readonly wakeups: ShardWakeups,
   ) {
     this.metrics = new RelayMetrics(metrics);
     this.kinesis = createKinesisClient(runtime.kinesis);
@@ -45,6 +47,7 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
       metrics: this.metrics,
       provisioner: this.streams,
       log: (line) => this.logger.log(line),
+      onShardsWritten: (stream, shards) => this.wakeups.published(stream, shards),
     });
     this.relay.start();
     this.gaugeTimer = setInterval(() => void this.status().catch(() => undefined), 2_000);

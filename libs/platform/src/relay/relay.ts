@@ -28,6 +28,8 @@ export interface RelayDependencies {
   metrics: RelayMetrics;
   provisioner?: StreamProvisioner;
   log?: (line: string) => void;
+  /** Told which shards each confirmed PutRecords wrote to (wake-on-publish). */
+  onShardsWritten?: (streamName: string, shardIds: string[]) => void;
 }
 
 export interface RelayTuning {
@@ -157,6 +159,7 @@ export class Relay {
         maxBuffered: this.tuning.maxBuffered,
         backoff: this.tuning.backoff,
         log: this.deps.log,
+        onShardsWritten: this.deps.onShardsWritten,
       },
       this.deps.metrics,
       (confirmed, checkpoint) => {
@@ -185,7 +188,12 @@ export class Relay {
       this.active = true;
       this.deps.log?.(`relay active (${mode}) as ${this.holder}`);
       const schemas = storages.map((s) => s.name);
-      const polling = new PollingSource(pool, schemas, publisher, marker, { batchSize: this.tuning.pollBatchSize, idleMs: this.tuning.pollIdleMs });
+      // Polling mode listens for commits (where the database notifies them); WAL mode's catch-up pass need not.
+      const polling = new PollingSource(pool, schemas, publisher, marker, {
+        batchSize: this.tuning.pollBatchSize,
+        idleMs: this.tuning.pollIdleMs,
+        listen: mode === 'polling' ? { connectionString: topology.access(PLATFORM_SCHEMA).url, log: this.deps.log } : undefined,
+      });
       if (mode === 'polling') {
         this.source = polling;
         if (this.stopped) return;

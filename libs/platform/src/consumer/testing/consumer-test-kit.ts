@@ -20,6 +20,7 @@ import { DeadLetterStore } from '../dead-letter-store';
 import { EventLogBackfill } from '../event-log-backfill';
 import { LeaseStore } from '../lease-store';
 import { MessageHandler, registerHandler, RegisteredHandler } from '../message-handler';
+import type { ShardWakeups } from '../../wakeups/shard-wakeups';
 
 /** Test fixtures shared by the consumer's integration tests and their worker processes. */
 export const TEST_CONTEXT = 'alpha';
@@ -66,6 +67,8 @@ export interface TestConsumer {
   handlers: RegisteredHandler[];
   metrics: MetricsService;
   unitOfWork: UnitOfWork;
+  /** The worker's own Kinesis client (tests may watch its calls). */
+  kinesis: KinesisClient;
   close(): Promise<void>;
 }
 
@@ -77,6 +80,8 @@ export async function startTestConsumer(params: {
   start?: boolean;
   /** Replay the event log before reading the stream (a new group starting from the log). */
   backfill?: boolean;
+  /** Wake-ups to subscribe the worker to (as the app wires the relay's). */
+  wakeups?: ShardWakeups;
 }): Promise<TestConsumer> {
   const topology = new DatabaseTopology(params.ownerUrl);
   const dataSource = new DataSource({
@@ -118,6 +123,7 @@ export async function startTestConsumer(params: {
     options,
     handlers,
     beforeFirstSync: params.backfill ? () => backfill.runForNewGroup(handlers) : undefined,
+    wakeups: params.wakeups,
   });
   if (params.start !== false) worker.start();
   return {
@@ -128,6 +134,7 @@ export async function startTestConsumer(params: {
     handlers,
     metrics: metricsService,
     unitOfWork: uow,
+    kinesis,
     close: async () => {
       await worker.stop();
       kinesis.destroy();

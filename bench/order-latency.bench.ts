@@ -1,0 +1,175 @@
+// POST /orders → APPROVED through the whole app: the saga's four bus hops (ReserveStock, StockReserved,
+// ReserveCredit, CreditReserved) over kinesalite, with the app's default settings. Rounds of 50 orders in
+// flight; latency is OrderPlaced → OrderApproved by the order's own event times, and POST /orders is timed
+// as the client sees it. Then the same with the API in one process and relay,consumer in another, so the
+// relay's wake-ups cross processes through PostgreSQL.
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { freePort } from '../libs/platform/src/kinesis/free-port';
+import { startBenchInfrastructure } from './bench-infrastructure';
+import { report } from './results';
+
+const ROUNDS = Number(process.env.BENCH_ORDER_ROUNDS ?? 4);
+const IN_FLIGHT = Number(process.env.BENCH_ORDER_IN_FLIGHT ?? 50);
+const MAIN = join(__dirname, '..', 'apps', 'api', 'src', 'main.js');
+const OPS_TOKEN = 'bench-ops-token-0123456789abcdef';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+class App {
+  private output = '';
+  readonly child: ChildProcess;
+  constructor(readonly base: string, env: Record<string, string>) {
+    this.child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', OPS_TOKEN, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (d) => (this.output += d));
+    this.child.stderr!.on('data', (d) => (this.output += d));
+  }
+  async ready(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (!/ready in \d+ ms/.test(this.output)) {
+      if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`app did not start:\n${this.output.slice(-3000)}`);
+      await sleep(50);
+    }
+  }
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    await Promise.race([exited, sleep(15_000)]);
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+  async request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), authorization: `Bearer ${OPS_TOKEN}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+  }
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch((error: Error) => {
+      if (/rejected/.test(error.message)) throw error;
+      return undefined;
+    });
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await sleep(20);
+  }
+}
+
+interface ScenarioResult {
+  approvalMs: number[];
+  postMs: number[];
+}
+
+async function scenario(serverUrl: string, endpoint: string, name: string, split: boolean): Promise<ScenarioResult> {
+  const database = `orders_bench_${name}_${process.pid}`;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  const common = { DATABASE_URL: url.toString(), KINESIS_ENDPOINT: endpoint, STREAM_PREFIX: `ob-${name}-${process.pid}-`, AWS_REGION: 'us-east-1' };
+  const apiPort = await freePort();
+  const apps: App[] = [];
+  try {
+    const api = new App(`http://127.0.0.1:${apiPort}`, { ...common, PORT: String(apiPort), ...(split ? { ROLES: 'api', WORKER_ID: 'bench-api' } : { WORKER_ID: 'bench-all' }) });
+    apps.push(api);
+    await api.ready();
+    if (split) {
+      const workerPort = await freePort();
+      const worker = new App(`http://127.0.0.1:${workerPort}`, { ...common, PORT: String(workerPort), ROLES: 'relay,consumer', WORKER_ID: 'bench-worker' });
+      apps.push(worker);
+      await worker.ready();
+    }
+    const db = new Client({ connectionString: url.toString() });
+    await db.connect();
+    try {
+      const user = (await api.request('POST', '/users', { email: `bench.${name}@example.com`, username: `bench_${name}`, firstName: 'Ben', lastName: 'Chmark' })).body;
+      const org = (await api.request('POST', '/organizations', { name: `Bench ${name}`, creditLimitCents: 1_000_000_000 })).body;
+      await eventually('the organization knows the user', async () =>
+        (await api.request('POST', `/organizations/${org.id}/members`, { userId: user.id, role: 'member' })).status === 201 ? true : undefined);
+      const skus = Array.from({ length: 10 }, (_, i) => `BENCH-${name}-${i}`);
+      for (const sku of skus) await api.request('POST', '/products', { sku, name: sku, priceCents: 100, initialStock: 1_000_000 });
+      await eventually('orders knows every price', async () =>
+        (await db.query(`SELECT count(*)::int AS n FROM orders.product_prices WHERE sku = ANY($1)`, [skus])).rows[0].n === skus.length ? true : undefined);
+
+      const place = async (i: number) => {
+        const started = performance.now();
+        const res = await api.request('POST', '/orders', { userId: user.id, organizationId: org.id, items: [{ sku: skus[i % skus.length], quantity: 1 }] });
+        if (res.status !== 202) throw new Error(`POST /orders answered ${res.status}: ${JSON.stringify(res.body)}`);
+        return { id: res.body.id as string, ms: performance.now() - started };
+      };
+      const approved = async (ids: string[]) =>
+        eventually(`${ids.length} orders approved`, async () => {
+          const { rows } = await db.query(
+            `SELECT count(*) FILTER (WHERE type = 'orders.OrderApproved')::int AS approved, count(*) FILTER (WHERE type = 'orders.OrderRejected')::int AS rejected
+               FROM orders.event_log WHERE subject = ANY($1)`,
+            [ids],
+          );
+          if (rows[0].rejected > 0) throw new Error(`${rows[0].rejected} orders were rejected`);
+          return rows[0].approved === ids.length ? true : undefined;
+        });
+      // Warm-up: leases taken, connections open, a first order through every hop.
+      await approved([(await place(0)).id]);
+
+      const postMs: number[] = [];
+      const ids: string[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const placed = await Promise.all(Array.from({ length: IN_FLIGHT }, (_, i) => place(round * IN_FLIGHT + i)));
+        for (const p of placed) postMs.push(p.ms);
+        ids.push(...placed.map((p) => p.id));
+        await approved(placed.map((p) => p.id));
+      }
+      const { rows } = await db.query(
+        `SELECT p.subject, extract(epoch FROM a.time - p.time) * 1000 AS ms
+           FROM orders.event_log p JOIN orders.event_log a ON a.subject = p.subject AND a.type = 'orders.OrderApproved'
+          WHERE p.type = 'orders.OrderPlaced' AND p.subject = ANY($1)`,
+        [ids],
+      );
+      return { approvalMs: rows.map((r) => Number(r.ms)).sort((a, b) => a - b), postMs: postMs.sort((a, b) => a - b) };
+    } finally {
+      await db.end();
+    }
+  } finally {
+    for (const app of apps.reverse()) await app.stop();
+  }
+}
+
+export async function run(): Promise<void> {
+  const { serverUrl, endpoint, stop } = await startBenchInfrastructure('orders');
+  try {
+    const results: Record<string, ScenarioResult> = {};
+    for (const [name, split] of [['one', false], ['split', true]] as const) {
+      const r = await scenario(serverUrl, endpoint, name, split);
+      results[name] = r;
+      const label = split ? 'api | relay,consumer' : 'one process';
+      console.log(
+        `${label.padEnd(22)} ${ROUNDS} rounds of ${IN_FLIGHT} in flight: OrderPlaced → OrderApproved p50 ${percentile(r.approvalMs, 50).toFixed(0)} ms, ` +
+          `p95 ${percentile(r.approvalMs, 95).toFixed(0)} ms, p99 ${percentile(r.approvalMs, 99).toFixed(0)} ms; ` +
+          `POST /orders p50 ${percentile(r.postMs, 50).toFixed(0)} ms, p99 ${percentile(r.postMs, 99).toFixed(0)} ms`,
+      );
+      const bench = 'order-latency';
+      const at = `${IN_FLIGHT} in flight, ${label}`;
+      report({ bench, name: `placed → approved p50 (${at})`, value: Math.round(percentile(r.approvalMs, 50)), unit: 'ms', goal: split ? undefined : { kind: 'max', value: 300 } });
+      report({ bench, name: `placed → approved p95 (${at})`, value: Math.round(percentile(r.approvalMs, 95)), unit: 'ms' });
+      report({ bench, name: `placed → approved p99 (${at})`, value: Math.round(percentile(r.approvalMs, 99)), unit: 'ms', goal: split ? undefined : { kind: 'max', value: 1000 } });
+      report({ bench, name: `POST /orders p99 (${at})`, value: Math.round(percentile(r.postMs, 99)), unit: 'ms', goal: split ? undefined : { kind: 'max', value: 150 } });
+    }
+    const ratio = percentile(results.split.approvalMs, 50) / percentile(results.one.approvalMs, 50);
+    report({ bench: 'order-latency', name: 'placed → approved p50, split ÷ one process', value: Number(ratio.toFixed(2)), unit: '×', goal: { kind: 'max', value: 1.5 } });
+  } finally {
+    await stop();
+  }
+}
