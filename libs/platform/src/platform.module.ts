@@ -4,12 +4,14 @@ import { AppConfig } from './config/app-config';
 import { Clock, IdGenerator, SystemClock, UuidGenerator } from './context/clock';
 import { DatabaseTopology } from './database/database-topology';
 import { EventLogAppender } from './event-log/event-log-appender';
+import { OpsAccess } from './http/ops-access';
 import { MetricsService } from './observability/metrics.service';
 import { PlatformRuntime } from './platform-runtime';
 
 /**
  * The building blocks every context and bus component injects: the validated config, where the database
- * and Kinesis are, the clock and id generator, the event log appender and the metrics registry.
+ * and Kinesis are, the clock and id generator, the event log appender, the metrics registry and the
+ * operations token check.
  */
 @Global()
 @Module({})
@@ -26,8 +28,9 @@ export class PlatformModule {
         { provide: IdGenerator, useClass: UuidGenerator },
         { provide: EventLogAppender, inject: [Clock, IdGenerator], useFactory: (c: Clock, i: IdGenerator) => new EventLogAppender(c, i) },
         MetricsService,
+        { provide: OpsAccess, useValue: new OpsAccess(runtime.opsToken) },
       ],
-      exports: [PlatformRuntime, AppConfig, DatabaseTopology, Clock, IdGenerator, EventLogAppender, MetricsService],
+      exports: [PlatformRuntime, AppConfig, DatabaseTopology, Clock, IdGenerator, EventLogAppender, MetricsService, OpsAccess],
     };
   }
 }

@@ -17,6 +17,23 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
+  /** Address the HTTP server binds: loopback unless an operator opens it (containers set 0.0.0.0). */
+  @Matches(/^([0-9a-fA-F:]*:[0-9a-fA-F:.]*|[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*)$/, {
+    message: 'must be an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0',
+  })
+  HOST = '127.0.0.1';
+
+  /**
+   * Bearer token of /ops/* and of reading GET /events (ADR 0008). Unset: start-up generates one and keeps it
+   * under DATA_DIR. A token68 string (what a Bearer header can carry) long enough not to be guessed.
+   */
+  @IsOptional() @Matches(/^[A-Za-z0-9._~+/-]{32,512}=*$/, { message: 'must be 32 to 512 characters of A-Z a-z 0-9 . _ ~ + / - (a Bearer token)' })
+  OPS_TOKEN?: string;
+
+  /** POST /events accepted per second per producer key (per client IP without a valid key); 0 turns the limit off. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
+  EVENTS_RATE_LIMIT_PER_SECOND = 1000;
+
   @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
 
