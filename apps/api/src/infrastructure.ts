@@ -16,8 +16,8 @@ import { OpsToken, resolveOpsToken } from './ops-token';
 
 export interface Infrastructure {
   runtime: PlatformRuntime;
-  /** The operations token and where it came from (the start-up banner says which). */
-  opsToken: OpsToken;
+  /** The operations token and where it came from (the start-up banner says which); none when not asked for. */
+  opsToken?: OpsToken;
   /** Stops what start-up started (embedded PostgreSQL and Kinesis engine); no-op for external ones. */
   stop(): Promise<void>;
 }
@@ -28,7 +28,12 @@ export interface Infrastructure {
  * their data under DATA_DIR, so a restart finds its events, streams and checkpoints. The operations token
  * (OPS_TOKEN, else generated once and kept under DATA_DIR) is resolved first.
  */
-export async function startInfrastructure(config: AppConfig, storages: ContextStorage[], log: (line: string) => void): Promise<Infrastructure> {
+export async function startInfrastructure(
+  config: AppConfig,
+  storages: ContextStorage[],
+  log: (line: string) => void,
+  options: { opsToken: boolean } = { opsToken: true },
+): Promise<Infrastructure> {
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((e) => log(`stop failed: ${String(e)}`));
@@ -36,7 +41,7 @@ export async function startInfrastructure(config: AppConfig, storages: ContextSt
   try {
     const dataDir = resolve(config.DATA_DIR);
     // First: a token file that cannot be read stops start-up before anything is started.
-    const opsToken = resolveOpsToken(config);
+    const opsToken = options.opsToken ? resolveOpsToken(config) : undefined;
     let databaseUrl = config.DATABASE_URL;
     let databaseDescription: string;
     if (databaseUrl) {
@@ -75,7 +80,7 @@ export async function startInfrastructure(config: AppConfig, storages: ContextSt
     } finally {
       kinesisClient.destroy();
     }
-    return { runtime: new PlatformRuntime(config, topology, kinesis, storages, databaseDescription, opsToken.token), opsToken, stop };
+    return { runtime: new PlatformRuntime(config, topology, kinesis, storages, databaseDescription, opsToken?.token), opsToken, stop };
   } catch (error) {
     await stop();
     throw error;

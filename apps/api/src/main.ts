@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   say(`Metrics  ${base}/metrics`);
   say(`Database ${infrastructure.runtime.databaseDescription}`);
   say(`Kinesis  ${infrastructure.runtime.kinesis.description}`);
-  const ops = infrastructure.opsToken;
+  const ops = infrastructure.opsToken!;
   say(
     ops.origin === 'env'
       ? 'Ops      token from OPS_TOKEN (/ops/* needs Authorization: Bearer <token>)'
