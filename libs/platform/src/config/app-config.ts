@@ -130,6 +130,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose value must never be printed, even when it is wrong. */
+const SECRET_VARIABLES = new Set(['OPS_TOKEN', 'DATABASE_ROLE_SECRET']);
+
 /** Reads and validates the environment. Throws a ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // Every decorated property, optional ones included (they have no initialiser, so no own key).
@@ -141,7 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const first = errors[0];
     const message = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
     const shown = message.startsWith(first.property) ? message.slice(first.property.length).trim() : message;
-    throw new ConfigError(first.property, `(${JSON.stringify(env[first.property])}) ${shown}`);
+    const value = SECRET_VARIABLES.has(first.property) ? '(value hidden)' : `(${JSON.stringify(env[first.property])})`;
+    throw new ConfigError(first.property, `${value} ${shown}`);
   }
   if (config.ROLES.length === 0) throw new ConfigError('ROLES', 'must name at least one of api, relay, consumer');
   return config;
