@@ -115,7 +115,7 @@ describe('npm start (the built app with embedded PostgreSQL and kinesalite)', ()
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'eda-start-token-'));
     const opsToken = 'operator-chosen-token-0123456789-abcdefghij';
-    const run = start({ PORT: String(port), DATA_DIR: dir, OPS_TOKEN: opsToken });
+    const run = start({ PORT: String(port), DATA_DIR: dir, OPS_TOKEN: opsToken, LOG_LEVEL: 'info' });
     try {
       await eventually('the app is ready', () => expect(run.output()).toMatch(/ready in \d+ ms/), 60_000, 100);
       expect(run.output()).toContain('Ops      token from OPS_TOKEN');
@@ -124,6 +124,13 @@ describe('npm start (the built app with embedded PostgreSQL and kinesalite)', ()
       const base = `http://127.0.0.1:${port}`;
       expect((await fetch(`${base}/ops/sagas`, { headers: { authorization: `Bearer ${opsToken}` } })).status).toBe(200);
       expect((await fetch(`${base}/ops/sagas`, { headers: { authorization: 'Bearer operator-chosen-token-0123456789-abcdefghiJ' } })).status).toBe(401);
+      // A change made with the token is logged with the token's fingerprint, never the token.
+      const rebuilt = await fetch(`${base}/ops/projections/users.user-memberships/rebuild`, { method: 'POST', headers: { authorization: `Bearer ${opsToken}` } });
+      expect(rebuilt.status).toBe(200);
+      await eventually('the ops action is logged', () => expect(run.output()).toMatch(/"msg":"ops action"/), 10_000);
+      const line = JSON.parse(run.output().split('\n').find((l) => l.includes('"msg":"ops action"'))!);
+      expect(line).toMatchObject({ method: 'POST', route: '/ops/projections/users.user-memberships/rebuild', token: expect.stringMatching(/^sha256:[0-9a-f]{12}$/) });
+      expect(run.output()).not.toContain(opsToken);
     } finally {
       run.child.kill('SIGTERM');
       await exited(run.child);
