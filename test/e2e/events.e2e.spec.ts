@@ -521,11 +521,16 @@ describe('event bus (REST)', () => {
     });
   });
 
-  it('documents the event bus in OpenAPI, POST /events with the producer-key bearer scheme', async () => {
+  it('documents the event bus in OpenAPI: POST /events with the producer-key scheme, GET /events with a key or the ops token', async () => {
     const { body: doc } = await t.request('GET', '/docs-json');
     const postEvents = doc.paths['/events'].post;
     expect(postEvents.security).toEqual([{ 'producer-key': [] }]);
-    expect(Object.keys(postEvents.responses).sort()).toEqual(['200', '201', '400', '401', '403', '409', '413']);
+    expect(Object.keys(postEvents.responses).sort()).toEqual(['200', '201', '400', '401', '403', '409', '413', '429']);
+    for (const path of ['/events', '/events/{id}']) {
+      expect(doc.paths[path].get.security).toEqual(expect.arrayContaining([{ 'producer-key': [] }, { 'ops-token': [] }]));
+      expect(doc.paths[path].get.responses).toHaveProperty('401');
+      expect(doc.paths[path].get.responses).toHaveProperty('403');
+    }
     expect(Object.keys(postEvents.requestBody.content)).toEqual(expect.arrayContaining(['application/cloudevents+json', 'application/json']));
     expect(doc.paths['/events'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining(['type', 'source', 'subject', 'after', 'before', 'limit', 'cursor']),

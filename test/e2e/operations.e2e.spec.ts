@@ -1,3 +1,4 @@
+import { KinesisFaultProxy, testKinesisEndpoint } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('operations endpoints (every process serves them)', () => {
@@ -60,5 +61,30 @@ describe('a process without the api role (ROLES=relay,consumer)', () => {
     expect((await t.request('POST', '/events', {})).status).toBe(404);
     const paths = Object.keys((await t.request('GET', '/docs-json')).body.paths);
     expect(paths.filter((p) => /^\/(users|organizations|products|orders|events)/.test(p))).toEqual([]);
+  });
+});
+
+describe('readiness while Kinesis is unreachable', () => {
+  let proxy: KinesisFaultProxy;
+  let t: TestApp;
+  beforeAll(async () => {
+    proxy = await new KinesisFaultProxy(testKinesisEndpoint()).start();
+    t = await startTestApp({ KINESIS_ENDPOINT: proxy.endpoint, ROLES: 'api' });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await proxy?.stop();
+  });
+
+  it('answers 503 without credentials, naming the check down with a stable reason and none of the driver\'s words', async () => {
+    proxy.cutFor(60_000);
+    const ready = await t.request('GET', '/health/ready', undefined, { authorization: '' });
+    expect(ready.status).toBe(503);
+    expect(String(ready.headers['content-type'])).toContain('application/problem+json');
+    expect(ready.body.details.database).toEqual({ status: 'up' });
+    expect(ready.body.details.kinesis).toEqual({ status: 'down', reason: expect.stringMatching(/^(TIMEOUT|UNAVAILABLE)$/) });
+    // The open probe tells nobody where Kinesis lives or what the socket said.
+    expect(JSON.stringify(ready.body)).not.toMatch(/127\.0\.0\.1|ECONNRESET|socket|hang up|http:/i);
+    proxy.heal();
   });
 });

@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '@eda/platform/testing';
+import { TEST_OPS_TOKEN, withOpsToken } from './ops-token';
 
 const root = join(__dirname, '..', '..');
 
@@ -39,6 +40,8 @@ export class AppProcess {
   private output = '';
 
   constructor(readonly name: string, main: string, readonly env: Record<string, string>) {
+    env = { OPS_TOKEN: TEST_OPS_TOKEN, ...env };
+    this.env = env;
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|KINESIS_ENDPOINT|AWS_REGION|STREAM_PREFIX|ROLES|WORKER_ID|PORT|TEST_|JEST_)/.test(k)),
     );
@@ -76,7 +79,9 @@ export class AppProcess {
     await exited;
   }
 
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+  /** A request over HTTP; adds the ops token where needed, as TestApp.request does (see withOpsToken). */
+  async request(method: string, path: string, body?: unknown, given: Record<string, string> = {}): Promise<JsonResponse> {
+    const headers = withOpsToken(method, path, given, this.env.OPS_TOKEN);
     const res = await fetch(`${this.base}${path}`, {
       method,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },

@@ -5,14 +5,19 @@ import { createTestDatabase, testKinesisEndpoint, TestDatabase, uniqueName } fro
 import { createApp } from '../../apps/api/src/bootstrap';
 import { storages } from '../../apps/api/src/contexts';
 import { startInfrastructure } from '../../apps/api/src/infrastructure';
+import { TEST_OPS_TOKEN, withOpsToken } from './ops-token';
+
+export { TEST_OPS_TOKEN } from './ops-token';
 
 export interface TestApp {
   app: NestFastifyApplication;
+  /** The operations token this app accepts. */
+  opsToken: string;
   db: TestDatabase;
   streamPrefix: string;
   /** The test database as its owner, for assertions on what was committed (event logs, rows). */
   sql: Pool;
-  /** Sends a request through Fastify's inject (no socket) and parses a JSON answer. */
+  /** Sends a request through Fastify's inject (no socket) and parses a JSON answer; adds the ops token where needed (see withOpsToken). */
   request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }
@@ -31,6 +36,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     STREAM_SHARDS: '1',
     LOG_LEVEL: 'warn',
     DATABASE_POOL_SIZE: '3',
+    OPS_TOKEN: TEST_OPS_TOKEN,
     ...env,
   });
   const infrastructure = await startInfrastructure(config, storages, () => undefined);
@@ -38,12 +44,15 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const sql = new Pool({ connectionString: db.url, max: 3 });
+  const opsToken = config.OPS_TOKEN ?? TEST_OPS_TOKEN;
   return {
     app,
+    opsToken,
     db,
     streamPrefix,
     sql,
-    async request(method, url, body, headers = {}) {
+    async request(method, url, body, given = {}) {
+      const headers = withOpsToken(method, url, given, opsToken);
       const response = await app.inject({
         method: method as never,
         url,

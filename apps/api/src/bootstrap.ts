@@ -1,15 +1,21 @@
+import helmet from '@fastify/helmet';
 import { trace } from '@opentelemetry/api';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { FastifyInstance } from 'fastify';
 import {
   createValidationPipe,
+  installEventsRateLimit,
+  installOpsGuard,
   MAX_EVENT_BYTES,
   newMessageContext,
+  OPS_PATH_PREFIXES,
+  OpsAccess,
   PlatformRuntime,
   ProblemDetailsFilter,
+  ProducerKeyStore,
   runInMessageContext,
 } from '@eda/platform';
 import { AppModule } from './app.module';
@@ -18,7 +24,10 @@ import { requestId } from './logging';
 /** Room for the HTTP framing of an event: the 1 MiB limit itself is checked on the event (413). */
 const BODY_LIMIT = MAX_EVENT_BYTES + 64 * 1024;
 
-/** Builds the Nest application (Fastify) with the problem+json filter, strict validation and OpenAPI docs. */
+/**
+ * Builds the Nest application (Fastify) with the problem+json filter, strict validation, OpenAPI docs,
+ * security headers, the operations token guard and the POST /events rate limit (ADR 0008).
+ */
 export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, genReqId: requestId, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 } });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, { bufferLogs: true });
@@ -28,6 +37,22 @@ export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyAp
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  await fastify.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        // Swagger UI at /docs: its scripts and stylesheet are files of this origin, its inline <style> and
+        // data: icons need the two exceptions. No upgrade-insecure-requests: the app is served over plain
+        // HTTP (behind a TLS proxy in production), and upgrading would break /docs there.
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+        'upgrade-insecure-requests': null,
+      },
+    },
+  });
+  installOpsGuard(fastify, app.get(OpsAccess));
+  await installEventsRateLimit(fastify, app.get(ProducerKeyStore), runtime.config.EVENTS_RATE_LIMIT_PER_SECOND);
   // Every request runs in a message context: events it appends carry its request id as correlation id
   // and continue the caller's W3C trace.
   fastify.addHook('preHandler', (request, _reply, done) => {
@@ -49,9 +74,11 @@ export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyAp
       .setTitle('NestJS Kinesis event-driven modular monolith')
       .setDescription('Four bounded contexts talking through a Kinesis-backed event bus. Errors are application/problem+json (RFC 9457).')
       .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Producer key for POST /events' }, 'producer-key')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Producer key: scope `publish` for POST /events, `read` for GET /events' }, 'producer-key')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Operations token (OPS_TOKEN, or the one `npm start` printed): /ops/* and GET /events' }, 'ops-token')
       .build(),
   );
+  requireOpsTokenInDocument(document);
   document.components = {
     ...document.components,
     schemas: {
@@ -73,4 +100,24 @@ export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyAp
   };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+/**
+ * Every operation under an operations path needs the ops token, as the guard enforces; marked here once,
+ * so routes added under /ops are documented right without a decorator of their own.
+ */
+function requireOpsTokenInDocument(document: OpenAPIObject): void {
+  const unauthorized = {
+    description: 'No or wrong operations token',
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } },
+  };
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!OPS_PATH_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) continue;
+    for (const method of ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const) {
+      const operation = item[method];
+      if (!operation) continue;
+      operation.security = [{ 'ops-token': [] }];
+      operation.responses = { ...operation.responses, 401: unauthorized };
+    }
+  }
 }

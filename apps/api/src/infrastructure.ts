@@ -12,9 +12,12 @@ import {
   startEmbeddedKinesis,
   startEmbeddedPostgres,
 } from '@eda/platform';
+import { OpsToken, resolveOpsToken } from './ops-token';
 
 export interface Infrastructure {
   runtime: PlatformRuntime;
+  /** The operations token and where it came from (the start-up banner says which); none when not asked for. */
+  opsToken?: OpsToken;
   /** Stops what start-up started (embedded PostgreSQL and Kinesis engine); no-op for external ones. */
   stop(): Promise<void>;
 }
@@ -22,15 +25,23 @@ export interface Infrastructure {
 /**
  * Finds or starts the database and the Kinesis engine, then creates the per-context roles and schemas and
  * runs the migrations. With no DATABASE_URL and no KINESIS_ENDPOINT/AWS_REGION, both are embedded and keep
- * their data under DATA_DIR, so a restart finds its events, streams and checkpoints.
+ * their data under DATA_DIR, so a restart finds its events, streams and checkpoints. The operations token
+ * (OPS_TOKEN, else generated once and kept under DATA_DIR) is resolved first.
  */
-export async function startInfrastructure(config: AppConfig, storages: ContextStorage[], log: (line: string) => void): Promise<Infrastructure> {
+export async function startInfrastructure(
+  config: AppConfig,
+  storages: ContextStorage[],
+  log: (line: string) => void,
+  options: { opsToken: boolean } = { opsToken: true },
+): Promise<Infrastructure> {
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((e) => log(`stop failed: ${String(e)}`));
   };
   try {
     const dataDir = resolve(config.DATA_DIR);
+    // First: a token file that cannot be read stops start-up before anything is started.
+    const opsToken = options.opsToken ? resolveOpsToken(config) : undefined;
     let databaseUrl = config.DATABASE_URL;
     let databaseDescription: string;
     if (databaseUrl) {
@@ -69,7 +80,7 @@ export async function startInfrastructure(config: AppConfig, storages: ContextSt
     } finally {
       kinesisClient.destroy();
     }
-    return { runtime: new PlatformRuntime(config, topology, kinesis, storages, databaseDescription), stop };
+    return { runtime: new PlatformRuntime(config, topology, kinesis, storages, databaseDescription, opsToken?.token), opsToken, stop };
   } catch (error) {
     await stop();
     throw error;

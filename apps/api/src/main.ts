@@ -48,17 +48,25 @@ async function main(): Promise<void> {
   try {
     app = await createApp(infrastructure.runtime);
     // Nest's own shutdown hooks would race ours; ours closes the app first, then the embedded engines.
-    await app.listen(config.PORT, '0.0.0.0');
+    // Loopback unless HOST says otherwise: nothing is reachable from the network by accident.
+    await app.listen(config.PORT, config.HOST);
   } catch (error) {
     await infrastructure.stop();
     throw error;
   }
-  const base = `http://localhost:${config.PORT}`;
-  say(`API      ${base}`);
+  const loopbackOrAny = ['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::'].includes(config.HOST);
+  const base = `http://${loopbackOrAny ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
+  say(`API      ${base}  (listening on ${config.HOST})`);
   say(`Docs     ${base}/docs  (OpenAPI: ${base}/docs-json)`);
   say(`Metrics  ${base}/metrics`);
   say(`Database ${infrastructure.runtime.databaseDescription}`);
   say(`Kinesis  ${infrastructure.runtime.kinesis.description}`);
+  const ops = infrastructure.opsToken!;
+  say(
+    ops.origin === 'env'
+      ? 'Ops      token from OPS_TOKEN (/ops/* needs Authorization: Bearer <token>)'
+      : `Ops      token ${ops.token}  (${ops.origin === 'generated' ? 'generated, kept' : 'kept'} in ${ops.file}; /ops/* needs Authorization: Bearer <token>)`,
+  );
   if (tracingDescription) say(`Tracing  ${tracingDescription}`);
   say(`Roles    ${config.ROLES.join(',')} — ready in ${Date.now() - startedAt} ms`);
 }

@@ -11,5 +11,7 @@ export class PlatformRuntime {
     readonly kinesis: KinesisConnection,
     readonly storages: ContextStorage[],
     readonly databaseDescription: string,
+    /** The operations token (OPS_TOKEN, or the one start-up keeps under DATA_DIR); none keeps /ops/* closed. */
+    readonly opsToken?: string,
   ) {}
 }

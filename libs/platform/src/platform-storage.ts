@@ -4,6 +4,7 @@ import { CreateConsumerLeases1764100000000 } from './consumer/migrations/1764100
 import { CreateDeadLetters1764100000001 } from './consumer/migrations/1764100000001-create-dead-letters';
 import { CreateConsumerStreams1764100000002 } from './consumer/migrations/1764100000002-create-consumer-streams';
 import { CreateProducerKeys1764000000500 } from './event-log/migrations/1764000000500-create-producer-keys';
+import { AddProducerKeyScopes1764800000800 } from './event-log/migrations/1764800000800-add-producer-key-scopes';
 import { CreateRelayState1763900000100 } from './relay/migrations/1763900000100-create-relay-state';
 
 /**
@@ -19,6 +20,7 @@ export const platformStorage: ContextStorage = {
     CreateDeadLetters1764100000001,
     CreateConsumerStreams1764100000002,
     CreateProducerKeys1764000000500,
+    AddProducerKeyScopes1764800000800,
     CreateRelayState1763900000100,
   ],
 };

@@ -4,6 +4,7 @@ import { AppConfig } from './config/app-config';
 import { Clock, IdGenerator, SystemClock, UuidGenerator } from './context/clock';
 import { DatabaseTopology } from './database/database-topology';
 import { EventLogAppender } from './event-log/event-log-appender';
+import { OpsAccess } from './http/ops-access';
 import { MetricsService } from './observability/metrics.service';
 import { PlatformRuntime } from './platform-runtime';
 import { ShardWakeups } from './wakeups/shard-wakeups';
@@ -11,8 +12,9 @@ import { WakeupChannelHost } from './wakeups/wakeup-channel.host';
 
 /**
  * The building blocks every context and bus component injects: the validated config, where the database
- * and Kinesis are, the clock and id generator, the event log appender, the metrics registry, and the shard
- * wake-ups the relay gives the consumer (in this process and, through PostgreSQL, in the others).
+ * and Kinesis are, the clock and id generator, the event log appender, the metrics registry, the operations
+ * token check, and the shard wake-ups the relay gives the consumer (in this process and, through PostgreSQL,
+ * in the others).
  */
 @Global()
 @Module({})
@@ -31,8 +33,9 @@ export class PlatformModule {
         MetricsService,
         { provide: ShardWakeups, useFactory: () => new ShardWakeups() },
         WakeupChannelHost,
+        { provide: OpsAccess, useValue: new OpsAccess(runtime.opsToken) },
       ],
-      exports: [PlatformRuntime, AppConfig, DatabaseTopology, Clock, IdGenerator, EventLogAppender, MetricsService, ShardWakeups],
+      exports: [PlatformRuntime, AppConfig, DatabaseTopology, Clock, IdGenerator, EventLogAppender, MetricsService, ShardWakeups, OpsAccess],
     };
   }
 }

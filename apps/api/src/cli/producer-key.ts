@@ -7,10 +7,13 @@ import { ConfigError, loadConfig, ProducerKeyError, ProducerKeyStore } from '@ed
 import { storages } from '../contexts';
 import { startInfrastructure } from '../infrastructure';
 
-const USAGE = `Producer keys for POST /events.
+const USAGE = `Producer keys for POST /events and GET /events.
 
-  npm run producer-key -- --source <source> [--source <source> ...] [--description <text>]
-      issues a key allowed to publish events of those CloudEvents sources; prints the key once
+  npm run producer-key -- --source <source> [--source <source> ...] [--scopes publish,read] [--description <text>]
+      issues a key; prints the key once. Scopes (default publish):
+        publish  POST /events with events of the given CloudEvents sources (at least one --source)
+        read     GET /events and GET /events/:id (the whole event log; no --source needed)
+  npm run producer-key -- --scopes read [--description <text>]
   npm run producer-key -- --list
   npm run producer-key -- --revoke <key id>
 
@@ -42,6 +45,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       source: { type: 'string', multiple: true },
+      scopes: { type: 'string' },
       description: { type: 'string' },
       list: { type: 'boolean' },
       revoke: { type: 'string' },
@@ -53,8 +57,10 @@ async function main(): Promise<number> {
     say(USAGE);
     return 0;
   }
-  const actions = [values.source ? 'issue' : undefined, values.list ? 'list' : undefined, values.revoke ? 'revoke' : undefined].filter(Boolean);
-  if (actions.length !== 1) throw new UsageError('give exactly one of --source, --list, --revoke');
+  const issue = values.source !== undefined || values.scopes !== undefined;
+  const actions = [issue ? 'issue' : undefined, values.list ? 'list' : undefined, values.revoke ? 'revoke' : undefined].filter(Boolean);
+  if (actions.length !== 1) throw new UsageError('give exactly one of --source/--scopes, --list, --revoke');
+  const scopes = (values.scopes ?? 'publish').split(',').map((s) => s.trim()).filter(Boolean);
 
   const env = { ...process.env };
   if (!env.DATABASE_URL) env.DATABASE_URL = runningEmbeddedDatabaseUrl(resolve(env.DATA_DIR || '.data'));
@@ -62,7 +68,8 @@ async function main(): Promise<number> {
   if (!env.KINESIS_ENDPOINT && !env.AWS_REGION) env.AWS_REGION = 'us-east-1';
   const config = loadConfig(env);
 
-  const infrastructure = await startInfrastructure(config, storages, (line) => say(line));
+  // The CLI serves no /ops route: it neither needs nor makes the operations token.
+  const infrastructure = await startInfrastructure(config, storages, (line) => say(line), { opsToken: false });
   const dataSource = new DataSource({
     type: 'postgres',
     url: infrastructure.runtime.topology.access('platform').url,
@@ -72,15 +79,18 @@ async function main(): Promise<number> {
   try {
     await dataSource.initialize();
     const store = new ProducerKeyStore(dataSource, storages.map((s) => s.name));
-    if (values.source) {
-      const issued = await store.issue(values.source, values.description);
-      say(`Producer key ${issued.id} for source(s) ${issued.allowedSources.join(', ')} (database: ${infrastructure.runtime.databaseDescription}).`);
+    if (issue) {
+      const issued = await store.issue(values.source ?? [], values.description, scopes);
+      const sources = issued.allowedSources.length > 0 ? ` for source(s) ${issued.allowedSources.join(', ')}` : '';
+      say(`Producer key ${issued.id} with scope(s) ${issued.scopes.join(', ')}${sources} (database: ${infrastructure.runtime.databaseDescription}).`);
       say('Store it now: it is shown once, and only its hash is kept.');
       process.stdout.write(`${issued.key}\n`);
     } else if (values.list) {
       for (const key of await store.list()) {
         const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active';
-        process.stdout.write(`${key.id}  ${state}  created ${key.createdAt.toISOString()}  sources ${key.allowedSources.join(',')}${key.description ? `  ${key.description}` : ''}\n`);
+        process.stdout.write(
+          `${key.id}  ${state}  created ${key.createdAt.toISOString()}  scopes ${key.scopes.join(',')}  sources ${key.allowedSources.join(',') || '-'}${key.description ? `  ${key.description}` : ''}\n`,
+        );
       }
     } else if (values.revoke) {
       if (!(await store.revoke(values.revoke))) throw new UsageError(`no active producer key with id ${values.revoke}`);

@@ -17,6 +17,23 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
+  /** Address the HTTP server binds: loopback unless an operator opens it (containers set 0.0.0.0). */
+  @Matches(/^([0-9a-fA-F:]*:[0-9a-fA-F:.]*|[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*)$/, {
+    message: 'must be an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0',
+  })
+  HOST = '127.0.0.1';
+
+  /**
+   * Bearer token of /ops/* and of reading GET /events (ADR 0008). Unset: start-up generates one and keeps it
+   * under DATA_DIR. A token68 string (what a Bearer header can carry) long enough not to be guessed.
+   */
+  @IsOptional() @Matches(/^[A-Za-z0-9._~+/-]{32,512}=*$/, { message: 'must be 32 to 512 characters of A-Z a-z 0-9 . _ ~ + / - (a Bearer token)' })
+  OPS_TOKEN?: string;
+
+  /** POST /events accepted per second per producer key (per client IP without a valid key); 0 turns the limit off. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
+  EVENTS_RATE_LIMIT_PER_SECOND = 1000;
+
   @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
 
@@ -113,6 +130,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose value must never be printed, even when it is wrong. */
+const SECRET_VARIABLES = new Set(['OPS_TOKEN', 'DATABASE_ROLE_SECRET']);
+
 /** Reads and validates the environment. Throws a ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // Every decorated property, optional ones included (they have no initialiser, so no own key).
@@ -124,7 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const first = errors[0];
     const message = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
     const shown = message.startsWith(first.property) ? message.slice(first.property.length).trim() : message;
-    throw new ConfigError(first.property, `(${JSON.stringify(env[first.property])}) ${shown}`);
+    const value = SECRET_VARIABLES.has(first.property) ? '(value hidden)' : `(${JSON.stringify(env[first.property])})`;
+    throw new ConfigError(first.property, `${value} ${shown}`);
   }
   if (config.ROLES.length === 0) throw new ConfigError('ROLES', 'must name at least one of api, relay, consumer');
   return config;

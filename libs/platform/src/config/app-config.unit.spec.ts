@@ -6,6 +6,19 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ PORT: 3000, STREAM_PREFIX: 'eda-', DATA_DIR: '.data', LOG_LEVEL: 'info', KINESIS_AGGREGATION: 'off' });
     expect(config.ROLES).toEqual(['api', 'relay', 'consumer']);
     expect(config.DATABASE_URL).toBeUndefined();
+    expect(config).toMatchObject({ HOST: '127.0.0.1', EVENTS_RATE_LIMIT_PER_SECOND: 1000 });
+    expect(config.OPS_TOKEN).toBeUndefined();
+  });
+
+  it('reads OPS_TOKEN and HOST', () => {
+    const config = loadConfig({ OPS_TOKEN: 'a'.repeat(32), HOST: '0.0.0.0', EVENTS_RATE_LIMIT_PER_SECOND: '0' });
+    expect(config).toMatchObject({ OPS_TOKEN: 'a'.repeat(32), HOST: '0.0.0.0', EVENTS_RATE_LIMIT_PER_SECOND: 0 });
+    expect(loadConfig({ HOST: '::' }).HOST).toBe('::');
+  });
+
+  it('never prints a bad OPS_TOKEN', () => {
+    expect(() => loadConfig({ OPS_TOKEN: 'tooshort-secret' })).toThrow(/^Invalid configuration: OPS_TOKEN \(value hidden\) must be 32 to 512/);
+    expect(() => loadConfig({ OPS_TOKEN: `${'s'.repeat(40)} with spaces` })).not.toThrow(/with spaces/);
   });
 
   it('reads optional variables such as DATABASE_URL and KINESIS_ENDPOINT', () => {
@@ -23,6 +36,9 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['KINESIS_AGGREGATION', 'yes'],
     ['KINESIS_ENDPOINT', 'not a url'],
+    ['HOST', 'http://0.0.0.0'],
+    ['OPS_TOKEN', 'x'.repeat(31)],
+    ['EVENTS_RATE_LIMIT_PER_SECOND', 'many'],
   ])('stops with one line naming %s when it is %p', (variable, value) => {
     let error: unknown;
     try {

@@ -2,8 +2,15 @@ import { DomainError } from '../ddd/domain-error';
 
 /** No producer key, a malformed one, an unknown one or a revoked one (401). */
 export class ProducerKeyUnauthorizedError extends DomainError {
-  constructor() {
-    super('EVENT_LOG.PRODUCER_KEY_UNAUTHORIZED', 'POST /events needs `Authorization: Bearer <producer key>` with a valid, unrevoked key.');
+  constructor(detail = 'POST /events needs `Authorization: Bearer <producer key>` with a valid, unrevoked key.') {
+    super('EVENT_LOG.PRODUCER_KEY_UNAUTHORIZED', detail);
+  }
+}
+
+/** A valid key without the scope the route needs: `publish` for POST /events, `read` for GET /events (403). */
+export class ProducerKeyScopeForbiddenError extends DomainError {
+  constructor(scope: string) {
+    super('EVENT_LOG.SCOPE_FORBIDDEN', `This producer key does not have the ${JSON.stringify(scope)} scope.`);
   }
 }
 

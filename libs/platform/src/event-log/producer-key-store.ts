@@ -1,8 +1,12 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { sourceProblem } from './incoming-cloud-event';
 
 /** The `source`s of the app's own contexts: only the contexts themselves write events under these names. */
 export const OWN_CONTEXT_SOURCES = ['users', 'organizations', 'inventory', 'orders', 'platform'] as const;
+
+/** What a key may do: publish events of its sources (POST /events), read the event log (GET /events). */
+export const PRODUCER_KEY_SCOPES = ['publish', 'read'] as const;
+export type ProducerKeyScope = (typeof PRODUCER_KEY_SCOPES)[number];
 
 const KEY_PREFIX = 'eda_pk_';
 const KEY_SHAPE = /^eda_pk_[A-Za-z0-9_-]{43}$/;
@@ -15,6 +19,7 @@ export interface SqlRunner {
 export interface ProducerKey {
   id: string;
   allowedSources: string[];
+  scopes: ProducerKeyScope[];
   description: string | null;
   createdAt: Date;
   revokedAt: Date | null;
@@ -31,8 +36,19 @@ function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-function toProducerKey(row: { id: string; allowed_sources: string[]; description: string | null; created_at: Date; revoked_at: Date | null }): ProducerKey {
-  return { id: row.id, allowedSources: row.allowed_sources, description: row.description, createdAt: row.created_at, revokedAt: row.revoked_at };
+interface ProducerKeyRow {
+  id: string;
+  allowed_sources: string[];
+  scopes: ProducerKeyScope[];
+  description: string | null;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+const COLUMNS = 'id, allowed_sources, scopes, description, created_at, revoked_at';
+
+function toProducerKey(row: ProducerKeyRow): ProducerKey {
+  return { id: row.id, allowedSources: row.allowed_sources, scopes: row.scopes, description: row.description, createdAt: row.created_at, revokedAt: row.revoked_at };
 }
 
 /**
@@ -60,9 +76,14 @@ export class ProducerKeyStore {
     return dot > 0 && this.reserved.has(type.slice(0, dot).toLowerCase());
   }
 
-  async issue(allowedSources: string[], description?: string): Promise<IssuedProducerKey> {
+  async issue(allowedSources: string[], description?: string, scopes: readonly string[] = ['publish']): Promise<IssuedProducerKey> {
     const sources = [...new Set(allowedSources)];
-    if (sources.length === 0) throw new ProducerKeyError('a producer key needs at least one source');
+    const granted = [...new Set(scopes)];
+    if (granted.length === 0) throw new ProducerKeyError(`a producer key needs at least one scope (${PRODUCER_KEY_SCOPES.join(', ')})`);
+    for (const scope of granted) {
+      if (!(PRODUCER_KEY_SCOPES as readonly string[]).includes(scope)) throw new ProducerKeyError(`unknown scope ${JSON.stringify(scope)}: use ${PRODUCER_KEY_SCOPES.join(', ')}`);
+    }
+    if (granted.includes('publish') && sources.length === 0) throw new ProducerKeyError('a producer key with the publish scope needs at least one source');
     for (const source of sources) {
       const problem = sourceProblem(source);
       if (problem) throw new ProducerKeyError(`${JSON.stringify(source)}: ${problem}`);
@@ -70,28 +91,39 @@ export class ProducerKeyStore {
     }
     const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     const rows = await this.db.query(
-      `INSERT INTO platform.producer_keys (id, key_hash, allowed_sources, description)
-       VALUES ($1, $2, $3::text[], $4)
-       RETURNING id, allowed_sources, description, created_at, revoked_at`,
-      [randomUUID(), hashKey(key), sources, description ?? null],
+      `INSERT INTO platform.producer_keys (id, key_hash, allowed_sources, scopes, description)
+       VALUES ($1, $2, $3::text[], $4::text[], $5)
+       RETURNING ${COLUMNS}`,
+      [randomUUID(), hashKey(key), sources, granted, description ?? null],
     );
     return { ...toProducerKey(rows[0]), key };
   }
 
-  /** The live key matching `key`, or undefined (unknown, malformed or revoked). */
+  /**
+   * The live key matching `key`, or undefined (unknown, malformed or revoked). The index finds the row by
+   * the SHA-256 of the presented key, so the database's timing can reveal at most how a guess's digest
+   * compares, never the secret; the final equality is checked in constant time all the same.
+   */
   async authenticate(key: string): Promise<ProducerKey | undefined> {
     if (!KEY_SHAPE.test(key)) return undefined;
-    const rows = await this.db.query(
-      `SELECT id, allowed_sources, description, created_at, revoked_at
-       FROM platform.producer_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
-      [hashKey(key)],
+    const presented = hashKey(key);
+    const rows: Array<ProducerKeyRow & { key_hash: string }> = await this.db.query(
+      `SELECT ${COLUMNS}, key_hash FROM platform.producer_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [presented],
     );
-    return rows.length > 0 ? toProducerKey(rows[0]) : undefined;
+    const row = rows[0];
+    if (!row || row.key_hash.length !== presented.length) return undefined;
+    return timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(presented)) ? toProducerKey(row) : undefined;
+  }
+
+  /** May `key` do `scope`? */
+  grants(key: ProducerKey, scope: ProducerKeyScope): boolean {
+    return key.scopes.includes(scope);
   }
 
   /** May `key` publish events of `source`? Never for the app's own contexts, whatever the key says. */
   allows(key: ProducerKey, source: string): boolean {
-    return !this.isReserved(source) && key.allowedSources.includes(source);
+    return this.grants(key, 'publish') && !this.isReserved(source) && key.allowedSources.includes(source);
   }
 
   async revoke(id: string): Promise<boolean> {
@@ -106,7 +138,7 @@ export class ProducerKeyStore {
 
   async list(): Promise<ProducerKey[]> {
     const rows = await this.db.query(
-      `SELECT id, allowed_sources, description, created_at, revoked_at FROM platform.producer_keys ORDER BY created_at, id`,
+      `SELECT ${COLUMNS} FROM platform.producer_keys ORDER BY created_at, id`,
     );
     return rows.map(toProducerKey);
   }

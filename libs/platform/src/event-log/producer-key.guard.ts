@@ -1,27 +1,52 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ProducerKeyUnauthorizedError } from './event-bus.errors';
+import { bearerCredential, OpsAccess } from '../http/ops-access';
+import { ProducerKeyScopeForbiddenError, ProducerKeyUnauthorizedError } from './event-bus.errors';
 import { ProducerKey, ProducerKeyStore } from './producer-key-store';
-
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
 export type RequestWithProducerKey = FastifyRequest & { producerKey?: ProducerKey };
 
-/** Resolves `Authorization: Bearer <producer key>` to a live key (401 otherwise) and puts it on the request. */
+/** The live key the request presents: the one the rate limiter already resolved, else looked up now. */
+async function presentedKey(keys: ProducerKeyStore, request: RequestWithProducerKey): Promise<ProducerKey | undefined> {
+  if (request.producerKey) return request.producerKey;
+  const token = bearerCredential(request.headers.authorization);
+  return token ? keys.authenticate(token) : undefined;
+}
+
+function unauthorized(context: ExecutionContext, detail?: string): never {
+  void context.switchToHttp().getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="events"');
+  throw new ProducerKeyUnauthorizedError(detail);
+}
+
+/** POST /events: `Authorization: Bearer <producer key>` of a live key (401) with the `publish` scope (403); puts the key on the request. */
 @Injectable()
 export class ProducerKeyGuard implements CanActivate {
   constructor(private readonly keys: ProducerKeyStore) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<RequestWithProducerKey>();
-    const header = request.headers.authorization;
-    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
-    const key = token ? await this.keys.authenticate(token) : undefined;
-    if (!key) {
-      void http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="events"');
-      throw new ProducerKeyUnauthorizedError();
-    }
+    const request = context.switchToHttp().getRequest<RequestWithProducerKey>();
+    const key = await presentedKey(this.keys, request);
+    if (!key) unauthorized(context);
+    if (!this.keys.grants(key, 'publish')) throw new ProducerKeyScopeForbiddenError('publish');
+    request.producerKey = key;
+    return true;
+  }
+}
+
+/**
+ * GET /events*: the event log holds every context's events, personal data included, so reading it needs
+ * the operations token or a live producer key with the `read` scope (ADR 0008).
+ */
+@Injectable()
+export class EventLogReadGuard implements CanActivate {
+  constructor(private readonly keys: ProducerKeyStore, private readonly ops: OpsAccess) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<RequestWithProducerKey>();
+    if (this.ops.allows(request.headers.authorization)) return true;
+    const key = await presentedKey(this.keys, request);
+    if (!key) unauthorized(context, 'Reading the event log needs `Authorization: Bearer <token>`: a producer key with the read scope, or the operations token.');
+    if (!this.keys.grants(key, 'read')) throw new ProducerKeyScopeForbiddenError('read');
     request.producerKey = key;
     return true;
   }

@@ -9,6 +9,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with the current state',
   413: 'Body too large',
   422: 'Well-formed, but the domain refuses it',
+  429: 'Too many requests: wait as long as `Retry-After` says',
 };
 
 /** Documents the problem+json answers a route can give. */

@@ -10,6 +10,8 @@ export interface ProblemDetails {
   instance?: string;
   code?: string;
   errors?: Record<string, string[]>;
+  /** /health/ready's checks (terminus' `details`) when the service is not ready: which part is down, and why (a code). */
+  details?: Record<string, unknown>;
 }
 
 /** Maps domain error codes (by their reason, after the context prefix) to HTTP statuses. */
@@ -68,7 +70,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const detail = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
-      return { type: `urn:problem:http-${status}`, title: TITLES[status] ?? 'Error', status, detail: Array.isArray(detail) ? detail.join('; ') : String(detail) };
+      const problem: ProblemDetails = { type: `urn:problem:http-${status}`, title: TITLES[status] ?? 'Error', status, detail: Array.isArray(detail) ? detail.join('; ') : String(detail) };
+      const health = body as { status?: unknown; details?: unknown };
+      if (status === HttpStatus.SERVICE_UNAVAILABLE && health.status === 'error' && typeof health.details === 'object' && health.details !== null) {
+        // Terminus' readiness result: checks report stable reason codes only (HealthController), safe to show.
+        problem.detail = 'Not ready: a dependency is down.';
+        problem.details = health.details as Record<string, unknown>;
+      }
+      return problem;
     }
     const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
     if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {

@@ -20,13 +20,16 @@ export class ReadinessRegistry {
   }
 }
 
+/** A readiness check that took too long: reported as `reason: TIMEOUT`. */
+export class ReadinessTimeoutError extends Error {}
+
 /** Runs `work`, failing if it takes longer than `ms` (a hung dependency must not hang the probe). */
 export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     work.finally(() => clearTimeout(timer)),
     new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+      timer = setTimeout(() => reject(new ReadinessTimeoutError(`${what} did not answer within ${ms} ms`)), ms);
     }),
   ]);
 }

@@ -1,0 +1,65 @@
+import { Logger } from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ProblemDetails } from './problem-details.filter';
+import { OpsAccess } from './ops-access';
+
+/** Every route under these paths needs the operations token, whoever adds it and however it is served. */
+export const OPS_PATH_PREFIXES = ['/ops', '/console'] as const;
+
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const underPrefix = (path: string) => {
+  const p = path.toLowerCase().replace(/\/{2,}/g, '/');
+  return OPS_PATH_PREFIXES.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
+};
+
+function decoded(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * The request is for an operations path: by the route it matched (so `/%6fps/relay`, which the router
+ * decodes to `/ops/relay`, counts) or by its path (so an unknown `/ops/...` is a 401, not a 404 that tells
+ * which routes exist).
+ */
+export function isOpsRequest(request: FastifyRequest): boolean {
+  const route = request.routeOptions?.url;
+  const path = request.url.split('?', 1)[0];
+  return (route !== undefined && underPrefix(route)) || underPrefix(path) || underPrefix(decoded(path));
+}
+
+export const OPS_UNAUTHORIZED: ProblemDetails = {
+  type: 'urn:problem:ops.unauthorized',
+  title: 'Unauthorized',
+  status: 401,
+  detail: 'Operations routes need `Authorization: Bearer <operations token>` (OPS_TOKEN, or the token `npm start` printed).',
+  code: 'OPS.UNAUTHORIZED',
+};
+
+/**
+ * The one guard of the operations surface (ADR 0008): a Fastify `onRequest` hook, so it runs for every
+ * route under OPS_PATH_PREFIXES — controllers other modules add, static files, unknown paths — before the
+ * body is parsed, and no route can forget a decorator. Changes made with the token are logged with its
+ * fingerprint, never the token.
+ */
+export function installOpsGuard(fastify: FastifyInstance, access: OpsAccess): void {
+  const logger = new Logger('Operations');
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!isOpsRequest(request)) return done();
+    if (access.allows(request.headers.authorization)) {
+      if (!READ_ONLY_METHODS.has(request.method)) {
+        logger.log({ method: request.method, route: request.routeOptions?.url ?? null, url: request.url, token: access.fingerprint, ip: request.ip }, 'ops action');
+      }
+      return done();
+    }
+    void reply
+      .code(401)
+      .header('www-authenticate', 'Bearer realm="ops"')
+      .header('content-type', 'application/problem+json; charset=utf-8')
+      .send({ ...OPS_UNAUTHORIZED, instance: request.url });
+  });
+}
