@@ -168,4 +168,47 @@ describe('consumer (one worker, real PostgreSQL and kinesalite)', () => {
     }, 10_000);
     expect(await count('bf')).toBe(30);
   });
+
+  it('parks a poison message of the backfill with only its key\'s followers, applies the other keys and goes on to the stream', async () => {
+    const prefix = `${uniqueName('bp')}-`;
+    const stream = `${prefix}${TEST_STREAM}`;
+    await createStream(kinesis, stream, 1);
+    const c = await consumer(prefix, uniqueName('g'), uniqueName('worker'), { start: false, backfill: true });
+    await alpha.query(`INSERT INTO failing_messages VALUES ('bp-bad', 3)`);
+    for (let seq = 0; seq < 6; seq++) {
+      await c.unitOfWork.run(async (tx) => {
+        for (const key of ['bp0', 'bp1', 'bp-bad']) tx.publish(domainEvent(TEST_CONTEXT, 'Thing', key, { seq }));
+      });
+    }
+    // The stream still holds the second half of the log (copies), then gets new events.
+    const { rows } = await alpha.query(`SELECT envelope FROM event_log WHERE partition_key LIKE 'bp%' AND (envelope->'data'->>'seq')::int >= 4 ORDER BY position`);
+    await putEvents(kinesis, stream, rows.map((r) => r.envelope));
+
+    c.worker.start();
+    const letters = async () => (await c.deadLetters.list({ handler: TEST_HANDLER })).items.filter((l) => l.partitionKey.startsWith('bp'));
+    await eventually('the other keys are applied and the poison message is parked with its key\'s followers', async () => {
+      expect(await seqsOf('bp0')).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(await seqsOf('bp1')).toEqual([0, 1, 2, 3, 4, 5]);
+      expect((await letters()).map((l) => [l.partitionKey, (l.event!.data as { seq: number }).seq])).toEqual([['bp-bad', 3], ['bp-bad', 4], ['bp-bad', 5]]);
+    }, 20_000, 100);
+    expect(await seqsOf('bp-bad')).toEqual([0, 1, 2]);
+    const [poison] = await letters();
+    expect(poison).toMatchObject({ shardId: `event-log:${TEST_CONTEXT}`, attempts: 3, status: 'parked', error: expect.stringContaining('failing on purpose') });
+
+    // The group goes on to the stream: new events flow for the other keys and park behind for the parked one.
+    await eventually('the group holds the stream\'s lease', async () => expect((await c.leases.list(TEST_STREAM)).map((l) => l.owner)).toEqual([c.worker.workerId]));
+    await putEvents(kinesis, stream, [thingEvent('bp0', 6), thingEvent('bp-bad', 6)]);
+    await eventually('the stream is read after the backfill', async () => {
+      expect(await seqsOf('bp0')).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect((await letters()).map((l) => (l.event!.data as { seq: number }).seq)).toEqual([3, 4, 5, 6]);
+    }, 20_000, 100);
+    expect(await count('bp0')).toBe(7);
+
+    await alpha.query(`DELETE FROM failing_messages WHERE partition_key = 'bp-bad'`);
+    await (await c.deadLetters.retry(poison.id)).completion;
+    expect(await seqsOf('bp-bad')).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(await letters()).toEqual([]);
+    const { rows: positions } = await alpha.query(`SELECT shard_id FROM consumer_positions WHERE shard_id LIKE 'event-log:%'`);
+    expect(positions).toEqual([]);
+  });
 });

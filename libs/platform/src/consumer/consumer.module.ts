@@ -89,7 +89,11 @@ export class ConsumerWorkerHost implements OnApplicationBootstrap, OnModuleDestr
 
   onApplicationBootstrap(): void {
     const handlers = this.catalog.handlers();
-    const backfill = new EventLogBackfill(this.pool, this.leases, this.runtime.storages.map((s) => s.name));
+    const backfill = new EventLogBackfill(this.pool, this.leases, this.runtime.storages.map((s) => s.name), {
+      deadLetters: this.deadLetters,
+      metrics: this.metrics,
+      options: this.options,
+    });
     this.worker = new ConsumerWorker({
       kinesis: this.kinesis,
       leases: this.leases,

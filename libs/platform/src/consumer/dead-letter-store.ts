@@ -4,6 +4,24 @@ import type { CloudEvent } from '../event-log/cloud-event';
 /** The handler name under which records that are not CloudEvents are parked: no handler can take them. */
 export const UNPARSEABLE_HANDLER = '(unparseable)';
 
+/** The shard id of a letter parked by the event-log backfill (its sequence number is the log position). */
+export function eventLogShard(schema: string): string {
+  return `event-log:${schema}`;
+}
+export function isEventLogShard(shardId: string): boolean {
+  return shardId.startsWith('event-log:');
+}
+
+/** The lease a reader parks under: the park is refused once another worker took (or re-made) it. */
+export interface LeaseClaim {
+  owner: string;
+  /** The lease row's created_at, as LeaseStore reads it. */
+  createdAt: string;
+}
+
+/** parked: stored (or already stored); free: the key is not parked any more; lost: the lease is not the caller's. */
+export type ParkOutcome = 'parked' | 'free' | 'lost';
+
 export type DeadLetterStatus = 'parked' | 'resolved' | 'discarded';
 
 export interface DeadLetter {
@@ -79,23 +97,31 @@ function toDeadLetter(r: Row): DeadLetter {
 }
 
 /**
- * platform.dead_letters of one consumer group. A (handler, partition key) is "parked" while it has a parked
- * row; the reader's "park behind" and the retry's "resolve and look for the next" take the same advisory
- * lock, so a follower is either parked before the retry looks for it or sees the key released.
+ * platform.dead_letters of one consumer group. A partition key is "parked" for a handler on a stream while it
+ * has a parked row there; the reader's "park behind" and the retry's "resolve and look for the next" take the
+ * same advisory lock, so a follower is either parked before the retry looks for it or sees the key released.
+ * A reader parks only while it holds its lease (ADR 0010): the next owner loads the parked keys after taking
+ * the lease, so it knows every letter of its shard, and a stale reader cannot park what the new owner applied.
  */
 export class DeadLetterStore {
   constructor(private readonly pool: Pool, readonly consumerGroup: string) {}
 
-  async park(letter: NewDeadLetter): Promise<string> {
-    return this.inKeyLock(letter.handler, letter.partitionKey, async (client) => this.insert(client, letter));
+  /** Parks `letter` (once per message); `lost` when `claim` is given and the lease is not the caller's any more. */
+  async park(letter: NewDeadLetter, claim?: LeaseClaim): Promise<Exclude<ParkOutcome, 'free'>> {
+    return this.inKeyLock(letter.handler, letter.partitionKey, async (client) => {
+      if (claim && !(await this.holdsLease(client, letter, claim))) return 'lost';
+      if (!(await this.isParked(client, letter))) await this.insert(client, letter);
+      return 'parked';
+    });
   }
 
-  /** Parks `letter` if its key is still parked for its handler; false when the key was released meanwhile. */
-  async parkBehind(letter: NewDeadLetter): Promise<boolean> {
+  /** Parks `letter` if its key is still parked for its handler on its stream; `free` when it was released meanwhile. */
+  async parkBehind(letter: NewDeadLetter, claim?: LeaseClaim): Promise<ParkOutcome> {
     return this.inKeyLock(letter.handler, letter.partitionKey, async (client) => {
-      if (!(await this.hasParked(client, letter.handler, letter.partitionKey))) return false;
-      await this.insert(client, letter);
-      return true;
+      if (claim && !(await this.holdsLease(client, letter, claim))) return 'lost';
+      if (!(await this.hasParked(client, letter.handler, letter.stream, letter.partitionKey))) return 'free';
+      if (!(await this.isParked(client, letter))) await this.insert(client, letter);
+      return 'parked';
     });
   }
 
@@ -176,10 +202,31 @@ export class DeadLetterStore {
     return rows[0].n;
   }
 
-  private async hasParked(client: PoolClient, handler: string, partitionKey: string): Promise<boolean> {
+  private async hasParked(client: PoolClient, handler: string, stream: string, partitionKey: string): Promise<boolean> {
     const { rowCount } = await client.query(
-      `SELECT 1 FROM dead_letters WHERE consumer_group = $1 AND handler = $2 AND partition_key = $3 AND status = 'parked' LIMIT 1`,
-      [this.consumerGroup, handler, partitionKey],
+      `SELECT 1 FROM dead_letters WHERE consumer_group = $1 AND handler = $2 AND partition_key = $3 AND stream = $4 AND status = 'parked' LIMIT 1`,
+      [this.consumerGroup, handler, partitionKey, stream],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** The same message already parked for the handler (read again after a lost checkpoint, or replayed from the log). */
+  private async isParked(client: PoolClient, l: NewDeadLetter): Promise<boolean> {
+    if (!l.event) return false;
+    const { rowCount } = await client.query(
+      `SELECT 1 FROM dead_letters WHERE consumer_group = $1 AND handler = $2 AND partition_key = $3 AND message_id = $4 AND status = 'parked' LIMIT 1`,
+      [this.consumerGroup, l.handler, l.partitionKey, l.event.id],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Locks the lease row (a taker's update waits for this park to commit) and says whether the claim still holds. */
+  private async holdsLease(client: PoolClient, l: NewDeadLetter, claim: LeaseClaim): Promise<boolean> {
+    const { rowCount } = await client.query(
+      `SELECT 1 FROM consumer_leases
+        WHERE consumer_group = $1 AND stream = $2 AND shard_id = $3 AND owner = $4 AND state = 'active' AND created_at = $5::timestamptz
+        FOR SHARE`,
+      [this.consumerGroup, l.stream, l.shardId, claim.owner, claim.createdAt],
     );
     return (rowCount ?? 0) > 0;
   }

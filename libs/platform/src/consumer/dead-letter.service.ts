@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DomainError } from '../ddd/domain-error';
 import type { ConsumerMetrics } from './consumer-metrics';
-import { DeadLetter, DeadLetterStatus, DeadLetterStore, UNPARSEABLE_HANDLER } from './dead-letter-store';
+import { DeadLetter, DeadLetterStatus, DeadLetterStore, isEventLogShard, UNPARSEABLE_HANDLER } from './dead-letter-store';
 import type { RegisteredHandler } from './message-handler';
 
 export class DeadLetterNotFoundError extends DomainError {
@@ -64,12 +64,11 @@ export class DeadLetterService {
     while (next) {
       const event = next.event!;
       try {
-        await handler.unitOfWork.runOnce(handler.name, event, (tx) => handler.handle(event, tx), {
-          consumerGroup: this.store.consumerGroup,
-          stream: next.stream,
-          shardId: next.shardId,
-          sequenceNumber: next.sequenceNumber,
-        });
+        // A letter of the backfill came from the event log, not a shard: there is no shard position to move.
+        const position = isEventLogShard(next.shardId)
+          ? undefined
+          : { consumerGroup: this.store.consumerGroup, stream: next.stream, shardId: next.shardId, sequenceNumber: next.sequenceNumber };
+        await handler.unitOfWork.runOnce(handler.name, event, (tx) => handler.handle(event, tx), position);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         this.metrics.handlerFailures.inc({ handler: handler.name });

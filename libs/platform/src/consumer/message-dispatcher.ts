@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ConsumerMetrics } from './consumer-metrics';
 import type { ConsumerOptions } from './consumer-options';
-import { DeadLetterStore, NewDeadLetter, UNPARSEABLE_HANDLER } from './dead-letter-store';
+import { DeadLetterStore, LeaseClaim, NewDeadLetter, UNPARSEABLE_HANDLER } from './dead-letter-store';
 import type { RegisteredHandler } from './message-handler';
 import type { DecodedMessage } from './record-decoder';
 
@@ -14,6 +14,11 @@ export interface ShardBatch {
   parked: Map<string, Set<string>>;
   /** Set when the worker stops: pending retries give up (unchecked messages stay after the checkpoint). */
   isStopping: () => boolean;
+  /**
+   * The reader's lease: parking is refused once it is lost (the message stays unfinished for the next owner),
+   * and deliveries move the handler's shard position. Absent for the event-log backfill, which is not a shard.
+   */
+  lease?: LeaseClaim;
 }
 
 type Outcome = 'done' | 'stopped';
@@ -63,7 +68,7 @@ export class MessageDispatcher {
 
   private async deliverAll(batch: ShardBatch, message: DecodedMessage): Promise<Outcome> {
     if (!message.event) {
-      await this.park(batch, UNPARSEABLE_HANDLER, message, message.poison ?? 'poison record', 0);
+      if (!(await this.park(batch, UNPARSEABLE_HANDLER, message, message.poison ?? 'poison record', 0))) return 'stopped';
       this.logger.warn(`Parked a poison record of ${batch.stream}/${batch.shardId} at ${message.sequenceNumber}: ${message.poison}`);
       return 'done';
     }
@@ -78,8 +83,9 @@ export class MessageDispatcher {
     const event = message.event!;
     const parkedKeys = batch.parked.get(handler.name);
     if (parkedKeys?.has(message.partitionKey)) {
-      const parked = await this.deadLetters.parkBehind(this.letter(batch, handler.name, message, 'parked behind an earlier message of its key', 0));
-      if (parked) {
+      const parked = await this.deadLetters.parkBehind(this.letter(batch, handler.name, message, 'parked behind an earlier message of its key', 0), batch.lease);
+      if (parked === 'lost') return this.lost(batch, message);
+      if (parked === 'parked') {
         this.metrics.deadLettersTotal.inc({ handler: handler.name });
         return 'done';
       }
@@ -89,12 +95,10 @@ export class MessageDispatcher {
     for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
       const stopTimer = this.metrics.handlerDuration.startTimer({ handler: handler.name });
       try {
-        const applied = await handler.unitOfWork.runOnce(handler.name, event, (tx) => handler.handle(event, tx), {
-          consumerGroup: this.options.consumerGroup,
-          stream: batch.stream,
-          shardId: batch.shardId,
-          sequenceNumber: message.sequenceNumber,
-        });
+        const position = batch.lease
+          ? { consumerGroup: this.options.consumerGroup, stream: batch.stream, shardId: batch.shardId, sequenceNumber: message.sequenceNumber }
+          : undefined;
+        const applied = await handler.unitOfWork.runOnce(handler.name, event, (tx) => handler.handle(event, tx), position);
         stopTimer();
         this.metrics.recordsProcessed.inc({ stream: batch.stream, handler: handler.name, outcome: applied ? 'applied' : 'duplicate' });
         if (applied && typeof event.time === 'string') {
@@ -112,16 +116,23 @@ export class MessageDispatcher {
       }
     }
     const reason = lastError instanceof Error ? lastError.message : String(lastError);
-    await this.park(batch, handler.name, message, reason, this.options.maxAttempts);
+    if (!(await this.park(batch, handler.name, message, reason, this.options.maxAttempts))) return this.lost(batch, message);
     if (!batch.parked.has(handler.name)) batch.parked.set(handler.name, new Set());
     batch.parked.get(handler.name)!.add(message.partitionKey);
     this.logger.warn(`Parked ${event.type} ${event.id} (key ${message.partitionKey}) for ${handler.name} after ${this.options.maxAttempts} attempts: ${reason}`);
     return 'done';
   }
 
-  private async park(batch: ShardBatch, handler: string, message: DecodedMessage, error: string, attempts: number): Promise<void> {
-    await this.deadLetters.park(this.letter(batch, handler, message, error, attempts));
+  /** False when the lease was lost: the next owner reads the message again and decides. */
+  private async park(batch: ShardBatch, handler: string, message: DecodedMessage, error: string, attempts: number): Promise<boolean> {
+    if ((await this.deadLetters.park(this.letter(batch, handler, message, error, attempts), batch.lease)) === 'lost') return false;
     this.metrics.deadLettersTotal.inc({ handler });
+    return true;
+  }
+
+  private lost(batch: ShardBatch, message: DecodedMessage): Outcome {
+    this.logger.warn(`Not parking ${message.event?.id ?? message.sequenceNumber} (key ${message.partitionKey}): the lease of ${batch.stream}/${batch.shardId} is another worker's now`);
+    return 'stopped';
   }
 
   private letter(batch: ShardBatch, handler: string, message: DecodedMessage, error: string, attempts: number): NewDeadLetter {

@@ -133,7 +133,14 @@ export class ShardReader {
         let completed: boolean[];
         try {
           completed = await dispatcher.dispatch(
-            { stream, physicalStream: this.physicalStream, shardId, parked, isStopping: () => this.stopping },
+            {
+              stream,
+              physicalStream: this.physicalStream,
+              shardId,
+              parked,
+              isStopping: () => this.stopping,
+              lease: { owner: options.workerId, createdAt: this.lease.createdAt },
+            },
             messages,
           );
         } catch (error) {

@@ -1,9 +1,11 @@
 /**
  * Where a saga instance stands. RUNNING and COMPENSATING wait for replies and carry a deadline; COMPLETED
  * (it reached its goal) and COMPENSATED (it undid what it had done) wait for nothing. A completed saga may
- * still be asked to undo its work (a later input moves it back to COMPENSATING).
+ * still be asked to undo its work (a later input moves it back to COMPENSATING). STUCK: its compensation
+ * went unanswered through every retry; it sends nothing more and waits, without a deadline, for an
+ * operator (a late answer, e.g. a retried dead letter, still ends it) — ADR 0010.
  */
-export const SAGA_STATUSES = ['RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED'] as const;
+export const SAGA_STATUSES = ['RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'STUCK'] as const;
 export type SagaStatus = (typeof SAGA_STATUSES)[number];
 
 export function isWaitingStatus(status: SagaStatus): boolean {

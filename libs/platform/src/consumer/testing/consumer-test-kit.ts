@@ -37,21 +37,37 @@ export async function provisionTestStores(ownerUrl: string): Promise<DatabaseTop
       CREATE TABLE IF NOT EXISTS effects (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, message_id text NOT NULL, partition_key text NOT NULL,
         seq int NOT NULL, worker text NOT NULL, latency_ms double precision NOT NULL);
-      CREATE TABLE IF NOT EXISTS failing_keys (partition_key text PRIMARY KEY)`);
+      CREATE TABLE IF NOT EXISTS failing_keys (partition_key text PRIMARY KEY);
+      CREATE TABLE IF NOT EXISTS failing_messages (partition_key text NOT NULL, seq int NOT NULL, PRIMARY KEY (partition_key, seq));
+      CREATE TABLE IF NOT EXISTS stalled_keys (partition_key text NOT NULL, worker text NOT NULL, PRIMARY KEY (partition_key, worker))`);
   } finally {
     await pool.end();
   }
   return topology;
 }
 
-/** Records each message it takes (no unique constraint: a second effect would show as a second row). */
+/** The advisory lock a test holds to keep a stalled key's handler waiting (see `stalled_keys`). */
+export const stallLock = (key: string) => `stall:${key}`;
+
+/**
+ * Records each message it takes (no unique constraint: a second effect would show as a second row). Fails on
+ * purpose for every message of a key in `failing_keys`, for one message in `failing_messages`, and — on one
+ * worker only, after waiting for the test to let go of `stallLock(key)` — for a key in `stalled_keys`.
+ */
 export class EffectRecordingHandler implements MessageHandler {
   constructor(private readonly worker: string) {}
 
   async handle(event: CloudEvent, tx: TransactionScope): Promise<void> {
+    const data = event.data as { seq: number };
     const failing = await tx.manager.query(`SELECT 1 FROM failing_keys WHERE partition_key = $1`, [event.partitionkey]);
     if (failing.length > 0) throw new Error(`key ${event.partitionkey} is failing on purpose`);
-    const data = event.data as { seq: number };
+    const poison = await tx.manager.query(`SELECT 1 FROM failing_messages WHERE partition_key = $1 AND seq = $2`, [event.partitionkey, data.seq]);
+    if (poison.length > 0) throw new Error(`message ${data.seq} of ${event.partitionkey} is failing on purpose`);
+    const stalled = await tx.manager.query(`SELECT 1 FROM stalled_keys WHERE partition_key = $1 AND worker = $2`, [event.partitionkey, this.worker]);
+    if (stalled.length > 0) {
+      await tx.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [stallLock(event.partitionkey)]);
+      throw new Error(`key ${event.partitionkey} is failing on worker ${this.worker} on purpose`);
+    }
     await tx.manager.query(
       `INSERT INTO effects (message_id, partition_key, seq, worker, latency_ms) VALUES ($1, $2, $3, $4, $5)`,
       [event.id, event.partitionkey, data.seq, this.worker, Date.now() - Date.parse(event.time)],
@@ -114,7 +130,7 @@ export async function startTestConsumer(params: {
   ];
   const leases = new LeaseStore(pool, options.consumerGroup);
   const deadLetterStore = new DeadLetterStore(pool, options.consumerGroup);
-  const backfill = new EventLogBackfill(pool, leases, [TEST_CONTEXT]);
+  const backfill = new EventLogBackfill(pool, leases, [TEST_CONTEXT], { deadLetters: deadLetterStore, metrics, options });
   const worker = new ConsumerWorker({
     kinesis,
     leases,

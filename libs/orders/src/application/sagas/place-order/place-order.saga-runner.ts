@@ -68,7 +68,15 @@ export class PlaceOrderSagaRunner {
     this.publish(tx, decision.commands);
     // Conditional on the version read: a concurrent input for the same saga makes this throw and the
     // whole transaction (inbox row included) roll back, so the input is applied again on the new state.
-    await sagas.advance(instance, { status: sagaStatusOf(decision.state.step), step: decision.state.step, state: decision.state, deadline }, now);
+    const status = sagaStatusOf(decision.state.step);
+    await sagas.advance(instance, { status, step: decision.state.step, state: decision.state, deadline }, now);
+    if (status === 'STUCK' && instance.status !== 'STUCK') {
+      // Once per saga (it enters STUCK once): the alert an operator acts on, with what to look at.
+      this.logger.error(
+        { orderId, step: decision.state.step, stock: decision.state.stock, credit: decision.state.credit, resends: decision.state.releaseResends },
+        'place-order saga is STUCK: its releases went unanswered after every re-send; it sends nothing more. Look for its answers in /ops/dead-letters (key = order id) or a participant that is down; a retried answer ends it.',
+      );
+    }
     return true;
   }
 

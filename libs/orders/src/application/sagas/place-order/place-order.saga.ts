@@ -21,7 +21,23 @@ import type { SagaStatus } from '@eda/platform';
  */
 export const PLACE_ORDER_SAGA = 'place-order';
 
-export type PlaceOrderStep = 'RESERVING_STOCK' | 'RESERVING_CREDIT' | 'APPROVED' | 'REJECTING' | 'REJECTED' | 'CANCELLING' | 'CANCELLED';
+export type PlaceOrderStep =
+  | 'RESERVING_STOCK'
+  | 'RESERVING_CREDIT'
+  | 'APPROVED'
+  | 'REJECTING'
+  | 'REJECTED'
+  | 'CANCELLING'
+  | 'CANCELLED'
+  | 'REJECTING_STUCK'
+  | 'CANCELLING_STUCK';
+
+/**
+ * How many times a compensation's unanswered releases are sent again, one deadline apart, before the saga
+ * stops asking and is STUCK (ADR 0010): a release that gets no answer this often will not get one by
+ * asking more (its answer is parked as a dead letter, or the participant is down); an operator takes over.
+ */
+export const MAX_RELEASE_RESENDS = 3;
 
 /**
  * One participant's part: IDLE (never asked), PENDING (reserve sent, no answer), RESERVED, REJECTED
@@ -41,6 +57,8 @@ export interface PlaceOrderSagaState {
   stock: LegStatus;
   credit: LegStatus;
   rejectionReason: OrderRejectionReason | null;
+  /** Deadlines passed while compensating, each of which sent the unanswered releases again (absent: none). */
+  releaseResends?: number;
 }
 
 export type PlaceOrderInput =
@@ -75,6 +93,8 @@ export interface PlaceOrderDecision {
 }
 
 const FINAL_STEPS: ReadonlySet<PlaceOrderStep> = new Set(['REJECTED', 'CANCELLED']);
+/** Gave up waiting for the releases: nothing is sent on a deadline any more, but their answers still end the saga. */
+const STUCK_STEPS: ReadonlySet<PlaceOrderStep> = new Set(['REJECTING_STUCK', 'CANCELLING_STUCK']);
 const SETTLED: ReadonlySet<LegStatus> = new Set(['IDLE', 'REJECTED', 'RELEASED']);
 
 export function sagaStatusOf(step: PlaceOrderStep): SagaStatus {
@@ -90,6 +110,9 @@ export function sagaStatusOf(step: PlaceOrderStep): SagaStatus {
     case 'REJECTED':
     case 'CANCELLED':
       return 'COMPENSATED';
+    case 'REJECTING_STUCK':
+    case 'CANCELLING_STUCK':
+      return 'STUCK';
   }
 }
 
@@ -152,7 +175,8 @@ function onReserved(state: PlaceOrderSagaState, leg: Leg): PlaceOrderDecision {
   if (current === 'RESERVED' || current === 'RELEASING') return unchanged(state);
   // A reservation the saga no longer wants (its release already came back, or it never asked): undo it.
   if (FINAL_STEPS.has(state.step)) return { state, commands: [release(state, leg)], events: [], deadline: 'clear' };
-  return { state: { ...state, [leg]: 'RELEASING' }, commands: [release(state, leg)], events: [], deadline: 'restart' };
+  // A stuck saga asks once more for this leg but sets no deadline: it already gave up re-sending.
+  return { state: { ...state, [leg]: 'RELEASING' }, commands: [release(state, leg)], events: [], deadline: STUCK_STEPS.has(state.step) ? 'keep' : 'restart' };
 }
 
 function onRefused(state: PlaceOrderSagaState, leg: Leg, reason: OrderRejectionReason): PlaceOrderDecision {
@@ -185,9 +209,15 @@ function onDeadline(state: PlaceOrderSagaState): PlaceOrderDecision {
       return compensate(state, 'REJECTING', [{ name: 'OrderRejected', reason: 'TIMEOUT' }], 'TIMEOUT');
     case 'REJECTING':
     case 'CANCELLING': {
+      const resends = state.releaseResends ?? 0;
+      // Asked MAX_RELEASE_RESENDS times more without an answer: asking again would only repeat forever
+      // (e.g. the answers are parked as dead letters behind an earlier one). Stop, visibly, for an operator.
+      if (resends >= MAX_RELEASE_RESENDS) {
+        return { state: { ...state, step: state.step === 'REJECTING' ? 'REJECTING_STUCK' : 'CANCELLING_STUCK' }, commands: [], events: [], deadline: 'clear' };
+      }
       // A release unanswered in time: ask again (releases are idempotent) and keep waiting.
       const commands: PlaceOrderCommand[] = (['stock', 'credit'] as const).filter((leg) => state[leg] === 'RELEASING').map((leg) => release(state, leg));
-      return { state, commands, events: [], deadline: 'restart' };
+      return { state: { ...state, releaseResends: resends + 1 }, commands, events: [], deadline: 'restart' };
     }
     default:
       return { state, commands: [], events: [], deadline: 'clear' };
@@ -210,11 +240,13 @@ function compensate(state: PlaceOrderSagaState, step: 'REJECTING' | 'CANCELLING'
   return settle({ state: next, commands, events, deadline: 'restart' });
 }
 
-/** Ends the compensation once neither participant holds anything. */
+/** Ends the compensation once neither participant holds anything (also a stuck one, when the answers come at last). */
 function settle(decision: PlaceOrderDecision): PlaceOrderDecision {
   const { state } = decision;
-  if ((state.step !== 'REJECTING' && state.step !== 'CANCELLING') || !SETTLED.has(state.stock) || !SETTLED.has(state.credit)) return decision;
-  if (state.step === 'REJECTING') return { ...decision, state: { ...state, step: 'REJECTED' }, deadline: 'clear' };
+  const rejecting = state.step === 'REJECTING' || state.step === 'REJECTING_STUCK';
+  const cancelling = state.step === 'CANCELLING' || state.step === 'CANCELLING_STUCK';
+  if ((!rejecting && !cancelling) || !SETTLED.has(state.stock) || !SETTLED.has(state.credit)) return decision;
+  if (rejecting) return { ...decision, state: { ...state, step: 'REJECTED' }, deadline: 'clear' };
   return { ...decision, state: { ...state, step: 'CANCELLED' }, events: [...decision.events, { name: 'OrderCancelled' }], deadline: 'clear' };
 }
 

@@ -1,4 +1,4 @@
-import { decide, PlaceOrderDecision, PlaceOrderInput, PlaceOrderSagaState, PlaceOrderStep, sagaStatusOf, startPlaceOrder } from './place-order.saga';
+import { decide, MAX_RELEASE_RESENDS, PlaceOrderDecision, PlaceOrderInput, PlaceOrderSagaState, PlaceOrderStep, sagaStatusOf, startPlaceOrder } from './place-order.saga';
 
 const ORDER = { orderId: 'o-1', userId: 'u-1', organizationId: 'org-1', lines: [{ sku: 'A', quantity: 2 }], totalCents: 500, unpricedSkus: [] as string[] };
 
@@ -15,6 +15,8 @@ const CREDIT_EXCEEDED: PlaceOrderInput = { type: 'CreditReservationRejected', re
 const CREDIT_RELEASED: PlaceOrderInput = { type: 'CreditReleased' };
 const CANCEL: PlaceOrderInput = { type: 'CancelRequested' };
 const TIMEOUT: PlaceOrderInput = { type: 'DeadlinePassed' };
+/** Every re-send of the releases, then the deadline that gives up. */
+const GIVE_UP: PlaceOrderInput[] = Array.from({ length: MAX_RELEASE_RESENDS + 1 }, () => TIMEOUT);
 
 /** Runs the saga from placement through `inputs`, returning the last decision. */
 function run(inputs: PlaceOrderInput[], order = ORDER): PlaceOrderDecision {
@@ -33,6 +35,8 @@ const PATHS: Record<PlaceOrderStep, PlaceOrderInput[]> = {
   REJECTED: [OUT_OF_STOCK],
   CANCELLING: [STOCK_RESERVED, CREDIT_RESERVED, CANCEL],
   CANCELLED: [STOCK_RESERVED, CREDIT_RESERVED, CANCEL, STOCK_RELEASED, CREDIT_RELEASED],
+  REJECTING_STUCK: [STOCK_RESERVED, CREDIT_EXCEEDED, ...GIVE_UP],
+  CANCELLING_STUCK: [STOCK_RESERVED, CREDIT_RESERVED, CANCEL, ...GIVE_UP],
 };
 
 describe('place-order saga', () => {
@@ -125,15 +129,67 @@ describe('place-order saga', () => {
     ] as const)('asks again for the releases still unanswered when %s times out, and keeps waiting', (_step, path, commands) => {
       const before = stateAfter([...path]);
       const decision = decide(before, TIMEOUT);
-      expect(decision.state).toEqual(before);
+      expect(decision.state).toEqual({ ...before, releaseResends: 1 });
       expect(decision.commands).toEqual(commands);
       expect(decision.events).toEqual([]);
       expect(decision.deadline).toBe('restart');
     });
 
-    it.each([['APPROVED'], ['REJECTED'], ['CANCELLED']] as const)('changes nothing and waits for nothing when %s times out', (step) => {
+    it.each([['APPROVED'], ['REJECTED'], ['CANCELLED'], ['REJECTING_STUCK'], ['CANCELLING_STUCK']] as const)('changes nothing and waits for nothing when %s times out', (step) => {
       const before = stateAfter(PATHS[step]);
       expect(decide(before, TIMEOUT)).toEqual({ state: before, commands: [], events: [], deadline: 'clear' });
+    });
+  });
+
+  describe('a compensation that is never answered (ADR 0010)', () => {
+    it.each([
+      ['REJECTING', [STOCK_RESERVED, CREDIT_EXCEEDED], [releaseStock], 'REJECTING_STUCK'],
+      ['CANCELLING', [STOCK_RESERVED, CREDIT_RESERVED, CANCEL], [releaseStock, releaseCredit], 'CANCELLING_STUCK'],
+    ] as const)('re-sends the releases of %s a bounded number of times, then stops for good as STUCK', (_step, path, releases, stuck) => {
+      let decision = run([...path]);
+      const sent: unknown[] = [];
+      for (let i = 1; i <= MAX_RELEASE_RESENDS; i++) {
+        decision = decide(decision.state, TIMEOUT);
+        expect(decision).toMatchObject({ commands: releases, events: [], deadline: 'restart' });
+        expect(decision.state.releaseResends).toBe(i);
+        sent.push(...decision.commands);
+      }
+      expect(sent).toHaveLength(MAX_RELEASE_RESENDS * releases.length);
+      const gaveUp = decide(decision.state, TIMEOUT);
+      expect(gaveUp).toEqual({ state: { ...decision.state, step: stuck }, commands: [], events: [], deadline: 'clear' });
+      expect(sagaStatusOf(gaveUp.state.step)).toBe('STUCK');
+      // Nothing more is ever sent on its own: no deadline, and a stray one changes nothing.
+      expect(decide(gaveUp.state, TIMEOUT)).toEqual({ state: gaveUp.state, commands: [], events: [], deadline: 'clear' });
+    });
+
+    it('ends REJECTED when the stuck release is answered at last (an operator retried its parked answer)', () => {
+      const stuck = stateAfter(PATHS.REJECTING_STUCK);
+      const decision = decide(stuck, STOCK_RELEASED);
+      expect(decision.state).toMatchObject({ step: 'REJECTED', stock: 'RELEASED', rejectionReason: 'CREDIT_LIMIT_EXCEEDED' });
+      expect(decision).toMatchObject({ commands: [], events: [], deadline: 'clear' });
+      expect(sagaStatusOf(decision.state.step)).toBe('COMPENSATED');
+      // Later copies of the answer (the re-sends' answers, parked behind it and retried with it) change nothing.
+      expect(decide(decision.state, STOCK_RELEASED)).toEqual({ state: decision.state, commands: [], events: [], deadline: 'keep' });
+    });
+
+    it('ends CANCELLED, with OrderCancelled, once both stuck releases are answered', () => {
+      const halfway = decide(stateAfter(PATHS.CANCELLING_STUCK), CREDIT_RELEASED);
+      expect(halfway).toMatchObject({ state: { step: 'CANCELLING_STUCK', credit: 'RELEASED', stock: 'RELEASING' }, commands: [], events: [], deadline: 'keep' });
+      const done = decide(halfway.state, STOCK_RELEASED);
+      expect(done.state).toMatchObject({ step: 'CANCELLED', stock: 'RELEASED', credit: 'RELEASED' });
+      expect(done.events).toEqual([{ name: 'OrderCancelled' }]);
+      expect(done.deadline).toBe('clear');
+    });
+
+    it('still undoes a late reservation while stuck, without starting a deadline again', () => {
+      const halfway = decide(stateAfter(PATHS.CANCELLING_STUCK), CREDIT_RELEASED);
+      const decision = decide(halfway.state, CREDIT_RESERVED);
+      expect(decision).toEqual({ state: { ...halfway.state, credit: 'RELEASING' }, commands: [releaseCredit], events: [], deadline: 'keep' });
+    });
+
+    it('counts the re-sends per compensation: a saga that was answered in time never gets stuck', () => {
+      const decision = run([STOCK_RESERVED, CREDIT_EXCEEDED, TIMEOUT, TIMEOUT, STOCK_RELEASED]);
+      expect(decision.state).toMatchObject({ step: 'REJECTED', releaseResends: 2 });
     });
   });
 
@@ -165,7 +221,7 @@ describe('place-order saga', () => {
       expect(done.deadline).toBe('clear');
     });
 
-    it.each([['CANCELLING'], ['REJECTING'], ['REJECTED'], ['CANCELLED']] as const)('changes nothing when cancelled again in %s', (step) => {
+    it.each([['CANCELLING'], ['REJECTING'], ['REJECTED'], ['CANCELLED'], ['REJECTING_STUCK'], ['CANCELLING_STUCK']] as const)('changes nothing when cancelled again in %s', (step) => {
       const before = stateAfter(PATHS[step]);
       expect(decide(before, CANCEL)).toEqual({ state: before, commands: [], events: [], deadline: 'keep' });
     });
@@ -256,6 +312,8 @@ describe('place-order saga', () => {
       REJECTED: 'COMPENSATED',
       CANCELLING: 'COMPENSATING',
       CANCELLED: 'COMPENSATED',
+      REJECTING_STUCK: 'STUCK',
+      CANCELLING_STUCK: 'STUCK',
     });
     for (const [step, path] of Object.entries(PATHS)) expect(stateAfter(path).step).toBe(step);
   });
