@@ -5,6 +5,7 @@ import { CreateDeadLetters1764100000001 } from './consumer/migrations/1764100000
 import { CreateConsumerStreams1764100000002 } from './consumer/migrations/1764100000002-create-consumer-streams';
 import { CreateProducerKeys1764000000500 } from './event-log/migrations/1764000000500-create-producer-keys';
 import { CreateRelayState1763900000100 } from './relay/migrations/1763900000100-create-relay-state';
+import { CreateRelayParked1764200000900 } from './relay/migrations/1764200000900-create-relay-parked';
 
 /**
  * The platform schema: its own event log (what external producers POST), and the tables of the bus
@@ -20,5 +21,6 @@ export const platformStorage: ContextStorage = {
     CreateConsumerStreams1764100000002,
     CreateProducerKeys1764000000500,
     CreateRelayState1763900000100,
+    CreateRelayParked1764200000900,
   ],
 };
