@@ -3,7 +3,7 @@ import type { RelayRecord } from './relay-record';
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** A pg Pool or a TypeORM DataSource: both run parameterised SQL (rows come back bare or in `rows`). */
-export interface SqlRunner {
+interface SqlRunner {
   query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
