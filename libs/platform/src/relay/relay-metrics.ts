@@ -22,7 +22,7 @@ export class RelayMetrics {
     this.calls = metrics.counter('relay_put_records_calls_total', 'PutRecords calls made', ['outcome']);
     this.lagMs = metrics.gauge('relay_lag_ms', 'Age of the oldest event-log row not yet on Kinesis');
     this.lagRows = metrics.gauge('relay_lag_rows', 'Event-log rows not yet on Kinesis (parked rows excluded)');
-    this.parked = metrics.counter('relay_parked_total', 'Records parked: refused for good by Kinesis (or too large), or behind such a record of their key', ['stream', 'code']);
-    this.parkedRecords = metrics.gauge('relay_parked_records', 'Parked records still holding their key back (parked or being retried)');
+    this.parked = metrics.counter('eda_relay_parked_total', 'Records parked: refused for good by Kinesis (or too large), or behind such a record of their key', ['stream', 'code']);
+    this.parkedRecords = metrics.gauge('eda_relay_parked_records', 'Parked records still holding their key back (parked or being retried)');
   }
 }
