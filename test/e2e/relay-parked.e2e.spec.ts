@@ -56,6 +56,10 @@ describe('parked relay records (REST)', () => {
     expect(page.body).toMatchObject({ items: [{ id: head.id }], nextCursor: head.id });
     expect((await t.request('GET', `/ops/relay/parked?cursor=${head.id}`)).body.items.map((r: { id: string }) => r.id)).toEqual([next.id]);
 
+    const bad = await t.request('GET', '/ops/relay/parked?status=lost&limit=0');
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.errors).sort()).toEqual(['limit', 'status']);
+
     const skip = await t.request('POST', `/ops/relay/parked/${next.id}/retry`);
     expect(skip.status).toBe(409);
     expect(skip.headers['content-type']).toMatch(/application\/problem\+json/);

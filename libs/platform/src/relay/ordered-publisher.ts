@@ -206,7 +206,10 @@ export class OrderedPublisher {
    */
   async beginRelease(stream: string, partitionKey: string): Promise<boolean> {
     const queue = this.queueFor(stream, partitionKey);
-    if (queue.state !== 'parked') return false;
+    if (queue.state !== 'parked') {
+      if (queue.entries.length === 0) this.queues.delete(queue.key);
+      return false;
+    }
     queue.state = 'releasing';
     await this.parking;
     return true;

@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { ValidationProblem } from '../http/problem-details.filter';
 import { ParkedRecordsService } from './parked-records.service';
 import type { ParkedStatus } from './parked-store';
 
@@ -19,14 +20,20 @@ export class RelayParkedController {
   @ApiQuery({ name: 'limit', required: false, description: '1…500, default 50' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiOkResponse({ description: 'Parked records, oldest first (a key\'s head comes before its followers), and the next page\'s cursor' })
+  @ApiProblemResponses(400)
   list(@Query('stream') stream?: string, @Query('key') key?: string, @Query('status') status?: string, @Query('limit') limit?: string, @Query('cursor') cursor?: string) {
     const n = Number(limit);
+    const errors: Record<string, string[]> = {};
+    if (status && !STATUSES.includes(status as ParkedStatus)) errors.status = [`must be one of ${STATUSES.join(', ')}`];
+    if (limit !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 500)) errors.limit = ['must be an integer from 1 to 500'];
+    if (cursor !== undefined && !/^\d{1,18}$/.test(cursor)) errors.cursor = ['must be the nextCursor of a previous page'];
+    if (Object.keys(errors).length > 0) throw new ValidationProblem(errors);
     return this.parked.list({
       stream: stream || undefined,
       partitionKey: key || undefined,
-      status: STATUSES.includes(status as ParkedStatus) ? (status as ParkedStatus) : undefined,
-      limit: Number.isInteger(n) && n > 0 ? n : undefined,
-      cursor: cursor && /^\d{1,18}$/.test(cursor) ? cursor : undefined,
+      status: (status || undefined) as ParkedStatus | undefined,
+      limit: limit === undefined ? undefined : n,
+      cursor,
     });
   }
 
