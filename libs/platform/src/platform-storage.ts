@@ -6,6 +6,7 @@ import { CreateConsumerStreams1764100000002 } from './consumer/migrations/176410
 import { CreateProducerKeys1764000000500 } from './event-log/migrations/1764000000500-create-producer-keys';
 import { AddProducerKeyScopes1764800000800 } from './event-log/migrations/1764800000800-add-producer-key-scopes';
 import { CreateRelayState1763900000100 } from './relay/migrations/1763900000100-create-relay-state';
+import { CreateRelayParked1764200000900 } from './relay/migrations/1764200000900-create-relay-parked';
 
 /**
  * The platform schema: its own event log (what external producers POST), and the tables of the bus
@@ -22,5 +23,6 @@ export const platformStorage: ContextStorage = {
     CreateProducerKeys1764000000500,
     AddProducerKeyScopes1764800000800,
     CreateRelayState1763900000100,
+    CreateRelayParked1764200000900,
   ],
 };

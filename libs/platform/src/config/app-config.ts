@@ -55,8 +55,9 @@ export class AppConfig {
   @Transform(toRoles) @IsIn(PROCESS_ROLES, { each: true, message: `each role must be one of ${PROCESS_ROLES.join(', ')}` })
   ROLES: ProcessRole[] = ['api', 'relay', 'consumer'];
 
-  @IsIn(['on', 'off'])
-  KINESIS_AGGREGATION: 'on' | 'off' = 'off';
+  /** KPL aggregation: `auto` packs a key's queued run into one record (hot keys keep up), `on` always, `off` never. */
+  @IsIn(['auto', 'on', 'off'])
+  KINESIS_AGGREGATION: 'auto' | 'on' | 'off' = 'auto';
 
   /** `auto` tails the WAL when the database allows logical replication, else polls. */
   @IsIn(['auto', 'wal', 'polling'])

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './app-config';
 describe('loadConfig', () => {
   it('applies the contract defaults with an empty environment', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, STREAM_PREFIX: 'eda-', DATA_DIR: '.data', LOG_LEVEL: 'info', KINESIS_AGGREGATION: 'off' });
+    expect(config).toMatchObject({ PORT: 3000, STREAM_PREFIX: 'eda-', DATA_DIR: '.data', LOG_LEVEL: 'info', KINESIS_AGGREGATION: 'auto' });
     expect(config.ROLES).toEqual(['api', 'relay', 'consumer']);
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config).toMatchObject({ HOST: '127.0.0.1', EVENTS_RATE_LIMIT_PER_SECOND: 1000 });

@@ -33,6 +33,18 @@ export class DatabaseTopology {
     return createHmac('sha256', this.secret).update(role).digest('base64url');
   }
 
+  /**
+   * The relay's logical-replication login: REPLICATION and nothing else (no schema, no table), used only for
+   * the relay's replication connection and its slot, so no role serving HTTP can stream the WAL.
+   */
+  replicationAccess(): { role: string; url: string } {
+    const role = `${this.rolePrefix}_relay`;
+    const url = new URL(this.ownerUrl);
+    url.username = role;
+    url.password = this.password(role);
+    return { role, url: url.toString() };
+  }
+
   access(schema: string): SchemaAccess {
     const role = this.roleName(schema);
     const url = new URL(this.ownerUrl);

@@ -51,6 +51,30 @@ describe('database provisioning (one role and one schema per context)', () => {
     });
   });
 
+  it('gives logical replication its own role: REPLICATION and no table, while the platform role (which serves HTTP) lacks REPLICATION', async () => {
+    const owner = new Client({ connectionString: db.url });
+    await owner.connect();
+    try {
+      const replication = topology.replicationAccess();
+      const { rows } = await owner.query<{ rolname: string; rolreplication: boolean }>(
+        'SELECT rolname, rolreplication FROM pg_roles WHERE rolname = ANY($1) ORDER BY rolname', [[topology.roleName(PLATFORM_SCHEMA), replication.role]]);
+      expect(rows).toEqual([
+        { rolname: topology.roleName(PLATFORM_SCHEMA), rolreplication: false },
+        { rolname: replication.role, rolreplication: true },
+      ]);
+      const relay = new Client({ connectionString: replication.url });
+      await relay.connect();
+      try {
+        await expect(relay.query('SELECT * FROM alpha.event_log')).rejects.toThrow(/permission denied/);
+        await expect(relay.query('SELECT * FROM platform.relay_state')).rejects.toThrow(/permission denied/);
+      } finally {
+        await relay.end();
+      }
+    } finally {
+      await owner.end();
+    }
+  });
+
   it('is idempotent: provisioning again changes nothing and keeps the data', async () => {
     await as('beta', (client) => client.query(`CREATE TABLE IF NOT EXISTS kept (v int); INSERT INTO kept VALUES (7)`));
     await provisionDatabase(topology, storages);

@@ -154,7 +154,7 @@ describe('tracing across the unit of work and the relay (OpenTelemetry SDK, in-m
       const publisher = new OrderedPublisher(
         kinesis,
         new StreamProvisioner(kinesis, { shards: 1, retentionHours: 24 }),
-        { streamPrefix: prefix, maxCallsInFlight: 1 },
+        { streamPrefix: prefix, maxCallsInFlight: 1, parking: { park: async () => undefined } },
         new RelayMetrics(new MetricsService()),
         () => undefined,
       );

@@ -1,15 +1,47 @@
 import { KinesisClient, PutRecordsCommand, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { Link, ROOT_CONTEXT, Span, SpanKind } from '@opentelemetry/api';
-import { BackoffPolicy, fullJitterDelay } from '../kinesis/backoff';
+import { BackoffPolicy, fullJitterDelay, sleep } from '../kinesis/backoff';
 import { inSpan, linkToTraceparent, MESSAGING_SYSTEM, recordSpanFailure } from '../observability/tracing';
 import type { StreamProvisioner } from '../kinesis/stream-provisioner';
 import type { RelayMetrics } from './relay-metrics';
+import type { Parking, ReleasedRecord } from './parked-store';
 import type { RelayRecord, SourceCheckpoint } from './relay-record';
 
 export const MAX_RECORDS_PER_CALL = 500;
 export const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
-const MAX_AGGREGATED_BYTES = 1024 * 1024 - 1024;
+/** Kinesis' limit on one record: data plus partition key. */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+const MAX_AGGREGATED_BYTES = MAX_RECORD_BYTES - 1024;
+/** Error code of a record refused before sending: over MAX_RECORD_BYTES. */
+export const RECORD_TOO_LARGE = 'RecordTooLarge';
+/** Error code of a record parked only because an earlier record of its key is parked. */
+export const KEY_PARKED = 'KeyParked';
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'KMSThrottlingException', 'LimitExceededException', 'ThrottlingException']);
+/**
+ * Refusals that sending the same bytes again cannot cure: the record is parked (docs/adr/0009-relay-parking-and-hot-keys.md). A KMS key
+ * that is disabled or not allowed refuses every record of its stream; they are parked too and retried by an
+ * operator once the key is fixed, instead of holding every other stream's progress.
+ */
+export const PERMANENT_REFUSALS = new Set([
+  'ValidationException',
+  'InvalidArgumentException',
+  'KMSDisabledException',
+  'KMSInvalidStateException',
+  'KMSAccessDeniedException',
+  'KMSNotFoundException',
+  'KMSOptInRequired',
+  RECORD_TOO_LARGE,
+]);
+
+/** `auto`: a key with several queued records sends them as one KPL aggregate; `on`: always aggregate; `off`: never. */
+export type AggregationMode = 'auto' | 'on' | 'off';
+
+/** Where parked records go (platform.relay_parked in the relay); a record counts as handled once `park` resolves. */
+export interface ParkingSink {
+  park(parkings: Parking[]): Promise<void>;
+  /** Records sent again after an operator's retry (see `release`) that Kinesis now confirmed. */
+  republished?(records: ReleasedRecord[]): void;
+}
 
 export interface OrderedPublisherOptions {
   streamPrefix: string;
@@ -18,8 +50,9 @@ export interface OrderedPublisherOptions {
   /** Records accepted but not yet confirmed before `push` waits. */
   maxBuffered?: number;
   backoff?: BackoffPolicy;
-  /** KPL aggregation: consecutive records of one key ride together in one Kinesis record. */
-  aggregation?: boolean;
+  /** KPL aggregation of a key's queued run (default `auto`). */
+  aggregation?: AggregationMode;
+  parking: ParkingSink;
   log?: (line: string) => void;
   /** Told, after each call, which shards of the stream received records (wakes their readers). */
   onShardsWritten?: (streamName: string, shardIds: string[]) => void;
@@ -31,15 +64,28 @@ export type ProgressListener = (confirmed: RelayRecord[], checkpoint: SourceChec
 interface Entry {
   record: RelayRecord;
   bytes: number;
-  confirmed: boolean;
+  /** Confirmed by Kinesis or durably parked: the source may move past it. */
+  done: boolean;
+  published: boolean;
+  /** Pushed by the source (in the progress log); a released record is not. */
+  logged: boolean;
+  released?: ReleasedRecord;
 }
 type Item = Entry | { checkpoint: SourceCheckpoint };
 
 interface KeyQueue {
+  key: string;
+  stream: string;
   streamName: string;
   partitionKey: string;
   entries: Entry[];
   attempt: number;
+  /** open: sending; parked: every record is parked on arrival; releasing: arrivals wait for the parked rows read back. */
+  state: 'open' | 'parked' | 'releasing';
+  /** The next call for this key carries nothing else (a whole call was refused: find the culprit). */
+  solo: boolean;
+  /** This many next records go plain, one per call (an aggregate was refused: find the culprit). */
+  plainRemaining: number;
 }
 
 interface Outgoing {
@@ -57,11 +103,13 @@ interface AggregatorLike {
 /**
  * Publishes records to Kinesis keeping, for every (stream, partition key), the order they were pushed in —
  * whatever PutRecords accepts or refuses (DESIGN §3.3). A call never carries a record of key K while an
- * earlier record of K is unconfirmed: each call takes at most the head of each key's queue (or, with
- * aggregation, a run of the key's consecutive records packed into one Kinesis record), and several calls
- * over different keys are in flight at once. Refused records stay at the head of their key and are retried
- * after exponential backoff with full jitter; nothing is ever dropped. Progress is reported as the longest
- * confirmed prefix of what was pushed, so the source acknowledges only what Kinesis holds.
+ * earlier record of K is unconfirmed: each call takes at most the head of each key's queue, or the key's queued
+ * run packed into one KPL aggregate (atomic, so order holds under partial failure), and several calls over
+ * different keys are in flight at once. Refused records stay at the head of their key and are retried after
+ * exponential backoff with full jitter — unless Kinesis refuses them for good (too large, invalid): the culprit
+ * is isolated (its own call, then plain) and parked with its key's followers, and every other key flows
+ * (docs/adr/0009-relay-parking-and-hot-keys.md). Progress is reported as the longest prefix of what was pushed
+ * that is confirmed or durably parked, so the source acknowledges only what Kinesis or the parking table holds.
  */
 export class OrderedPublisher {
   private readonly log: Item[] = [];
@@ -71,6 +119,8 @@ export class OrderedPublisher {
   private readonly ready = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Park writes, in order (a key's parked rows get ids in its order). */
+  private parking: Promise<void> = Promise.resolve();
   private buffered = 0;
   private stopping = false;
   private waiters: Array<() => void> = [];
@@ -86,15 +136,15 @@ export class OrderedPublisher {
     private readonly onProgress: ProgressListener,
   ) {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    this.options = { maxCallsInFlight: 8, maxBuffered: 20_000, backoff: { baseMs: 50, capMs: 2_000 }, aggregation: false, ...given } as typeof this.options;
-    if (this.options.aggregation) {
+    this.options = { maxCallsInFlight: 8, maxBuffered: 20_000, backoff: { baseMs: 50, capMs: 2_000 }, aggregation: 'auto', ...given } as typeof this.options;
+    if (this.options.aggregation !== 'off') {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { RecordAggregator } = require('aws-kinesis-agg') as { RecordAggregator: new () => AggregatorLike };
       this.aggregatorFactory = () => new RecordAggregator();
     }
   }
 
-  /** Records pushed and not yet confirmed. */
+  /** Records pushed and not yet confirmed or parked. */
   get pending(): number {
     return this.buffered;
   }
@@ -102,28 +152,26 @@ export class OrderedPublisher {
   /** Queues a record; waits while too many are unconfirmed (backpressure on the source). */
   async push(record: RelayRecord): Promise<void> {
     while (this.buffered >= this.options.maxBuffered && !this.stopping) await this.waitForProgress();
-    const entry: Entry = { record, bytes: Buffer.byteLength(record.data) + Buffer.byteLength(record.partitionKey), confirmed: false };
+    const entry = this.entryFor(record, true);
     this.log.push(entry);
     this.buffered++;
-    const streamName = this.options.streamPrefix + record.stream;
-    const key = `${streamName}\u0000${record.partitionKey}`;
-    let queue = this.queues.get(key);
-    if (!queue) {
-      queue = { streamName, partitionKey: record.partitionKey, entries: [], attempt: 0 };
-      this.queues.set(key, queue);
+    const queue = this.queueFor(record.stream, record.partitionKey);
+    if (queue.state === 'parked') {
+      this.writeParks(queue, [entry], [{ record, code: KEY_PARKED, message: 'an earlier record of its key is parked' }]);
+      return;
     }
     queue.entries.push(entry);
-    if (queue.entries.length === 1) this.ready.add(key);
+    if (queue.state === 'open' && queue.entries.length === 1) this.ready.add(queue.key);
     this.pump();
   }
 
-  /** Marks a point of the source; reported back once every record pushed before it is confirmed. */
+  /** Marks a point of the source; reported back once every record pushed before it is confirmed or parked. */
   checkpoint(token: SourceCheckpoint): void {
     this.log.push({ checkpoint: token });
     this.advance();
   }
 
-  /** Resolves when everything pushed so far is confirmed. */
+  /** Resolves when everything pushed so far is confirmed or parked. */
   async drain(): Promise<void> {
     while (this.buffered > 0 || this.logHead < this.log.length) {
       if (this.stopping && this.inFlight.size === 0) return;
@@ -131,13 +179,81 @@ export class OrderedPublisher {
     }
   }
 
-  /** Stops sending: in-flight calls finish (and report), nothing new starts; unconfirmed records are left to the next relay. */
+  /** Stops sending: in-flight calls and park writes finish (and report), nothing new starts; the rest is left to the next relay. */
   async stop(): Promise<void> {
     this.stopping = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.inFlight, this.parking]);
     this.wake();
+  }
+
+  /** Keys known to be parked (from platform.relay_parked at start): their arrivals are parked behind them. */
+  parkKeys(keys: Array<{ stream: string; partitionKey: string }>): void {
+    for (const { stream, partitionKey } of keys) {
+      const queue = this.queueFor(stream, partitionKey);
+      if (queue.state === 'open' && queue.entries.length === 0) queue.state = 'parked';
+    }
+  }
+
+  /** Keys parked now, by logical stream. */
+  parkedKeys(): Array<{ stream: string; partitionKey: string }> {
+    return [...this.queues.values()].filter((q) => q.state === 'parked').map((q) => ({ stream: q.stream, partitionKey: q.partitionKey }));
+  }
+
+  /**
+   * First step of releasing a parked key: its arrivals now wait in memory instead of being parked, and every
+   * park write already started is durable when this resolves, so the key's parked rows can be read back whole.
+   * False when the key is not parked here.
+   */
+  async beginRelease(stream: string, partitionKey: string): Promise<boolean> {
+    const queue = this.queueFor(stream, partitionKey);
+    if (queue.state !== 'parked') {
+      if (queue.entries.length === 0) this.queues.delete(queue.key);
+      return false;
+    }
+    queue.state = 'releasing';
+    await this.parking;
+    return true;
+  }
+
+  /** Sends the key's parked rows (read back in order) before what arrived meanwhile; the key flows again. */
+  release(stream: string, partitionKey: string, records: ReleasedRecord[]): void {
+    const queue = this.queueFor(stream, partitionKey);
+    if (queue.state !== 'releasing') return;
+    queue.state = 'open';
+    queue.entries.unshift(...records.map((released) => ({ ...this.entryFor(released, false), released })));
+    if (queue.entries.length > 0) {
+      this.ready.add(queue.key);
+      this.pump();
+    } else {
+      this.queues.delete(queue.key);
+    }
+  }
+
+  /** Ends a release that found its head still parked (nobody asked yet): the key and what arrived meanwhile are parked. */
+  repark(stream: string, partitionKey: string): void {
+    const queue = this.queueFor(stream, partitionKey);
+    if (queue.state !== 'releasing') return;
+    queue.state = 'parked';
+    const held = queue.entries;
+    queue.entries = [];
+    this.writeParks(queue, held, held.map((e) => ({ record: e.record, code: KEY_PARKED, message: 'an earlier record of its key is parked' })));
+  }
+
+  private entryFor(record: RelayRecord, logged: boolean): Entry {
+    return { record, bytes: Buffer.byteLength(record.data) + Buffer.byteLength(record.partitionKey), done: false, published: false, logged };
+  }
+
+  private queueFor(stream: string, partitionKey: string): KeyQueue {
+    const streamName = this.options.streamPrefix + stream;
+    const key = `${streamName}\u0000${partitionKey}`;
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = { key, stream, streamName, partitionKey, entries: [], attempt: 0, state: 'open', solo: false, plainRemaining: 0 };
+      this.queues.set(key, queue);
+    }
+    return queue;
   }
 
   private waitForProgress(): Promise<void> {
@@ -162,31 +278,40 @@ export class OrderedPublisher {
     }
   }
 
-  /** One call's worth of key heads, all on the stream of the first ready key. */
+  /** One call's worth of key heads, all on the stream of the first ready key; a key being isolated goes alone. */
   private takeBatch(): Outgoing[] {
     const batch: Outgoing[] = [];
     let streamName: string | undefined;
     let bytes = 0;
     for (const key of this.ready) {
       const queue = this.queues.get(key)!;
-      if (streamName === undefined) streamName = queue.streamName;
-      else if (queue.streamName !== streamName) continue;
+      const head = queue.entries[0];
+      if (head.bytes > MAX_RECORD_BYTES) {
+        // Kinesis would refuse the whole call: refused here, so it never holds back the records it would ride with.
+        this.ready.delete(key);
+        this.metrics.failed.inc({ code: RECORD_TOO_LARGE });
+        this.parkQueue(queue, RECORD_TOO_LARGE, `record of ${head.bytes} bytes (data + partition key) exceeds Kinesis' limit of ${MAX_RECORD_BYTES}`);
+        continue;
+      }
+      if (streamName !== undefined && (queue.streamName !== streamName || queue.solo)) continue;
       const outgoing = this.outgoingFor(queue);
-      const size = (outgoing.request.Data?.length ?? 0) + queue.partitionKey.length;
+      const size = (outgoing.request.Data?.length ?? 0) + Buffer.byteLength(queue.partitionKey);
       if (batch.length > 0 && bytes + size > MAX_BYTES_PER_CALL) break;
+      streamName = queue.streamName;
       this.ready.delete(key);
       batch.push(outgoing);
       bytes += size;
-      if (batch.length >= MAX_RECORDS_PER_CALL) break;
+      if (queue.solo || batch.length >= MAX_RECORDS_PER_CALL) break;
     }
     return batch;
   }
 
   private outgoingFor(queue: KeyQueue): Outgoing {
     const head = queue.entries[0];
-    if (!this.aggregatorFactory || queue.entries.length === 1) {
-      return { queue, entries: [head], request: { PartitionKey: queue.partitionKey, Data: Buffer.from(head.record.data) } };
-    }
+    const plain = (): Outgoing => ({ queue, entries: [head], request: { PartitionKey: queue.partitionKey, Data: Buffer.from(head.record.data) } });
+    const mode = this.options.aggregation;
+    if (!this.aggregatorFactory || queue.plainRemaining > 0 || head.bytes > MAX_AGGREGATED_BYTES) return plain();
+    if (mode === 'auto' && queue.entries.length === 1) return plain();
     const aggregator = this.aggregatorFactory();
     const entries: Entry[] = [];
     let size = 0;
@@ -197,6 +322,8 @@ export class OrderedPublisher {
       entries.push(entry);
       size += entry.bytes;
     }
+    // `auto` aggregates runs only: a head whose follower does not fit goes plain.
+    if (mode === 'auto' && entries.length === 1) return plain();
     const built = aggregator.build();
     return { queue, entries, request: { PartitionKey: queue.partitionKey, Data: built.data } };
   }
@@ -233,13 +360,14 @@ export class OrderedPublisher {
       const shards = new Set<string>();
       batch.forEach((outgoing, i) => {
         const code = records[i]?.ErrorCode ?? (records[i]?.SequenceNumber ? undefined : 'MissingResult');
-        if (code) {
-          failed++;
-          this.refused(outgoing, code);
-        } else {
+        if (!code) {
           this.confirmed(outgoing);
           if (records[i].ShardId) shards.add(records[i].ShardId!);
+          return;
         }
+        failed++;
+        if (PERMANENT_REFUSALS.has(code)) this.refusedForGood(outgoing, code, records[i]?.ErrorMessage ?? code, true);
+        else this.refused(outgoing, code);
       });
       if (shards.size > 0) this.options.onShardsWritten?.(streamName, [...shards]);
       this.metrics.calls.inc({ outcome: failed === 0 ? 'ok' : 'partial' });
@@ -247,23 +375,36 @@ export class OrderedPublisher {
     } catch (error) {
       recordSpanFailure(span, error);
       const name = (error as { name?: string })?.name ?? 'Error';
+      const message = (error as Error)?.message ?? String(error);
       this.metrics.calls.inc({ outcome: 'error' });
       if (name === 'ResourceNotFoundException') this.provisioner.forget(streamName);
+      if (PERMANENT_REFUSALS.has(name)) {
+        // The call names no culprit: each record (or aggregate) goes alone until the refused one is found.
+        for (const outgoing of batch) this.refusedForGood(outgoing, name, message, batch.length === 1);
+        return;
+      }
       if (THROTTLING.has(name)) this.metrics.throttled.inc(batch.length);
-      else this.options.log?.(`PutRecords to ${streamName} failed (${name}: ${(error as Error)?.message}); retrying`);
+      else this.options.log?.(`PutRecords to ${streamName} failed (${name}: ${message}); retrying`);
       for (const outgoing of batch) this.refused(outgoing, name, false);
     }
   }
 
   private confirmed(outgoing: Outgoing): void {
     const { queue, entries } = outgoing;
-    for (const entry of entries) entry.confirmed = true;
+    const republished: ReleasedRecord[] = [];
+    for (const entry of entries) {
+      entry.done = true;
+      entry.published = true;
+      if (entry.released) republished.push(entry.released);
+    }
     queue.entries.splice(0, entries.length);
     queue.attempt = 0;
+    queue.solo = false;
+    queue.plainRemaining = Math.max(0, queue.plainRemaining - entries.length);
     this.metrics.sent.inc({ stream: queue.streamName }, entries.length);
-    const key = `${queue.streamName}\u0000${queue.partitionKey}`;
-    if (queue.entries.length > 0) this.ready.add(key);
-    else this.queues.delete(key);
+    if (republished.length > 0) this.options.parking.republished?.(republished);
+    if (queue.entries.length > 0) this.ready.add(queue.key);
+    else this.queues.delete(queue.key);
   }
 
   private refused(outgoing: Outgoing, code: string, countPerRecord = true): void {
@@ -274,32 +415,87 @@ export class OrderedPublisher {
     }
     this.metrics.retries.inc(entries.length);
     queue.attempt++;
-    const key = `${queue.streamName}\u0000${queue.partitionKey}`;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.ready.add(key);
+      this.ready.add(queue.key);
       this.pump();
     }, fullJitterDelay(queue.attempt, this.options.backoff));
     this.timers.add(timer);
   }
 
-  /** Reports the longest confirmed prefix of the log and forgets it. */
+  /**
+   * A refusal sending again cannot cure. `alone`: the refusal is this outgoing's own (per-record error, or a
+   * call that carried nothing else). An aggregate is then split (plain records, one per call); a plain record
+   * is parked with its key's followers. Otherwise the key goes in a call of its own first.
+   */
+  private refusedForGood(outgoing: Outgoing, code: string, message: string, alone: boolean): void {
+    const { queue, entries } = outgoing;
+    this.metrics.failed.inc({ code }, entries.length);
+    if (!alone) queue.solo = true;
+    else if (entries.length > 1) queue.plainRemaining = entries.length;
+    else return this.parkQueue(queue, code, message);
+    this.ready.add(queue.key);
+  }
+
+  /** Parks the key's head (refused for good) and every record queued behind it; the key's arrivals follow until released. */
+  private parkQueue(queue: KeyQueue, code: string, message: string): void {
+    const entries = queue.entries;
+    queue.entries = [];
+    queue.state = 'parked';
+    queue.attempt = 0;
+    queue.solo = false;
+    queue.plainRemaining = 0;
+    const [head] = entries;
+    const behind = `behind ${head.record.schema} position ${head.record.position}, refused for good`;
+    this.writeParks(queue, entries, entries.map((e, i) => (i === 0 ? { record: e.record, code, message } : { record: e.record, code: KEY_PARKED, message: behind })));
+  }
+
+  /** Records parkings durably (retried until they are), then lets the source move past them. */
+  private writeParks(queue: KeyQueue, entries: Entry[], parkings: Parking[]): void {
+    if (entries.length === 0) return;
+    this.parking = this.parking.then(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.options.parking.park(parkings);
+          break;
+        } catch (error) {
+          if (this.stopping) return;
+          this.options.log?.(`recording ${parkings.length} parked record(s) failed (${(error as Error).message}); retrying`);
+          await sleep(fullJitterDelay(attempt, this.options.backoff));
+        }
+      }
+      const [first] = parkings;
+      this.options.log?.(first.code === KEY_PARKED
+        ? `parked ${parkings.length} record(s) of ${queue.streamName} / ${queue.partitionKey} behind its parked head`
+        : `parked ${queue.streamName} / ${queue.partitionKey} at ${first.record.schema} position ${first.record.position} (${first.code}: ${first.message})`
+          + (parkings.length > 1 ? ` and ${parkings.length - 1} record(s) behind it` : ''));
+      for (const p of parkings) this.metrics.parked.inc({ stream: queue.stream, code: p.code });
+      for (const entry of entries) entry.done = true;
+      this.advance();
+    });
+  }
+
+  /** Reports the longest done (confirmed or parked) prefix of the log and forgets it. */
   private advance(): void {
     const confirmed: RelayRecord[] = [];
+    let done = 0;
     let checkpoint: SourceCheckpoint | undefined;
     while (this.logHead < this.log.length) {
       const item = this.log[this.logHead];
       if ('checkpoint' in item) checkpoint = item.checkpoint;
-      else if (item.confirmed) confirmed.push(item.record);
-      else break;
+      else if (!item.done) break;
+      else {
+        done++;
+        if (item.published) confirmed.push(item.record);
+      }
       this.logHead++;
     }
     if (this.logHead > 4096 && this.logHead * 2 > this.log.length) {
       this.log.splice(0, this.logHead);
       this.logHead = 0;
     }
-    if (confirmed.length === 0 && checkpoint === undefined) return;
-    this.buffered -= confirmed.length;
+    if (done === 0 && checkpoint === undefined) return;
+    this.buffered -= done;
     if (confirmed.length > 0) this.lastConfirmedAt = new Date();
     this.onProgress(confirmed, checkpoint);
     this.wake();

@@ -22,7 +22,8 @@ export interface PollingOptions {
  * them before the next pass. A row whose transaction commits after later positions were read is simply
  * found by the next pass, so nothing can be skipped (DESIGN §3.2). Per key, position order is commit order:
  * two transactions writing one aggregate serialise on its row, so the later committer inserts later.
- * See docs/adr/0003-relay-wal-and-polling.md for why this is preferred to a (tx_id, position) cursor.
+ * See docs/adr/0003-relay-wal-and-polling.md for why this is preferred to a (tx_id, position) cursor. Rows in
+ * platform.relay_parked are never read again: the relay re-sends them from there when an operator asks.
  * Where the database cannot replicate logically, every event-log insert NOTIFYs at commit and the source
  * passes at once; the tick remains for notifications lost while the listening connection was down.
  */
@@ -83,9 +84,10 @@ export class PollingSource {
       if (upTo && bound === undefined) continue;
       const { rows } = await this.pool.query<RelayRecord>(
         `SELECT $1::text AS schema, position::text AS position, stream, partition_key AS "partitionKey", envelope::text AS data
-           FROM ${ident(schema)}.event_log
+           FROM ${ident(schema)}.event_log e
           WHERE published_at IS NULL ${bound ? 'AND position <= $3' : ''}
-          ORDER BY event_log.position LIMIT $2`,
+            AND NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = $1 AND p.position = e.position)
+          ORDER BY e.position LIMIT $2`,
         bound ? [schema, limit, bound] : [schema, limit],
       );
       for (const row of rows) {

@@ -4,6 +4,7 @@ import type { DatabaseTopology } from '../database/database-topology';
 
 const PLATFORM_SCHEMA = 'platform';
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** The publication the relay's slot decodes: the event_log of every schema, INSERTs only (published_at stamps are not news). */
 export const RELAY_PUBLICATION = 'eda_relay_event_log';
@@ -15,26 +16,36 @@ export function relaySlotName(topology: DatabaseTopology, consumer = 'relay'): s
 
 export interface RelayProvisioning {
   walLevel: string;
-  /** Whether the platform role may open a replication connection. */
+  /** Whether the relay's replication role exists with REPLICATION (DatabaseTopology.replicationAccess). */
   replicationGranted: boolean;
   publication: boolean;
 }
 
 /**
- * Prepares logical replication of the event logs, as the database owner (the only role allowed to):
- * grants the platform role REPLICATION when the owner is a superuser, and creates or re-aligns the
- * publication over every schema's event_log. Whatever it cannot do it reports, and the relay polls instead.
+ * Prepares logical replication of the event logs, as the database owner (the only role allowed to): creates
+ * the relay's replication role (`<prefix>_relay`: LOGIN REPLICATION, no grant on any schema) when the owner is
+ * a superuser, takes REPLICATION away from the platform role (which serves HTTP; older installs granted it), and
+ * creates or re-aligns the publication over every schema's event_log. Whatever it cannot do it reports, and the
+ * relay polls instead.
  */
 export async function provisionRelay(topology: DatabaseTopology, storages: ContextStorage[], owner?: Client): Promise<RelayProvisioning> {
   const client = owner ?? new Client({ connectionString: topology.ownerUrl });
   if (!owner) await client.connect();
   try {
     const platformRole = topology.roleName(PLATFORM_SCHEMA);
+    const { role: replicationRole } = topology.replicationAccess();
     const walLevel = (await client.query<{ wal_level: string }>('SHOW wal_level')).rows[0].wal_level;
     const me = (await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0];
-    if (me?.rolsuper) await client.query(`ALTER ROLE ${ident(platformRole)} REPLICATION`);
+    if (me?.rolsuper) {
+      const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [replicationRole]);
+      const password = literal(topology.password(replicationRole));
+      await client.query(exists.rowCount === 0
+        ? `CREATE ROLE ${ident(replicationRole)} LOGIN REPLICATION NOINHERIT PASSWORD ${password}`
+        : `ALTER ROLE ${ident(replicationRole)} LOGIN REPLICATION NOINHERIT PASSWORD ${password}`);
+      await client.query(`ALTER ROLE ${ident(platformRole)} NOREPLICATION`);
+    }
     const granted = await client.query<{ ok: boolean }>(
-      'SELECT rolreplication OR rolsuper AS ok FROM pg_roles WHERE rolname = $1', [platformRole]);
+      'SELECT rolreplication OR rolsuper AS ok FROM pg_roles WHERE rolname = $1', [replicationRole]);
     const tables = storages.map((s) => `${ident(s.name)}.event_log`).join(', ');
     let publication = false;
     try {

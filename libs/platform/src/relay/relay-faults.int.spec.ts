@@ -21,7 +21,8 @@ describe('relay under Kinesis faults (WAL mode, or polling where the server has 
 
   it('puts every event on its stream in commit order per key while 20 % of records are throttled and some fail', async () => {
     proxy.configure({ throttleRecords: 0.15, kmsThrottleRecords: 0.05, failRecords: 0.05, throttleCalls: 0.05 });
-    relay = startRelay(world, proxy.endpoint);
+    // Plain records, one per event: every event meets the per-record faults (aggregates: the next test).
+    relay = startRelay(world, proxy.endpoint, { KINESIS_AGGREGATION: 'off' });
     const keys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
     const written: TestEvent[] = (
       await Promise.all([
@@ -39,6 +40,18 @@ describe('relay under Kinesis faults (WAL mode, or polling where the server has 
     expect(proxy.stats.throttledRecords).toBeGreaterThan(1_000);
     expect(proxy.stats.failedRecords).toBeGreaterThan(100);
     expect(proxy.stats.throttledCalls).toBeGreaterThan(0);
+  });
+
+  it('keeps per-key commit order when KPL aggregates of a key\'s run are throttled and fail as a whole (KINESIS_AGGREGATION=auto)', async () => {
+    proxy.configure({ throttleRecords: 0.2, failRecords: 0.1, throttleCalls: 0.05 });
+    relay = startRelay(world, proxy.endpoint);
+    const keys = Array.from({ length: 10 }, (_, i) => `agg-${i}`);
+    const written = await appendEvents(world, 'users', { count: 4_000, keys, perTransaction: 400 });
+    await eventually('every row is stamped published', async () => expect(await pendingRows(world)).toBe(0), 90_000, 250);
+    const kinesisRecords = { count: 0 };
+    expectCompleteAndOrdered(written, await readStream(world.reader, `${world.prefix}users-events`, kinesisRecords));
+    expect(kinesisRecords.count).toBeLessThan(written.length / 4);
+    expect(proxy.stats.throttledRecords + proxy.stats.failedRecords).toBeGreaterThan(10);
   });
 
   it('loses nothing and catches up when Kinesis is unreachable for 10 seconds mid-stream', async () => {

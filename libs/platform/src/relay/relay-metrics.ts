@@ -11,14 +11,18 @@ export class RelayMetrics {
   readonly calls;
   readonly lagMs;
   readonly lagRows;
+  readonly parked;
+  readonly parkedRecords;
 
   constructor(metrics: MetricsSource) {
     this.sent = metrics.counter('relay_records_sent_total', 'Event-log records Kinesis confirmed', ['stream']);
-    this.failed = metrics.counter('relay_records_failed_total', 'Records Kinesis refused (retried later)', ['code']);
+    this.failed = metrics.counter('relay_records_failed_total', 'Records Kinesis refused (retried later, or parked when refused for good)', ['code']);
     this.throttled = metrics.counter('relay_records_throttled_total', 'Records or calls refused for throughput (retried later)');
     this.retries = metrics.counter('relay_retries_total', 'Records sent again after a failure');
     this.calls = metrics.counter('relay_put_records_calls_total', 'PutRecords calls made', ['outcome']);
     this.lagMs = metrics.gauge('relay_lag_ms', 'Age of the oldest event-log row not yet on Kinesis');
-    this.lagRows = metrics.gauge('relay_lag_rows', 'Event-log rows not yet on Kinesis');
+    this.lagRows = metrics.gauge('relay_lag_rows', 'Event-log rows not yet on Kinesis (parked rows excluded)');
+    this.parked = metrics.counter('eda_relay_parked_total', 'Records parked: refused for good by Kinesis (or too large), or behind such a record of their key', ['stream', 'code']);
+    this.parkedRecords = metrics.gauge('eda_relay_parked_records', 'Parked records still holding their key back (parked or being retried)');
   }
 }

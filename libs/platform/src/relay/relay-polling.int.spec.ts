@@ -61,7 +61,8 @@ describe('relay in polling mode', () => {
     const proxy = await new KinesisFaultProxy(testKinesisEndpoint(), { seed: 3 }).start();
     try {
       proxy.configure({ throttleRecords: 0.2, failRecords: 0.05, throttleCalls: 0.05 });
-      relay = startRelay(world, proxy.endpoint, { RELAY_MODE: 'polling' });
+      // Plain records, one per event, so every event meets the per-record faults.
+      relay = startRelay(world, proxy.endpoint, { RELAY_MODE: 'polling', KINESIS_AGGREGATION: 'off' });
       const written = await appendEvents(world, 'users', { count: 2_000, keys: Array.from({ length: 40 }, (_, i) => `p${i}`), perTransaction: 25 });
       await eventually('every row is stamped published', async () => expect(await pendingRows(world)).toBe(0), 60_000, 250);
       expectCompleteAndOrdered(written, await readStream(world.reader, `${world.prefix}users-events`));

@@ -4,8 +4,10 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /** GET /ops/relay (CONTRACT §3). */
 export interface RelayStatus {
   mode: 'wal' | 'polling';
-  /** Event-log rows not yet stamped as published, over every schema. */
+  /** Event-log rows not yet stamped as published, over every schema (parked rows excluded). */
   pending: number;
+  /** Parked records still holding their key back (GET /ops/relay/parked). */
+  parked: number;
   /** Age of the oldest of them, 0 when none. */
   lagMs: number;
   lastPublishedAt: string | null;
@@ -22,16 +24,19 @@ export interface StatusQueryable {
 
 export async function readRelayStatus(db: StatusQueryable, schemas: string[]): Promise<RelayStatus> {
   const unpublished = schemas
-    .map((schema) => `SELECT count(*) AS n, min(recorded_at) AS oldest FROM ${ident(schema)}.event_log WHERE published_at IS NULL`)
+    .map((schema) => `SELECT count(*) AS n, min(recorded_at) AS oldest FROM ${ident(schema)}.event_log e WHERE published_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = '${schema.replace(/'/g, "''")}' AND p.position = e.position)`)
     .join(' UNION ALL ');
   const result = await db.query(`
     WITH unpublished AS (${unpublished})
     SELECT (SELECT coalesce(sum(n), 0) FROM unpublished)::text AS pending,
            (SELECT floor(extract(epoch FROM clock_timestamp() - min(oldest)) * 1000) FROM unpublished)::text AS lag_ms,
+           (SELECT count(*) FROM platform.relay_parked WHERE status IN ('parked', 'retrying'))::text AS parked,
            s.mode, s.last_published_at
       FROM (SELECT 1) one LEFT JOIN platform.relay_state s ON s.id = 1`);
   const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{
     pending: string;
+    parked: string;
     lag_ms: string | null;
     mode: string | null;
     last_published_at: Date | null;
@@ -40,6 +45,7 @@ export async function readRelayStatus(db: StatusQueryable, schemas: string[]): P
   return {
     mode: row.mode === 'wal' ? 'wal' : 'polling',
     pending: Number(row.pending),
+    parked: Number(row.parked),
     lagMs: row.lag_ms === null ? 0 : Math.max(0, Number(row.lag_ms)),
     lastPublishedAt: row.last_published_at ? row.last_published_at.toISOString() : null,
   };

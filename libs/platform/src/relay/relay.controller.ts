@@ -16,6 +16,7 @@ export class RelayController {
       properties: {
         mode: { type: 'string', enum: ['wal', 'polling'] },
         pending: { type: 'integer' },
+        parked: { type: 'integer', description: 'Parked records holding their key back: GET /ops/relay/parked' },
         lagMs: { type: 'integer' },
         lastPublishedAt: { type: 'string', format: 'date-time', nullable: true },
       },

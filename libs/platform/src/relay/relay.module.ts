@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
+import { ParkedRecordsService } from './parked-records.service';
 import { RelayController } from './relay.controller';
+import { RelayParkedController } from './relay-parked.controller';
 import { RelayHealth } from './relay-health';
 import { RelayService } from './relay.service';
 
 /**
- * GET /ops/relay and the relay's readiness check in every process; the relay itself (WAL or polling →
+ * GET /ops/relay, /ops/relay/parked… and the relay's readiness check in every process; the relay itself (WAL or polling →
  * Kinesis, one active per database) only where ROLES includes `relay`. Needs PlatformRuntime and
  * MetricsService from the global PlatformModule.
  */
 @Module({
-  controllers: [RelayController],
-  providers: [RelayService, RelayHealth],
+  controllers: [RelayController, RelayParkedController],
+  providers: [RelayService, RelayHealth, ParkedRecordsService],
   exports: [RelayService, RelayHealth],
 })
 export class RelayModule {}

@@ -69,6 +69,7 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
     const status = await readRelayStatus(this.platform, this.runtime.storages.map((s) => s.name));
     this.metrics.lagMs.set(status.lagMs);
     this.metrics.lagRows.set(status.pending);
+    this.metrics.parkedRecords.set(status.parked);
     return status;
   }
 }

@@ -10,6 +10,7 @@ import { StreamProvisioner } from '../kinesis/stream-provisioner';
 import { OrderedPublisher } from './ordered-publisher';
 import { PollingSource } from './polling-source';
 import { RELAY_PUBLICATION, relaySlotName } from './provision-relay';
+import { ParkedStore } from './parked-store';
 import { PublishedMarker } from './published-marker';
 import { RelayMetrics } from './relay-metrics';
 import { WalSource } from './wal-source';
@@ -40,6 +41,8 @@ export interface RelayTuning {
   pollBatchSize?: number;
   pollIdleMs?: number;
   backoff?: BackoffPolicy;
+  /** How often the active relay looks for parked keys an operator retried or discarded. */
+  releasePollMs?: number;
 }
 
 /**
@@ -58,6 +61,8 @@ export class Relay {
   private source?: WalSource | PollingSource;
   private readonly provisioner: StreamProvisioner;
   private wakeStandby?: () => void;
+  private wakeReleases?: () => void;
+  private releasesStopped = false;
   mode?: RelayMode;
   active = false;
 
@@ -148,13 +153,22 @@ export class Relay {
     pool.on('error', () => undefined);
     this.pool = pool;
     const marker = new PublishedMarker(pool);
+    const parked = new ParkedStore(pool);
+    this.releasesStopped = false;
     let wal: WalSource | undefined;
     const publisher = new OrderedPublisher(
       this.deps.kinesis,
       this.provisioner,
       {
         streamPrefix: config.STREAM_PREFIX,
-        aggregation: config.KINESIS_AGGREGATION === 'on',
+        aggregation: config.KINESIS_AGGREGATION,
+        parking: {
+          park: (parkings) => parked.park(parkings),
+          republished: (records) => {
+            marker.add(records);
+            parked.markPublished(records.map((r) => r.parkedId)).catch((error: Error) => this.deps.log?.(`marking parked records published failed: ${error.message}`));
+          },
+        },
         maxCallsInFlight: this.tuning.maxCallsInFlight,
         maxBuffered: this.tuning.maxBuffered,
         backoff: this.tuning.backoff,
@@ -169,6 +183,7 @@ export class Relay {
     );
     this.publisher = publisher;
     // Losing the lock connection means another relay may take over: stop at once.
+    let releasing: Promise<void> | undefined;
     const lockLost = new Promise<never>((_, reject) => this.lockClient!.once('error', () => reject(new Error('relay lock connection lost'))));
     lockLost.catch(() => undefined);
     // A source left running after the lock is lost is stopped in `finally`; its own failure then is no news.
@@ -185,6 +200,9 @@ export class Relay {
          ON CONFLICT (id) DO UPDATE SET mode = EXCLUDED.mode, holder = EXCLUDED.holder, started_at = EXCLUDED.started_at`,
         [mode, this.holder],
       );
+      // Keys parked by an earlier relay stay parked: their new records queue behind the parked ones.
+      publisher.parkKeys(await parked.openKeys());
+      releasing = this.watchReleases(parked, publisher);
       this.active = true;
       this.deps.log?.(`relay active (${mode}) as ${this.holder}`);
       const schemas = storages.map((s) => s.name);
@@ -201,18 +219,21 @@ export class Relay {
         return;
       }
       const slotName = relaySlotName(topology);
-      await this.ensureSlot(pool, slotName);
+      await this.ensureSlot(slotName);
       // Rows written before the slot existed are not in its stream: publish what is unpublished up to now.
       const upTo = await polling.currentPositions();
       this.source = polling;
       while (!this.stopped && (await whileLocked(polling.pass(upTo))) > 0);
       if (this.stopped) return;
-      wal = new WalSource({ connectionString: topology.access(PLATFORM_SCHEMA).url }, publisher, marker, { slotName, publication: RELAY_PUBLICATION, log: this.deps.log });
+      wal = new WalSource({ connectionString: topology.replicationAccess().url }, publisher, marker, { slotName, publication: RELAY_PUBLICATION, log: this.deps.log });
       this.source = wal;
       await whileLocked(wal.run());
       if (!this.stopped) throw new Error('replication stream ended');
     } finally {
       await this.source?.stop();
+      this.releasesStopped = true;
+      this.wakeReleases?.();
+      await releasing;
       await publisher.stop();
       if (wal) await wal.flush();
       else await marker.flush().catch(() => undefined);
@@ -227,12 +248,12 @@ export class Relay {
     if (requested === 'polling') return 'polling';
     const { rows } = await pool.query<{ wal_level: string; replication: boolean; publication: boolean }>(`
       SELECT current_setting('wal_level') AS wal_level,
-             (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS replication,
-             EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1) AS publication`, [RELAY_PUBLICATION]);
+             coalesce((SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = $2), false) AS replication,
+             EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1) AS publication`, [RELAY_PUBLICATION, this.deps.topology.replicationAccess().role]);
     const { wal_level, replication, publication } = rows[0];
     const missing = [
       wal_level !== 'logical' ? `wal_level is ${wal_level}, not logical` : undefined,
-      replication ? undefined : 'the platform role lacks REPLICATION',
+      replication ? undefined : `the replication role ${this.deps.topology.replicationAccess().role} is missing or lacks REPLICATION`,
       publication ? undefined : `publication ${RELAY_PUBLICATION} is missing`,
     ].filter(Boolean);
     if (missing.length === 0) return 'wal';
@@ -241,11 +262,64 @@ export class Relay {
     return 'polling';
   }
 
-  private async ensureSlot(pool: Pool, slotName: string): Promise<void> {
-    const exists = await pool.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slotName]);
-    if (exists.rowCount === 0) {
-      await pool.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slotName]).catch((error: { code?: string }) => {
-        if (error.code !== '42710') throw error; // created concurrently
+  /** Creates the slot as the replication role (creating one needs REPLICATION, which the platform role lacks). */
+  private async ensureSlot(slotName: string): Promise<void> {
+    const client = new Client({ connectionString: this.deps.topology.replicationAccess().url });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const exists = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slotName]);
+      if (exists.rowCount === 0) {
+        await client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slotName]).catch((error: { code?: string }) => {
+          if (error.code !== '42710') throw error; // created concurrently
+        });
+      }
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Releases parked keys while the relay is active: a key an operator retried (or whose head was discarded)
+   * is read back from platform.relay_parked and sent again in order before its newer records; a key parked
+   * here whose rows are all resolved flows again.
+   */
+  private async watchReleases(parked: ParkedStore, publisher: OrderedPublisher): Promise<void> {
+    while (!this.stopped && !this.releasesStopped) {
+      try {
+        const open = await parked.openKeys();
+        const openKeys = new Set(open.map((k) => `${k.stream}\u0000${k.partitionKey}`));
+        const candidates = [
+          ...open.filter((k) => k.retrying),
+          ...publisher.parkedKeys().filter((k) => !openKeys.has(`${k.stream}\u0000${k.partitionKey}`)),
+        ];
+        for (const { stream, partitionKey } of candidates) {
+          if (!(await publisher.beginRelease(stream, partitionKey))) continue;
+          let rows;
+          try {
+            rows = await parked.openRowsOfKey(stream, partitionKey);
+          } catch (error) {
+            publisher.repark(stream, partitionKey);
+            throw error;
+          }
+          // Rows all still `parked`: the key was parked after the look-up above; nobody asked to release it.
+          if (rows.length > 0 && rows.every((r) => r.status === 'parked')) publisher.repark(stream, partitionKey);
+          else {
+            if (rows.length > 0) this.deps.log?.(`re-sending ${rows.length} parked record(s) of ${stream} / ${partitionKey}`);
+            publisher.release(stream, partitionKey, rows);
+          }
+        }
+      } catch (error) {
+        this.deps.log?.(`looking for released parked records failed: ${(error as Error).message}`);
+      }
+      await new Promise<void>((resolveWait) => {
+        const timer = setTimeout(done, this.tuning.releasePollMs ?? 500);
+        function done() {
+          clearTimeout(timer);
+          resolveWait();
+        }
+        this.wakeReleases = done;
+        if (this.stopped || this.releasesStopped) done();
       });
     }
   }

@@ -19,6 +19,8 @@ export interface KinesisFaultStats {
   throttledRecords: number;
   failedRecords: number;
   throttledCalls: number;
+  /** PutRecords calls refused whole with a ValidationException because a record matched `refuseRecords`. */
+  refusedCalls: number;
   cutConnections: number;
 }
 
@@ -47,12 +49,14 @@ type RecordResult = { SequenceNumber?: string; ShardId?: string; ErrorCode?: str
 /**
  * An HTTP proxy in front of a Kinesis-API engine (kinesalite) that injects the faults real Kinesis shows:
  * per-record throttling and internal failures in PutRecords (the refused records are NOT forwarded, as on AWS),
- * whole-call throttling, latency, and cut connections / unreachability for a period. Everything but
+ * whole-call throttling, whole-call ValidationExceptions for chosen records, latency, and cut connections /
+ * unreachability for a period. Everything but
  * PutRecords is forwarded untouched (subject to delay and unreachability).
  */
 export class KinesisFaultProxy {
-  readonly stats: KinesisFaultStats = { putRecordsCalls: 0, throttledRecords: 0, failedRecords: 0, throttledCalls: 0, cutConnections: 0 };
+  readonly stats: KinesisFaultStats = { putRecordsCalls: 0, throttledRecords: 0, failedRecords: 0, throttledCalls: 0, refusedCalls: 0, cutConnections: 0 };
   private faults: KinesisFaults = { ...NO_FAULTS };
+  private refuse?: (data: Buffer, partitionKey: string) => boolean;
   private unreachableUntil = 0;
   private readonly random: () => number;
   private readonly sockets = new Set<Socket>();
@@ -92,8 +96,17 @@ export class KinesisFaultProxy {
     this.faults = { ...this.faults, ...faults };
   }
 
+  /**
+   * Refuses, as Kinesis does an oversize or invalid record, every PutRecords call carrying a record whose
+   * (decoded) data matches: the whole call fails with a 400 ValidationException naming no record. Undefined stops it.
+   */
+  refuseRecords(matches: ((data: Buffer, partitionKey: string) => boolean) | undefined): void {
+    this.refuse = matches;
+  }
+
   heal(): void {
     this.faults = { ...NO_FAULTS };
+    this.refuse = undefined;
     this.unreachableUntil = 0;
   }
 
@@ -127,6 +140,15 @@ export class KinesisFaultProxy {
         Buffer.from(JSON.stringify({ __type: 'ProvisionedThroughputExceededException', message: 'Rate exceeded for stream (injected).' })));
     }
     const input = JSON.parse(body.toString('utf8')) as { StreamName: string; Records: PutRecordsEntry[] };
+    const refuse = this.refuse;
+    const culprit = refuse ? input.Records.findIndex((r) => refuse(Buffer.from(r.Data, 'base64'), r.PartitionKey)) : -1;
+    if (culprit >= 0) {
+      this.stats.refusedCalls++;
+      return this.reply(res, 400, { 'content-type': 'application/x-amz-json-1.1' }, Buffer.from(JSON.stringify({
+        __type: 'ValidationException',
+        message: `1 validation error detected: Value at 'records.${culprit + 1}.member.data' failed to satisfy constraint: Member must have length less than or equal to 1048576 (injected)`,
+      })));
+    }
     const refused = input.Records.map((): RecordResult | undefined => {
       const roll = this.random();
       let edge = this.faults.throttleRecords;
