@@ -1,8 +1,8 @@
-// POST /orders → APPROVED through the whole app: the saga's four bus hops (ReserveStock, StockReserved,
-// ReserveCredit, CreditReserved) over kinesalite, with the app's default settings. Rounds of 50 orders in
-// flight; latency is OrderPlaced → OrderApproved by the order's own event times, and POST /orders is timed
-// as the client sees it. Then the same with the API in one process and relay,consumer in another, so the
-// relay's wake-ups cross processes through PostgreSQL.
+// POST /orders → APPROVED through the whole app: the two bus hops on the saga's critical path (ReserveStock
+// and ReserveCredit sent at once, then StockReserved and CreditReserved; ADR 0016) over kinesalite, with the
+// app's default settings. Rounds of 50 orders in flight; latency is OrderPlaced → OrderApproved by the order's
+// own event times, and POST /orders is timed as the client sees it. Then the same with the API in one process
+// and relay,consumer in another, so the relay's wake-ups cross processes through PostgreSQL.
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';

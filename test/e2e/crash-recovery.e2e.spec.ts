@@ -219,7 +219,7 @@ describe('crash recovery: processes SIGKILLed while order sagas run', () => {
       for (const id of approved1) expect(orders.find((o) => o.id === id)).toMatchObject({ status: 'CANCELLED' });
       const byOutsider = orders.filter((o) => o.userId === outsider.id);
       expect(byOutsider.length).toBe(plans.length / 10);
-      // Stock is reserved before credit and eligibility are asked, so a non-member may meet OUT_OF_STOCK first;
+      // Stock and credit (with eligibility) are asked at once, so a non-member may meet OUT_OF_STOCK first;
       // TIMEOUT is a final state too, should a restart on a slow machine outlast SAGA_TIMEOUT_SECONDS.
       for (const o of byOutsider) {
         expect(o.status).toBe('REJECTED');

@@ -59,6 +59,16 @@ export class SagaStore {
   }
 
   /**
+   * Reads one saga and locks its row until the caller's transaction ends: inputs of one saga that arrive at
+   * the same moment (two participants answering in parallel) then wait for each other and decide on the state
+   * the other left, instead of both deciding on the same version and one failing in `advance`.
+   */
+  async findForUpdate<S>(id: string): Promise<SagaInstance<S> | null> {
+    const rows: SagaRow[] = await this.manager.query(`SELECT ${COLUMNS} FROM saga_instances WHERE id = $1 FOR UPDATE`, [id]);
+    return rows.length === 0 ? null : toInstance<S>(rows[0]);
+  }
+
+  /**
    * Writes a decision, conditional on the version that was read: a concurrent change makes it throw
    * ConcurrencyConflictError (the caller's transaction rolls back and the input is applied again).
    * A new step is appended to the history.

@@ -16,7 +16,7 @@ export class OrderItemResponseDto {
 }
 
 export class OrderHistoryEntryDto {
-  @ApiProperty({ example: 'RESERVING_STOCK' }) step: string;
+  @ApiProperty({ example: 'RESERVING' }) step: string;
   @ApiProperty({ format: 'date-time' }) at: string;
 }
 

@@ -36,8 +36,8 @@ export function toSagaInput(event: CloudEvent): { orderId: string; input: PlaceO
 /**
  * Drives the place-order saga with the participants' answers (keyed by the order id on inventory-events
  * and organizations-events). The consumer runs it once per message (inbox) in the orders unit of work;
- * the saga row's version makes two answers of one saga, read concurrently from two streams, apply one
- * after the other.
+ * the saga row's lock (and its version, as a guard) makes two answers of one saga, read concurrently from
+ * two streams, apply one after the other.
  */
 @Injectable()
 @OnMessage(

@@ -62,14 +62,15 @@ describe('place-order saga reactions and deadlines', () => {
     (await db.query('SELECT type, stream, partition_key FROM orders.event_log WHERE subject = $1 ORDER BY position', [id])).rows as Array<{ type: string; stream: string; partition_key: string }>;
   const typesLogged = async (id: string) => (await logged(id)).map((r) => r.type);
 
-  it('places an order in one transaction: the order, its saga with a deadline, OrderPlaced and ReserveStock keyed by the order id', async () => {
+  it('places an order in one transaction: the order, its saga with a deadline, OrderPlaced, ReserveStock and ReserveCredit keyed by the order id', async () => {
     const sku = await priced(700);
     const id = await placeOrder(sku, 2);
     expect(await logged(id)).toEqual([
       { type: 'orders.OrderPlaced', stream: 'orders-events', partition_key: id },
       { type: 'inventory.ReserveStock', stream: 'inventory-commands', partition_key: id },
+      { type: 'organizations.ReserveCredit', stream: 'organizations-commands', partition_key: id },
     ]);
-    expect(await saga(id)).toMatchObject({ status: 'RUNNING', step: 'RESERVING_STOCK', version: 1, deadline: expect.any(Date) });
+    expect(await saga(id)).toMatchObject({ status: 'RUNNING', step: 'RESERVING', version: 1, deadline: expect.any(Date), state: { stock: 'PENDING', credit: 'PENDING' } });
     expect(await order(id)).toMatchObject({ status: 'PENDING', totalCents: 1_400, items: [{ sku, quantity: 2, unitPriceCents: 700 }] });
   });
 
@@ -80,15 +81,21 @@ describe('place-order saga reactions and deadlines', () => {
       expect((await order(id)).status).toBe('REJECTED');
     }, 15_000, 100);
     expect(await order(id)).toMatchObject({ rejectionReason: 'TIMEOUT' });
-    expect(await typesLogged(id)).toEqual(['orders.OrderPlaced', 'inventory.ReserveStock', 'orders.OrderRejected', 'inventory.ReleaseStock']);
-    expect(await saga(id)).toMatchObject({ status: 'COMPENSATING', step: 'REJECTING', state: { stock: 'RELEASING' } });
+    expect(await typesLogged(id)).toEqual([
+      'orders.OrderPlaced', 'inventory.ReserveStock', 'organizations.ReserveCredit', 'orders.OrderRejected', 'inventory.ReleaseStock', 'organizations.ReleaseCredit',
+    ]);
+    expect(await saga(id)).toMatchObject({ status: 'COMPENSATING', step: 'REJECTING', state: { stock: 'RELEASING', credit: 'RELEASING' } });
 
-    // The late answer to ReserveStock is never applied as success: no ReserveCredit, the order stays rejected.
+    // Late answers to both reserves are never applied as success: nothing is sent, the order stays rejected.
     expect(await deliver(reply('inventory.StockReserved', id))).toBe(true);
-    expect(await typesLogged(id)).not.toContain('organizations.ReserveCredit');
+    expect(await deliver(reply('organizations.CreditReserved', id))).toBe(true);
+    expect(await typesLogged(id)).toHaveLength(6);
     expect(await deliver(reply('inventory.StockReleased', id))).toBe(true);
+    expect(await saga(id)).toMatchObject({ status: 'COMPENSATING', step: 'REJECTING' });
+    expect(await deliver(reply('organizations.CreditReleased', id))).toBe(true);
     expect(await saga(id)).toMatchObject({ status: 'COMPENSATED', step: 'REJECTED', deadline: null });
-    expect((await order(id)).history.map((h: { step: string }) => h.step)).toEqual(['RESERVING_STOCK', 'REJECTING', 'REJECTED']);
+    expect(await order(id)).toMatchObject({ status: 'REJECTED', rejectionReason: 'TIMEOUT' });
+    expect((await order(id)).history.map((h: { step: string }) => h.step)).toEqual(['RESERVING', 'REJECTING', 'REJECTED']);
   });
 
   it('fires each due deadline once when two schedulers run at the same time (SKIP LOCKED)', async () => {
@@ -112,7 +119,7 @@ describe('place-order saga reactions and deadlines', () => {
     expect(await deliver(reserved)).toBe(false);
     expect(await deliver(reply('inventory.StockReserved', id))).toBe(true);
     expect(await typesLogged(id)).toEqual(['orders.OrderPlaced', 'inventory.ReserveStock', 'organizations.ReserveCredit']);
-    expect(await saga(id)).toMatchObject({ step: 'RESERVING_CREDIT', version: 2 });
+    expect(await saga(id)).toMatchObject({ step: 'RESERVING', version: 2, state: { stock: 'RESERVED', credit: 'PENDING' } });
     await deliver(reply('organizations.CreditReserved', id));
     expect(await order(id)).toMatchObject({ status: 'APPROVED' });
     expect(await saga(id)).toMatchObject({ status: 'COMPLETED', deadline: null });
@@ -126,6 +133,62 @@ describe('place-order saga reactions and deadlines', () => {
     expect((await typesLogged(id)).slice(-2)).toEqual(['orders.OrderRejected', 'inventory.ReleaseStock']);
   });
 
+  it('rejects with the inventory reason and releases the credit still unanswered when the stock is refused; a later credit refusal changes nothing', async () => {
+    const id = await placeOrder(await priced(300));
+    await deliver(reply('inventory.StockReservationRejected', id, { reason: 'OUT_OF_STOCK' }));
+    expect(await order(id)).toMatchObject({ status: 'REJECTED', rejectionReason: 'OUT_OF_STOCK' });
+    expect((await logged(id)).slice(-2)).toEqual([
+      { type: 'orders.OrderRejected', stream: 'orders-events', partition_key: id },
+      { type: 'organizations.ReleaseCredit', stream: 'organizations-commands', partition_key: id },
+    ]);
+    // The organization refuses too (the ReserveCredit was already on its way): the first reason stands.
+    await deliver(reply('organizations.CreditReservationRejected', id, { reason: 'CREDIT_LIMIT_EXCEEDED' }));
+    expect(await order(id)).toMatchObject({ status: 'REJECTED', rejectionReason: 'OUT_OF_STOCK' });
+    expect(await typesLogged(id)).toHaveLength(5);
+    await deliver(reply('organizations.CreditReleased', id));
+    expect(await saga(id)).toMatchObject({ status: 'COMPENSATED', step: 'REJECTED', state: { stock: 'REJECTED', credit: 'RELEASED' } });
+  });
+
+  it('applies the stock and credit answers of one saga read at the same moment one after the other, with no version conflict', async () => {
+    const id = await placeOrder(await priced(300));
+    // Hold the saga row, so that both answers are in flight together when it is let go.
+    const holder = await db.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM orders.saga_instances WHERE id = $1 FOR UPDATE', [id]);
+      const answers = ['inventory.StockReserved', 'organizations.CreditReserved'].map((type) => {
+        const event = reply(type, id);
+        // Once, as the consumer's first attempt: a version conflict here would cost a retry after a backoff.
+        return uow.runOnce('orders.place-order-saga', event, (tx) => replies.handle(event, tx));
+      });
+      await eventually('both answers wait on the saga row', async () => {
+        const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        expect(rows[0].n).toBe(2);
+      }, 10_000, 20);
+      await holder.query('COMMIT');
+      expect(await Promise.allSettled(answers)).toEqual([{ status: 'fulfilled', value: true }, { status: 'fulfilled', value: true }]);
+    } finally {
+      holder.release();
+    }
+    expect(await order(id)).toMatchObject({ status: 'APPROVED' });
+    expect(await saga(id)).toMatchObject({ status: 'COMPLETED', step: 'APPROVED', version: 3 });
+  });
+
+  it('finishes a saga row the sequential version wrote (RESERVING_STOCK, credit never asked): the credit is asked after the stock', async () => {
+    const id = await placeOrder(await priced(300));
+    await db.query(
+      `UPDATE orders.saga_instances SET step = 'RESERVING_STOCK', state = state || '{"step":"RESERVING_STOCK","credit":"IDLE"}'::jsonb WHERE id = $1`,
+      [id],
+    );
+    const before = (await typesLogged(id)).length;
+    await deliver(reply('inventory.StockReserved', id));
+    expect((await logged(id)).slice(before)).toEqual([{ type: 'organizations.ReserveCredit', stream: 'organizations-commands', partition_key: id }]);
+    expect(await saga(id)).toMatchObject({ status: 'RUNNING', step: 'RESERVING_CREDIT', state: { stock: 'RESERVED', credit: 'PENDING' } });
+    await deliver(reply('organizations.CreditReserved', id));
+    expect(await order(id)).toMatchObject({ status: 'APPROVED' });
+    expect(await saga(id)).toMatchObject({ status: 'COMPLETED', step: 'APPROVED', deadline: null });
+  });
+
   it('serialises a cancellation and a reply that race on one saga through its version: both apply, one after the other', async () => {
     const id = await placeOrder(await priced(300));
     const [cancel] = await Promise.all([t.request('POST', `/orders/${id}/cancel`), deliver(reply('inventory.StockReserved', id))]);
@@ -133,12 +196,13 @@ describe('place-order saga reactions and deadlines', () => {
     expect(await order(id)).toMatchObject({ status: 'CANCELLING' });
     const types = await typesLogged(id);
     expect(types.filter((type) => type === 'inventory.ReleaseStock')).toHaveLength(1);
+    expect(types.filter((type) => type === 'organizations.ReleaseCredit')).toHaveLength(1);
     expect(types.filter((type) => type === 'orders.OrderCancellationRequested')).toHaveLength(1);
     // Whichever came first, the saga saw both: it is cancelling, holds nothing it will not release, never approves.
-    expect(await saga(id)).toMatchObject({ status: 'COMPENSATING', step: 'CANCELLING', state: { stock: 'RELEASING' } });
+    expect(await saga(id)).toMatchObject({ status: 'COMPENSATING', step: 'CANCELLING', state: { stock: 'RELEASING', credit: 'RELEASING' } });
     expect(types).not.toContain('orders.OrderApproved');
     await deliver(reply('inventory.StockReleased', id));
-    if (types.includes('organizations.ReleaseCredit')) await deliver(reply('organizations.CreditReleased', id));
+    await deliver(reply('organizations.CreditReleased', id));
     expect(await order(id)).toMatchObject({ status: 'CANCELLED' });
     expect((await typesLogged(id)).at(-1)).toBe('orders.OrderCancelled');
   });

@@ -48,7 +48,9 @@ export class PlaceOrderSagaRunner {
    */
   async feed(tx: TransactionScope, orderId: string, input: PlaceOrderInput, locked?: SagaInstance): Promise<boolean> {
     const sagas = new SagaStore(tx.manager);
-    const instance = (locked ?? (await sagas.find<PlaceOrderSagaState>(orderId))) as SagaInstance<PlaceOrderSagaState> | null;
+    // Locked for the transaction: the stock and credit answers of one saga come in parallel (ADR 0016) and
+    // would otherwise often decide on the same version, the loser retrying after a backoff.
+    const instance = (locked ?? (await sagas.findForUpdate<PlaceOrderSagaState>(orderId))) as SagaInstance<PlaceOrderSagaState> | null;
     if (!instance || instance.sagaType !== PLACE_ORDER_SAGA) {
       this.logger.warn({ orderId, input: input.type }, 'no place-order saga for this order; input ignored');
       return false;
@@ -66,8 +68,8 @@ export class PlaceOrderSagaRunner {
       tx.collect(order);
     }
     this.publish(tx, decision.commands);
-    // Conditional on the version read: a concurrent input for the same saga makes this throw and the
-    // whole transaction (inbox row included) roll back, so the input is applied again on the new state.
+    // Conditional on the version read, as a guard behind the lock: should a write ever slip past it, this
+    // throws and the whole transaction (inbox row included) rolls back, so the input is applied again.
     const status = sagaStatusOf(decision.state.step);
     await sagas.advance(instance, { status, step: decision.state.step, state: decision.state, deadline }, now);
     if (status === 'STUCK' && instance.status !== 'STUCK') {

@@ -15,14 +15,20 @@ import type { SagaStatus } from '@eda/platform';
  * send, the order events to record and the next state. No I/O, no clock: the reactions load the row, call
  * decide, and store its outcome with the row's version in one transaction.
  *
- * The process: reserve the stock of every line (inventory), then the order's total on the organization's
- * credit (organizations — which also checks the user is an active member: CUSTOMER_NOT_ELIGIBLE), then
- * approve. A refusal, a timeout or a cancellation releases whatever was asked for and ends the order.
+ * The process: reserve the stock of every line (inventory) and, at the same time, the order's total on the
+ * organization's credit (organizations — which also checks the user is an active member:
+ * CUSTOMER_NOT_ELIGIBLE); approve once both are reserved (ADR 0016). A refusal, a timeout or a cancellation
+ * releases whatever was asked for and ends the order. An order with a sku it could not price asks for the
+ * stock only (its credit is never asked) and is rejected UNKNOWN_PRODUCT.
  */
 export const PLACE_ORDER_SAGA = 'place-order';
 
 export type PlaceOrderStep =
+  /** Stock and credit asked at once (ADR 0016). */
+  | 'RESERVING'
+  /** Stock only: an order with unpriced skus, or a row the sequential saga wrote before ADR 0016. */
   | 'RESERVING_STOCK'
+  /** Credit after the stock: only rows the sequential saga wrote before ADR 0016 are ever here. */
   | 'RESERVING_CREDIT'
   | 'APPROVED'
   | 'REJECTING'
@@ -99,6 +105,7 @@ const SETTLED: ReadonlySet<LegStatus> = new Set(['IDLE', 'REJECTED', 'RELEASED']
 
 export function sagaStatusOf(step: PlaceOrderStep): SagaStatus {
   switch (step) {
+    case 'RESERVING':
     case 'RESERVING_STOCK':
     case 'RESERVING_CREDIT':
       return 'RUNNING';
@@ -116,7 +123,11 @@ export function sagaStatusOf(step: PlaceOrderStep): SagaStatus {
   }
 }
 
-/** The saga's first decision, taken with the order's placement: ask the inventory for every line. */
+/**
+ * The saga's first decision, taken with the order's placement: ask the inventory for every line and the
+ * organization for the total, both at once; with a sku unpriced, the inventory only (no credit for a total
+ * that is not known).
+ */
 export function startPlaceOrder(order: {
   orderId: string;
   userId: string;
@@ -125,16 +136,18 @@ export function startPlaceOrder(order: {
   totalCents: number;
   unpricedSkus: string[];
 }): PlaceOrderDecision {
+  const priced = order.unpricedSkus.length === 0;
   const state: PlaceOrderSagaState = {
     ...order,
     lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
     unpricedSkus: [...order.unpricedSkus],
-    step: 'RESERVING_STOCK',
+    step: priced ? 'RESERVING' : 'RESERVING_STOCK',
     stock: 'PENDING',
-    credit: 'IDLE',
+    credit: priced ? 'PENDING' : 'IDLE',
     rejectionReason: null,
   };
-  return { state, commands: [reserveStock(state)], events: [], deadline: 'restart' };
+  const commands = priced ? [reserveStock(state), reserveCredit(state)] : [reserveStock(state)];
+  return { state, commands, events: [], deadline: 'restart' };
 }
 
 export function decide(state: PlaceOrderSagaState, input: PlaceOrderInput): PlaceOrderDecision {
@@ -163,13 +176,21 @@ type Leg = 'stock' | 'credit';
 function onReserved(state: PlaceOrderSagaState, leg: Leg): PlaceOrderDecision {
   const current = state[leg];
   if (current === 'PENDING') {
+    // PENDING only while reserving: a compensation turns every PENDING leg into RELEASING.
     const reserved = { ...state, [leg]: 'RESERVED' as const };
-    if (leg === 'stock') {
-      if (state.unpricedSkus.length > 0) return compensate(reserved, 'REJECTING', [{ name: 'OrderRejected', reason: 'UNKNOWN_PRODUCT' }], 'UNKNOWN_PRODUCT');
+    if (leg === 'stock' && state.unpricedSkus.length > 0) {
+      return compensate(reserved, 'REJECTING', [{ name: 'OrderRejected', reason: 'UNKNOWN_PRODUCT' }], 'UNKNOWN_PRODUCT');
+    }
+    if (reserved.stock === 'RESERVED' && reserved.credit === 'RESERVED') {
+      return { state: { ...reserved, step: 'APPROVED' }, commands: [], events: [{ name: 'OrderApproved' }], deadline: 'clear' };
+    }
+    // A row of the sequential saga (before ADR 0016): the credit is asked only now, with a deadline of its own.
+    if (state.step === 'RESERVING_STOCK') {
       const next: PlaceOrderSagaState = { ...reserved, step: 'RESERVING_CREDIT', credit: 'PENDING' };
       return { state: next, commands: [reserveCredit(next)], events: [], deadline: 'restart' };
     }
-    return { state: { ...reserved, step: 'APPROVED' }, commands: [], events: [{ name: 'OrderApproved' }], deadline: 'clear' };
+    // RESERVING: the other leg's answer is still to come, under the deadline both legs share.
+    return { state: reserved, commands: [], events: [], deadline: 'keep' };
   }
   // A release was sent after the reserve on the same key, so the participant undoes this one by itself.
   if (current === 'RESERVED' || current === 'RELEASING') return unchanged(state);
@@ -179,6 +200,11 @@ function onReserved(state: PlaceOrderSagaState, leg: Leg): PlaceOrderDecision {
   return { state: { ...state, [leg]: 'RELEASING' }, commands: [release(state, leg)], events: [], deadline: STUCK_STEPS.has(state.step) ? 'keep' : 'restart' };
 }
 
+/**
+ * A refusal rejects the order with its reason and releases the other leg, PENDING or RESERVED. A refusal
+ * that comes after the order was already rejected (the other leg's refusal, a timeout) changes nothing: the
+ * first reason stands, and the release sent for this leg is answered all the same.
+ */
 function onRefused(state: PlaceOrderSagaState, leg: Leg, reason: OrderRejectionReason): PlaceOrderDecision {
   if (state[leg] !== 'PENDING') return unchanged(state);
   return compensate({ ...state, [leg]: 'REJECTED' }, 'REJECTING', [{ name: 'OrderRejected', reason }], reason);
@@ -191,6 +217,7 @@ function onReleased(state: PlaceOrderSagaState, leg: Leg): PlaceOrderDecision {
 
 function onCancelRequested(state: PlaceOrderSagaState): PlaceOrderDecision {
   switch (state.step) {
+    case 'RESERVING':
     case 'RESERVING_STOCK':
     case 'RESERVING_CREDIT':
     case 'APPROVED':
@@ -204,6 +231,7 @@ function onCancelRequested(state: PlaceOrderSagaState): PlaceOrderDecision {
 
 function onDeadline(state: PlaceOrderSagaState): PlaceOrderDecision {
   switch (state.step) {
+    case 'RESERVING':
     case 'RESERVING_STOCK':
     case 'RESERVING_CREDIT':
       return compensate(state, 'REJECTING', [{ name: 'OrderRejected', reason: 'TIMEOUT' }], 'TIMEOUT');
