@@ -2,15 +2,17 @@ import { Module } from '@nestjs/common';
 import { RelayController } from './relay.controller';
 import { RelayHealth } from './relay-health';
 import { RelayService } from './relay.service';
+import { StreamStats } from './stream-stats';
+import { StreamsController } from './streams.controller';
 
 /**
- * GET /ops/relay and the relay's readiness check in every process; the relay itself (WAL or polling →
+ * GET /ops/relay, GET /ops/streams and the relay's readiness check in every process; the relay itself (WAL or polling →
  * Kinesis, one active per database) only where ROLES includes `relay`. Needs PlatformRuntime and
  * MetricsService from the global PlatformModule.
  */
 @Module({
-  controllers: [RelayController],
-  providers: [RelayService, RelayHealth],
+  controllers: [RelayController, StreamsController],
+  providers: [RelayService, RelayHealth, StreamStats],
   exports: [RelayService, RelayHealth],
 })
 export class RelayModule {}
