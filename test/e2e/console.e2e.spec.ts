@@ -37,6 +37,7 @@ describe('operations console (browser)', () => {
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('dialog', (dialog) => void dialog.accept());
+    page.on('pageerror', (error) => console.error(`console page error: ${error.message}`));
   });
   afterAll(async () => {
     await browser?.close();
@@ -50,7 +51,10 @@ describe('operations console (browser)', () => {
     const n = randomUUID().slice(0, 8);
     const user = (await t.request('POST', '/users', { email: `c.${n}@example.com`, username: `c_${n}`, firstName: 'Ada', lastName: 'Lovelace' })).body;
     const org = (await t.request('POST', '/organizations', { name: `Acme ${n}`, creditLimitCents })).body;
-    expect((await t.request('POST', `/organizations/${org.id}/members`, { userId: user.id, role: 'member' })).status).toBe(201);
+    // The organization learns of the user from users' events over the stream; until then adding answers 422.
+    await eventually('the organizations context knows the user', async () => {
+      expect((await t.request('POST', `/organizations/${org.id}/members`, { userId: user.id, role: 'member' })).status).toBe(201);
+    }, UI_WAIT, 200);
     return { user, org };
   }
   async function product(priceCents: number) {
@@ -113,7 +117,7 @@ describe('operations console (browser)', () => {
     await page.goto(`${base}/console#token=${encodeURIComponent(t.opsToken)}`);
     await page.locator('[data-testid=saga-counts]').waitFor();
     expect(page.url()).not.toContain('token');
-    expect(await page.evaluate(() => sessionStorage.getItem('eda.opsToken'))).toBe(t.opsToken);
+    expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('eda.opsToken'))).toBe(t.opsToken);
     await page.click('#logout');
     await page.locator('#login').waitFor({ state: 'visible' });
     await page.fill('#token', t.opsToken);
@@ -192,7 +196,7 @@ describe('operations console (browser)', () => {
     await page.goto(`${base}/console#dead-letters`);
     await page.locator(`tr[data-id="${retried}"]`).waitFor({ timeout: UI_WAIT });
     expect(await page.locator(`tr[data-id="${retried}"] td.error`).textContent()).toBe(`database was down ${evil}`);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     await page.fill('input[name=handler]', parked.handler);
     await page.fill('input[name=key]', bad);
     await page.click('form.filters button[type=submit]');

@@ -291,7 +291,11 @@
       start();
     });
     $('logout').addEventListener('click', () => showLogin('Logged out.'));
-    window.addEventListener('hashchange', () => { state.trace = null; if (sessionStorage.getItem(TOKEN_KEY)) render(); });
+    window.addEventListener('hashchange', () => {
+      state.trace = null;
+      takeTokenFromUrl();
+      if (sessionStorage.getItem(TOKEN_KEY)) start();
+    });
     setInterval(showFreshness, 1000);
     if (sessionStorage.getItem(TOKEN_KEY)) start();
     else showLogin('');
