@@ -2,7 +2,7 @@
 // to relative requires so the output runs with plain `node`. Type checking is `npm run typecheck`
 // (part of `npm test`), kept out of `npm start` so a fresh clone boots in seconds.
 import { transformFile } from '@swc/core';
-import { readFileSync, readdirSync, statSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, statSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -11,11 +11,11 @@ const out = join(root, 'dist');
 const roots = ['apps', 'libs', 'bench'];
 const skip = /(\.spec\.ts|\.d\.ts)$|[\\/](fixtures|testing[\\/]fixtures)[\\/]/;
 
-function* walk(dir) {
+function* walk(dir, keep = (path) => path.endsWith('.ts') && !skip.test(path)) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) yield* walk(path);
-    else if (path.endsWith('.ts') && !skip.test(path)) yield path;
+    if (statSync(path).isDirectory()) yield* walk(path, keep);
+    else if (keep(path)) yield path;
   }
 }
 
@@ -39,4 +39,11 @@ await Promise.all(files.map(async (file) => {
   writeFileSync(target, `${code}\n//# sourceMappingURL=${target.split(/[\\/]/).pop()}.map\n`);
   if (map) writeFileSync(`${target}.map`, map);
 }));
-console.log(`built ${files.length} files into dist/`);
+// Static files served as they are (the operations console's shell): every file under an `assets` folder.
+const assets = roots.flatMap((r) => { try { return [...walk(join(root, r), (path) => /[\\/]assets[\\/]/.test(path))]; } catch { return []; } });
+for (const file of assets) {
+  const target = join(out, relative(root, file));
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(file, target);
+}
+console.log(`built ${files.length} files and copied ${assets.length} assets into dist/`);

@@ -53,16 +53,21 @@ describe('access control (operations token, producer key scopes)', () => {
     it('serves every operations route with the token', async () => {
       for (const { method, url } of await opsOperations(t)) {
         const res = await t.request(method, url, undefined, bearer(t.opsToken));
-        if (method === 'GET') expect([method, url, res.status]).toEqual([method, url, 200]);
-        // Dead letter 0 does not exist: the route ran and said so.
-        else expect([method, url, [200, 202, 204, 404].includes(res.status)]).toEqual([method, url, true]);
+        if (method === 'GET' && !url.endsWith('/0')) expect([method, url, res.status]).toEqual([method, url, 200]);
+        // Dead letter 0 and saga 0 do not exist (a saga id is a UUID: 400): the route ran and said so.
+        else expect([method, url, [200, 202, 204, 400, 404].includes(res.status)]).toEqual([method, url, true]);
       }
     });
 
     it('refuses unknown and disguised operations paths without the token, so nothing tells which routes exist', async () => {
-      for (const url of ['/ops', '/ops/nothing-here', '/%6fps/relay', '/ops/relay/', '/console', '/console/index.html']) {
+      for (const url of ['/ops', '/ops/nothing-here', '/%6fps/relay', '/ops/relay/', '/console/index.html', '/console/console.js.map', '/%63onsole/other']) {
         expectUnauthorized(await t.request('GET', url, undefined, NO_AUTH), url);
       }
+      // The console's static shell is the one exception (ADR 0013): it holds no data.
+      for (const url of ['/console', '/console/console.js', '/console/console.css']) {
+        expect([url, (await t.request('GET', url, undefined, NO_AUTH)).status]).toEqual([url, 200]);
+      }
+      expectUnauthorized(await t.request('POST', '/console', undefined, NO_AUTH), 'POST /console');
       expect((await t.request('GET', '/ops/nothing-here', undefined, bearer(t.opsToken))).status).toBe(404);
     });
 

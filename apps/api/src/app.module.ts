@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
-import { ConsumerModule, ConsumerOpsModule, EventLogModule, ObservabilityModule, PlatformModule, PlatformRuntime, RelayModule } from '@eda/platform';
+import { ConsoleModule, ConsumerModule, ConsumerOpsModule, EventLogModule, ObservabilityModule, PlatformModule, PlatformRuntime, RelayModule } from '@eda/platform';
 import { contextImports } from './contexts';
 import { loggerOptions } from './logging';
 
@@ -26,6 +26,8 @@ export class AppModule {
         RelayModule,
         // Ops views of the consumer (leases, dead letters) in every process; the worker only with the consumer role.
         runtime.config.hasRole('consumer') ? ConsumerModule : ConsumerOpsModule,
+        // The operations console's static shell (its data comes from /ops/*).
+        ConsoleModule,
       ],
     };
   }

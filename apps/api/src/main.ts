@@ -67,6 +67,8 @@ async function main(): Promise<void> {
       ? 'Ops      token from OPS_TOKEN (/ops/* needs Authorization: Bearer <token>)'
       : `Ops      token ${ops.token}  (${ops.origin === 'generated' ? 'generated, kept' : 'kept'} in ${ops.file}; /ops/* needs Authorization: Bearer <token>)`,
   );
+  // The token goes in the fragment, which browsers never send: the console moves it to session storage and drops it from the URL.
+  say(ops.origin === 'env' ? `Console  ${base}/console  (log in with OPS_TOKEN)` : `Console  ${base}/console#token=${encodeURIComponent(ops.token)}`);
   if (tracingDescription) say(`Tracing  ${tracingDescription}`);
   say(`Roles    ${config.ROLES.join(',')} — ready in ${Date.now() - startedAt} ms`);
 }

@@ -42,3 +42,4 @@ export * from './consumer/consumer.module';
 export * from './relay';
 export * from './saga';
 export * from './projections/projection-rebuild';
+export * from './console';

@@ -1,9 +1,18 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Optional, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ValidationProblem } from '../http/problem-details.filter';
+import { PlatformRuntime } from '../platform-runtime';
+import { ConsumerMetrics } from './consumer-metrics';
 import { DeadLetterService } from './dead-letter.service';
 import { LeaseStore } from './lease-store';
 
+/** reads/s is the GetRecords rate over about this long (Kinesis allows 5 reads/s per shard, shared by every consumer). */
+const READ_RATE_WINDOW_MS = 10_000;
+const MAX_DEAD_LETTER_LIMIT = 500;
+const DEAD_LETTER_PARAMS = new Set(['handler', 'key', 'limit', 'cursor']);
+
 export interface ConsumerLeaseView {
+  consumerGroup: string;
   stream: string;
   shardId: string;
   owner: string | null;
@@ -12,6 +21,8 @@ export interface ConsumerLeaseView {
   state: 'active' | 'finished';
   /** When the group last found the stream re-created and started it over from TRIM_HORIZON (ISO time); null if never. */
   resetAt: string | null;
+  /** GetRecords calls per second on this shard by this process's reader; null when another process reads it (or too soon to tell). */
+  readsPerSecond: number | null;
 }
 
 @ApiTags('operations')
@@ -20,12 +31,20 @@ export class ConsumerOpsController {
   constructor(
     private readonly leases: LeaseStore,
     private readonly deadLetters: DeadLetterService,
+    // Optional so the controller can be built by hand over a lease and dead-letter store (tests): no read rates then.
+    @Optional() private readonly metrics?: ConsumerMetrics,
+    @Optional() private readonly runtime?: PlatformRuntime,
   ) {}
+
+  /** Samples of this process's GetRecords counter, oldest first, to turn it into a rate. */
+  private readonly readSamples: Array<{ at: number; counts: Map<string, number> }> = [];
 
   @Get('consumers')
   @ApiOkResponse({ description: 'Shard leases of this consumer group: who reads each shard, how far, how far behind' })
   async consumers(): Promise<ConsumerLeaseView[]> {
+    const rates = await this.readRates();
     return (await this.leases.list()).map((l) => ({
+      consumerGroup: this.leases.consumerGroup,
       stream: l.stream,
       shardId: l.shardId,
       owner: l.expired ? null : l.owner,
@@ -33,20 +52,56 @@ export class ConsumerOpsController {
       millisBehindLatest: l.millisBehindLatest,
       state: l.state,
       resetAt: l.streamResetAt ? l.streamResetAt.toISOString() : null,
+      readsPerSecond: rates.get(`${l.stream}/${l.shardId}`) ?? null,
     }));
+  }
+
+  /** stream/shard → GetRecords per second, from this process's counter sampled on each call (ring of READ_RATE_WINDOW_MS). */
+  private async readRates(): Promise<Map<string, number>> {
+    const rates = new Map<string, number>();
+    if (!this.metrics || !this.runtime) return rates;
+    const prefix = this.runtime.config.STREAM_PREFIX;
+    const now = Date.now();
+    const counts = new Map<string, number>();
+    for (const v of (await this.metrics.getRecords.get()).values) {
+      // The counter is labelled with the physical stream; leases name the logical one (without STREAM_PREFIX).
+      counts.set(`${String(v.labels.stream)}/${String(v.labels.shard)}`, v.value);
+    }
+    this.readSamples.push({ at: now, counts });
+    while (this.readSamples.length > 2 && now - this.readSamples[1].at >= READ_RATE_WINDOW_MS) this.readSamples.shift();
+    const first = this.readSamples[0];
+    const seconds = (now - first.at) / 1000;
+    if (seconds < 1) return rates;
+    for (const [key, value] of counts) {
+      const logical = key.startsWith(prefix) ? key.slice(prefix.length) : key;
+      rates.set(logical, Math.max(0, value - (first.counts.get(key) ?? 0)) / seconds);
+    }
+    return rates;
   }
 
   @Get('dead-letters')
   @ApiQuery({ name: 'handler', required: false })
-  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'key', required: false, description: 'Only this partition key' })
+  @ApiQuery({ name: 'limit', required: false, description: `1-${MAX_DEAD_LETTER_LIMIT}, default 50` })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiOkResponse({ description: 'Parked messages with their error and attempts, oldest first' })
-  deadLettersList(@Query('handler') handler?: string, @Query('limit') limit?: string, @Query('cursor') cursor?: string) {
-    const n = Number(limit);
+  deadLettersList(@Query() query: Record<string, unknown> = {}) {
+    const errors: Record<string, string[]> = {};
+    for (const name of Object.keys(query)) {
+      if (!DEAD_LETTER_PARAMS.has(name)) errors[name] = [`unknown filter; known: ${[...DEAD_LETTER_PARAMS].join(', ')}`];
+      else if (typeof query[name] !== 'string') errors[name] = [`${name} must be given once`];
+    }
+    const { handler, key, limit, cursor } = query as Record<string, string | undefined>;
+    if (limit !== undefined && (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_DEAD_LETTER_LIMIT)) {
+      errors.limit = [`limit must be an integer from 1 to ${MAX_DEAD_LETTER_LIMIT}`];
+    }
+    if (cursor !== undefined && !/^\d{1,18}$/.test(cursor)) errors.cursor = ['cursor must be a nextCursor this API returned'];
+    if (Object.keys(errors).length > 0) throw new ValidationProblem(errors);
     return this.deadLetters.list({
       handler: handler || undefined,
-      limit: Number.isInteger(n) && n > 0 ? n : undefined,
-      cursor: cursor && /^\d{1,18}$/.test(cursor) ? cursor : undefined,
+      partitionKey: key || undefined,
+      limit: limit === undefined ? undefined : Number(limit),
+      cursor,
     });
   }
 

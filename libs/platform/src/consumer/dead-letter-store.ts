@@ -139,13 +139,13 @@ export class DeadLetterStore {
     return keys;
   }
 
-  async list(filter: { handler?: string; status?: DeadLetterStatus; limit: number; cursor?: string }): Promise<{ items: DeadLetter[]; nextCursor: string | null }> {
+  async list(filter: { handler?: string; partitionKey?: string; status?: DeadLetterStatus; limit: number; cursor?: string }): Promise<{ items: DeadLetter[]; nextCursor: string | null }> {
     const { rows } = await this.pool.query<Row>(
       `SELECT * FROM dead_letters
         WHERE consumer_group = $1 AND ($2::text IS NULL OR handler = $2) AND ($3::text IS NULL OR status = $3)
-          AND ($4::bigint IS NULL OR id > $4)
+          AND ($4::bigint IS NULL OR id > $4) AND ($6::text IS NULL OR partition_key = $6)
         ORDER BY id LIMIT $5`,
-      [this.consumerGroup, filter.handler ?? null, filter.status ?? null, filter.cursor ?? null, filter.limit + 1],
+      [this.consumerGroup, filter.handler ?? null, filter.status ?? null, filter.cursor ?? null, filter.limit + 1, filter.partitionKey ?? null],
     );
     const items = rows.slice(0, filter.limit).map(toDeadLetter);
     return { items, nextCursor: rows.length > filter.limit ? items[items.length - 1].id : null };

@@ -31,7 +31,7 @@ export class DeadLetterService {
     private readonly metrics: ConsumerMetrics,
   ) {}
 
-  list(filter: { handler?: string; status?: DeadLetterStatus; limit?: number; cursor?: string }) {
+  list(filter: { handler?: string; partitionKey?: string; status?: DeadLetterStatus; limit?: number; cursor?: string }) {
     return this.store.list({ ...filter, status: filter.status ?? 'parked', limit: Math.min(Math.max(filter.limit ?? 50, 1), 500) });
   }
 

@@ -6,6 +6,7 @@ import { LimitEventLogToPublishableSize1763900000030 } from './migrations/176390
 import { IndexEventLogFiltersByTransaction1763900000040 } from './migrations/1763900000040-index-event-log-filters-by-transaction';
 import { CreateConsumerPositions1763900000010 } from '../consumer/migrations/1763900000010-create-consumer-positions';
 import { NotifyRelayOnCommit1763900000050 } from '../relay/migrations/1763900000050-notify-relay-on-commit';
+import { IndexEventLogByCorrelation1764900000900 } from './migrations/1764900000900-index-event-log-by-correlation';
 
 /**
  * The platform-owned tables every context schema carries (event log, inbox, consumer positions), run
@@ -19,4 +20,5 @@ export const contextStoreMigrations: MigrationClass[] = [
   LimitEventLogToPublishableSize1763900000030,
   IndexEventLogFiltersByTransaction1763900000040,
   NotifyRelayOnCommit1763900000050,
+  IndexEventLogByCorrelation1764900000900,
 ];

@@ -136,6 +136,27 @@ export class EventLogQuery {
     }
   }
 
+  /**
+   * The events and commands of a process, oldest first: those whose subject is `subject` (a saga's id is its
+   * aggregate's) and every other event of the same correlation ids, across every schema's log.
+   */
+  async byCorrelationOf(subject: string, limit: number): Promise<Array<{ schema: string; recordedAt: string; event: CloudEvent }>> {
+    const correlations = this.schemas
+      .map((schema) => `SELECT envelope->>'correlationid' AS c FROM "${schema}".event_log WHERE subject = $1`)
+      .join(' UNION ');
+    const branches = this.schemas.map(
+      (schema) => `(SELECT '${schema}'::text AS schema_name, position, recorded_at, envelope FROM "${schema}".event_log
+                     WHERE subject = $1 OR envelope->>'correlationid' IN (SELECT c FROM correlations))`,
+    );
+    const rows: Array<{ schema_name: string; recorded_at: Date; envelope: CloudEvent }> = await this.db.query(
+      `WITH correlations AS (${correlations})
+       SELECT schema_name, recorded_at, envelope FROM (${branches.join(' UNION ALL ')}) merged
+       ORDER BY recorded_at, schema_name COLLATE "C", position LIMIT $2`,
+      [subject, limit],
+    );
+    return rows.map((r) => ({ schema: r.schema_name, recordedAt: r.recorded_at.toISOString(), event: r.envelope }));
+  }
+
   /** The event with CloudEvent id `id` (of `source` when given); the earliest recorded when several sources share the id. */
   async get(id: string, source?: string): Promise<CloudEvent | undefined> {
     const params: unknown[] = [id];

@@ -6,6 +6,13 @@ import { OpsAccess } from './ops-access';
 /** Every route under these paths needs the operations token, whoever adds it and however it is served. */
 export const OPS_PATH_PREFIXES = ['/ops', '/console'] as const;
 
+/**
+ * The operations console's static shell (ADR 0013): HTML, script and stylesheet that hold no data, served
+ * without the token because a browser cannot send a Bearer header when it navigates. The script asks for the
+ * token and calls the /ops/* JSON routes with it. Exactly these paths, for GET and HEAD only.
+ */
+export const CONSOLE_SHELL_PATHS = ['/console', '/console/console.js', '/console/console.css'] as const;
+
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const underPrefix = (path: string) => {
@@ -32,6 +39,14 @@ export function isOpsRequest(request: FastifyRequest): boolean {
   return (route !== undefined && underPrefix(route)) || underPrefix(path) || underPrefix(decoded(path));
 }
 
+/** A GET or HEAD of one of the console's shell files, matched on the route and the raw path alike. */
+function isConsoleShell(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  const path = request.url.split('?', 1)[0].replace(/\/$/, '');
+  const route = request.routeOptions?.url;
+  return (CONSOLE_SHELL_PATHS as readonly string[]).includes(path) && route !== undefined && (CONSOLE_SHELL_PATHS as readonly string[]).includes(route);
+}
+
 export const OPS_UNAUTHORIZED: ProblemDetails = {
   type: 'urn:problem:ops.unauthorized',
   title: 'Unauthorized',
@@ -50,6 +65,7 @@ export function installOpsGuard(fastify: FastifyInstance, access: OpsAccess): vo
   const logger = new Logger('Operations');
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!isOpsRequest(request)) return done();
+    if (isConsoleShell(request)) return done();
     if (access.allows(request.headers.authorization)) {
       if (!READ_ONLY_METHODS.has(request.method)) {
         logger.log({ method: request.method, route: request.routeOptions?.url ?? null, url: request.url, token: access.fingerprint, ip: request.ip }, 'ops action');

@@ -3,6 +3,8 @@ export * from './relay.module';
 export * from './relay.service';
 export * from './relay-health';
 export * from './relay-status';
+export * from './stream-sizing';
+export * from './stream-stats';
 export * from './relay-metrics';
 export * from './relay-record';
 export * from './ordered-publisher';

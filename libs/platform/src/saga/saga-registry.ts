@@ -12,6 +12,8 @@ export interface SagaDefinition {
    * row locked; it must advance the row (clearing or moving the deadline), or it is fed again next time.
    */
   onDeadline(instance: SagaInstance, tx: TransactionScope): Promise<void>;
+  /** The participants' parts of a saga's state, for the operations console (e.g. `stock: RESERVED`). */
+  legs?(state: unknown): Array<{ name: string; status: string }>;
 }
 
 /** The saga types of this process: contexts register theirs when their module starts. */

@@ -36,6 +36,12 @@ export interface SagaListFilter {
   status?: SagaStatus;
   /** Only sagas started at least this many seconds before `now`. */
   olderThanSeconds?: number;
+  /** Only stuck sagas: past their deadline, or one of `parkedIds` (a reply to them is parked). */
+  stuck?: boolean;
+  /** Saga ids that have a participant's reply parked in the dead letters (see `stuck`). */
+  parkedIds?: string[];
+  /** Keyset: only sagas after this (created_at, id). */
+  after?: { createdAt: Date; id: string };
   limit: number;
 }
 
@@ -105,16 +111,43 @@ export class SagaStore {
     return rows.length === 0 ? null : toInstance<S>(rows[0]);
   }
 
+  /** Oldest first, by (created_at, id): the status index serves a status filter, the keyset any page. */
   async list(filter: SagaListFilter, now: Date): Promise<SagaInstance[]> {
     const rows: SagaRow[] = await this.manager.query(
       `SELECT ${COLUMNS} FROM saga_instances
         WHERE ($1::text IS NULL OR status = $1)
           AND ($2::timestamptz IS NULL OR created_at <= $2)
+          AND ($4::timestamptz IS NULL OR (created_at, id) > ($4, $5::uuid))
+          AND (NOT $6::boolean OR (deadline IS NOT NULL AND deadline <= $7) OR id = ANY($8::uuid[]))
         ORDER BY created_at, id
         LIMIT $3`,
-      [filter.status ?? null, filter.olderThanSeconds === undefined ? null : new Date(now.getTime() - filter.olderThanSeconds * 1000), filter.limit],
+      [
+        filter.status ?? null,
+        filter.olderThanSeconds === undefined ? null : new Date(now.getTime() - filter.olderThanSeconds * 1000),
+        filter.limit,
+        filter.after?.createdAt ?? null,
+        filter.after?.id ?? null,
+        filter.stuck === true,
+        now,
+        filter.parkedIds ?? [],
+      ],
     );
     return rows.map((r) => toInstance(r));
+  }
+
+  /** Locks one saga for an operator's action (waits for a reply being applied to it). */
+  async lock<S>(id: string): Promise<SagaInstance<S> | null> {
+    const rows: SagaRow[] = await this.manager.query(`SELECT ${COLUMNS} FROM saga_instances WHERE id = $1 FOR UPDATE`, [id]);
+    return rows.length === 0 ? null : toInstance<S>(rows[0]);
+  }
+
+  /** Sagas past their deadline now (the scheduler is late or failing on them) plus those of `parkedIds`. */
+  async countStuck(now: Date, parkedIds: string[]): Promise<number> {
+    const rows: Array<{ n: number }> = await this.manager.query(
+      `SELECT count(*)::int AS n FROM saga_instances WHERE (deadline IS NOT NULL AND deadline <= $1) OR id = ANY($2::uuid[])`,
+      [now, parkedIds],
+    );
+    return rows[0].n;
   }
 
   async countByStatus(): Promise<Map<SagaStatus, number>> {

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { SagaRegistry, UnitOfWork } from '@eda/platform';
-import { PLACE_ORDER_SAGA } from './place-order.saga';
+import { PLACE_ORDER_SAGA, PlaceOrderSagaState } from './place-order.saga';
 import { PlaceOrderSagaRunner } from './place-order.saga-runner';
 
 /** Registers the place-order saga with the runtime's deadline scheduler: a passed deadline is a DeadlinePassed input. */
@@ -14,6 +14,10 @@ export class PlaceOrderSagaTimeouts implements OnModuleInit {
       unitOfWork: this.uow,
       onDeadline: async (instance, tx) => {
         await this.runner.feed(tx, instance.id, { type: 'DeadlinePassed' }, instance);
+      },
+      legs: (state) => {
+        const s = state as PlaceOrderSagaState;
+        return [{ name: 'stock (inventory)', status: s.stock }, { name: 'credit (organizations)', status: s.credit }];
       },
     });
   }

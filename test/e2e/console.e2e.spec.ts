@@ -1,0 +1,258 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { chromium, Browser, Page } from '@playwright/test';
+import { ProducerKeyStore } from '@eda/platform';
+import { eventually, testKinesisClient } from '@eda/platform/testing';
+import { startTestApp, TestApp } from '../support/test-app';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
+const UI_WAIT = 30_000;
+
+/**
+ * The operations console in a real browser (Debian's chromium driven by Playwright) against the app
+ * listening on a port: log in, follow sagas, retry and discard dead letters, watch leases and streams, and
+ * the bad input around it (wrong token, forged ids, huge pages, unknown filters, producer-controlled HTML).
+ */
+describe('operations console (browser)', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  const kinesis = testKinesisClient();
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`The console tests drive Debian's chromium at ${CHROMIUM}, which is missing: apt-get install -y chromium (.ci/run does).`);
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    t = await startTestApp({ CONSUMER_MAX_ATTEMPTS: '2', CONSUMER_RETRY_BASE_MS: '20', CONSUMER_IDLE_POLL_MAX_MS: '200', SAGA_TIMEOUT_SECONDS: '600' });
+    await t.app.listen(0, '127.0.0.1');
+    base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('dialog', (dialog) => void dialog.accept());
+    page.on('pageerror', (error) => console.error(`console page error: ${error.message}`));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    kinesis.destroy();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  async function customer(creditLimitCents: number) {
+    const n = randomUUID().slice(0, 8);
+    const user = (await t.request('POST', '/users', { email: `c.${n}@example.com`, username: `c_${n}`, firstName: 'Ada', lastName: 'Lovelace' })).body;
+    const org = (await t.request('POST', '/organizations', { name: `Acme ${n}`, creditLimitCents })).body;
+    // The organization learns of the user from users' events over the stream; until then adding answers 422.
+    await eventually('the organizations context knows the user', async () => {
+      expect((await t.request('POST', `/organizations/${org.id}/members`, { userId: user.id, role: 'member' })).status).toBe(201);
+    }, UI_WAIT, 200);
+    return { user, org };
+  }
+  async function product(priceCents: number) {
+    const sku = `CON-${randomUUID().slice(0, 8)}`;
+    expect((await t.request('POST', '/products', { sku, name: 'Widget', priceCents, initialStock: 10 })).status).toBe(201);
+    await eventually('the orders context knows the price', async () => {
+      expect((await t.sql.query('SELECT 1 FROM orders.product_prices WHERE sku = $1', [sku])).rows).toHaveLength(1);
+    }, UI_WAIT, 100);
+    return sku;
+  }
+  const placeOrder = async (userId: string, organizationId: string, sku: string, quantity: number) => {
+    const res = await t.request('POST', '/orders', { userId, organizationId, items: [{ sku, quantity }] });
+    expect(res.status).toBe(202);
+    return res.body.id as string;
+  };
+
+  it('serves a shell without data and keeps every data route behind the token', async () => {
+    for (const path of ['/console', '/console/console.js', '/console/console.css']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(res.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+    }
+    const html = await (await fetch(`${base}/console`)).text();
+    expect(html).not.toMatch(/<script>|on(click|load|error)=/i);
+    for (const path of ['/console/other', '/console/console.js.map', '/ops/sagas', '/ops/sagas/counts', `/ops/sagas/${randomUUID()}`, '/ops/streams', '/ops/consumers', '/ops/dead-letters', '/ops/relay']) {
+      expect((await fetch(`${base}${path}`)).status).toBe(401);
+      expect((await fetch(`${base}${path}`, { headers: { authorization: 'Bearer wrong-token-wrong-token-wrong-token' } })).status).toBe(401);
+    }
+    expect((await fetch(`${base}/console`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${base}/ops/sagas/${randomUUID()}/expire`, { method: 'POST' })).status).toBe(401);
+  });
+
+  it('refuses forged ids, huge pages and unknown filters with 4xx', async () => {
+    expect((await t.request('GET', '/ops/sagas?limit=501')).status).toBe(400);
+    expect((await t.request('GET', '/ops/sagas?limit=0')).status).toBe(400);
+    expect((await t.request('GET', '/ops/sagas?sort=evil')).status).toBe(400);
+    expect((await t.request('GET', '/ops/sagas?status=RUNNING&status=COMPLETED')).status).toBe(400);
+    expect((await t.request('GET', '/ops/sagas?stuck=maybe')).status).toBe(400);
+    expect((await t.request('GET', '/ops/sagas?cursor=forged')).status).toBe(400);
+    expect((await t.request('GET', "/ops/sagas/1' OR '1'='1")).status).toBe(400);
+    expect((await t.request('GET', `/ops/sagas/${randomUUID()}`)).status).toBe(404);
+    expect((await t.request('POST', `/ops/sagas/${randomUUID()}/expire`)).status).toBe(404);
+    expect((await t.request('POST', '/ops/sagas/not-a-saga/expire')).status).toBe(400);
+    expect((await t.request('GET', '/ops/dead-letters?limit=100000')).status).toBe(400);
+    expect((await t.request('GET', '/ops/dead-letters?owner=me')).status).toBe(400);
+    expect((await t.request('GET', '/ops/dead-letters?cursor=1;DROP')).status).toBe(400);
+  });
+
+  it('shows the login for a missing or wrong token, never data; the URL token is taken once and removed', async () => {
+    await page.goto(`${base}/console#sagas`);
+    await page.locator('#login').waitFor({ state: 'visible' });
+    expect(await page.locator('#view').textContent()).toBe('');
+    await page.fill('#token', 'not-the-token-not-the-token-000000');
+    await page.click('#login button[type=submit]');
+    await page.locator('#login-error').filter({ hasText: 'refused' }).waitFor();
+    expect(await page.locator('#view').textContent()).toBe('');
+    await shot('login');
+
+    await page.goto(`${base}/console#token=${encodeURIComponent(t.opsToken)}`);
+    await page.locator('[data-testid=saga-counts]').waitFor();
+    expect(page.url()).not.toContain('token');
+    expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('eda.opsToken'))).toBe(t.opsToken);
+    await page.click('#logout');
+    await page.locator('#login').waitFor({ state: 'visible' });
+    await page.fill('#token', t.opsToken);
+    await page.click('#login button[type=submit]');
+    await page.locator('[data-testid=saga-counts]').waitFor();
+  });
+
+  it('follows an order\'s saga to APPROVED, and a rejected order through its compensation', async () => {
+    const { user, org } = await customer(1_000);
+    const sku = await product(500);
+    const approved = await placeOrder(user.id, org.id, sku, 1);
+    await page.goto(`${base}/console#saga/${approved}`);
+    await page.locator('[data-testid=saga-step]').filter({ hasText: 'APPROVED' }).waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('[data-testid=saga-status]').textContent()).toBe('COMPLETED');
+    const steps = await page.locator('table').nth(0).locator('tbody tr td:first-child').allTextContents();
+    expect(steps).toEqual(['RESERVING_STOCK', 'RESERVING_CREDIT', 'APPROVED']);
+    await page.locator('tr[data-type="orders.OrderApproved"]').waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('tr[data-type="inventory.ReserveStock"]').count()).toBe(1);
+    expect(await page.locator('tr[data-type="organizations.ReserveCredit"]').count()).toBe(1);
+    expect(await page.locator('[data-testid=saga-legs]').textContent()).toContain('stock (inventory): RESERVED');
+    await shot('saga-approved');
+
+    // Over the credit limit: stock was reserved, credit refused, so the saga releases the stock.
+    const rejected = await placeOrder(user.id, org.id, sku, 3);
+    await page.goto(`${base}/console#saga/${rejected}`);
+    await page.locator('[data-testid=saga-step]').filter({ hasText: 'REJECTED' }).waitFor({ timeout: UI_WAIT });
+    await page.locator('tr[data-type="inventory.ReleaseStock"]').waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('table').nth(0).locator('tbody tr td:first-child').allTextContents()).toEqual(['RESERVING_STOCK', 'RESERVING_CREDIT', 'REJECTING', 'REJECTED']);
+    expect(await page.locator('[data-testid=saga-status]').textContent()).toBe('COMPENSATED');
+    await page.locator('[data-testid=saga-legs]').filter({ hasText: 'stock (inventory): RELEASED' }).waitFor({ timeout: UI_WAIT });
+    await shot('saga-rejected');
+
+    await page.goto(`${base}/console#sagas`);
+    await page.locator(`[data-testid=sagas] tr[data-saga="${rejected}"]`).waitFor();
+    await page.click('.card[data-status="COMPENSATED"]');
+    await page.locator(`[data-testid=sagas] tr[data-saga="${approved}"]`).waitFor({ state: 'detached' });
+    await page.locator(`[data-testid=sagas] tr[data-saga="${rejected}"]`).waitFor();
+    await page.click('.card[data-status="ALL"]');
+    await shot('sagas');
+  });
+
+  it('refuses to fire the deadline of a saga that waits for nothing', async () => {
+    const { user, org } = await customer(10_000);
+    const sku = await product(100);
+    const id = await placeOrder(user.id, org.id, sku, 1);
+    await eventually('the saga completes', async () => expect((await t.request('GET', `/ops/sagas/${id}`)).body.status).toBe('COMPLETED'), UI_WAIT, 100);
+    const res = await t.request('POST', `/ops/sagas/${id}/expire`);
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('SAGA.INVALID_STATE');
+  });
+
+  it('lists dead letters by handler and key, retries one until it is gone, discards another with a confirmation', async () => {
+    const sku = await product(100);
+    const bad = randomUUID();
+    const command = (orderId: string, quantity: number) => JSON.stringify({
+      specversion: '1.0', id: randomUUID(), source: 'orders', type: 'inventory.ReserveStock', subject: orderId, time: new Date().toISOString(),
+      datacontenttype: 'application/json', partitionkey: orderId, correlationid: orderId, causationid: orderId, data: { orderId, lines: [{ sku, quantity }] },
+    });
+    await kinesis.send(new PutRecordCommand({ StreamName: `${t.streamPrefix}inventory-commands`, PartitionKey: bad, Data: Buffer.from(command(bad, -3)) }));
+    const parked = await eventually('the malformed command is parked', async () => {
+      const { body } = await t.request('GET', `/ops/dead-letters?key=${bad}`);
+      expect(body.items).toHaveLength(1);
+      return body.items[0];
+    }, UI_WAIT, 100);
+    // A message that failed earlier and applies now (the fault was fixed), with producer-controlled HTML in it.
+    const good = randomUUID();
+    const evil = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
+    const { rows } = await t.sql.query(
+      `INSERT INTO platform.dead_letters (consumer_group, handler, stream, shard_id, sequence_number, partition_key, message_id, type, event, error, attempts)
+       SELECT consumer_group, handler, stream, shard_id, '1', $1, $2::jsonb->>'id', type, $2::jsonb, $3, 2 FROM platform.dead_letters WHERE id = $4
+       RETURNING id::text`,
+      [good, command(good, 2), `database was down ${evil}`, parked.id],
+    );
+    const retried = rows[0].id as string;
+
+    await page.goto(`${base}/console#dead-letters`);
+    await page.locator(`tr[data-id="${retried}"]`).waitFor({ timeout: UI_WAIT });
+    expect(await page.locator(`tr[data-id="${retried}"] td.error`).textContent()).toBe(`database was down ${evil}`);
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    await page.fill('input[name=handler]', parked.handler);
+    await page.fill('input[name=key]', bad);
+    await page.click('form.filters button[type=submit]');
+    await page.locator(`tr[data-id="${retried}"]`).waitFor({ state: 'detached' });
+    await page.locator(`tr[data-id="${parked.id}"]`).waitFor();
+    await page.fill('input[name=key]', '');
+    await page.click('form.filters button[type=submit]');
+    await page.locator(`tr[data-id="${retried}"]`).waitFor();
+    await shot('dead-letters');
+
+    await page.click(`tr[data-id="${retried}"] button[data-action=retry]`);
+    await page.locator(`tr[data-id="${retried}"]`).waitFor({ state: 'detached', timeout: UI_WAIT });
+    expect((await t.request('GET', `/products/${sku}`)).body).toMatchObject({ reserved: 2 });
+    await page.click(`tr[data-id="${parked.id}"] button[data-action=discard]`);
+    await page.locator(`tr[data-id="${parked.id}"]`).waitFor({ state: 'detached', timeout: UI_WAIT });
+    expect((await t.sql.query('SELECT status FROM platform.dead_letters WHERE id = $1', [parked.id])).rows[0].status).toBe('discarded');
+  });
+
+  it('shows every shard lease with its owner, checkpoint and lag', async () => {
+    await page.goto(`${base}/console#consumers`);
+    await page.locator('tr[data-shard^="inventory-commands/"]').first().waitFor({ timeout: UI_WAIT });
+    const row = await page.locator('tr[data-shard^="inventory-commands/"]').first().locator('td').allTextContents();
+    expect(row[2]).not.toBe('');
+    expect(row[3]).toMatch(/^\d+$|TRIM_HORIZON/);
+    await shot('consumers');
+  });
+
+  it('flags a hot key after a burst on one key, with sizing advice', async () => {
+    const keys = t.app.get(ProducerKeyStore);
+    const source = `burst-${randomUUID().slice(0, 8)}`;
+    const key = (await keys.issue([source], 'console e2e')).key;
+    const big = 'x'.repeat(450 * 1024);
+    for (let i = 0; i < 3; i++) {
+      const res = await t.request('POST', '/events', { specversion: '1.0', id: randomUUID(), source, type: 'com.acme.Burst', partitionkey: 'tenant-42', data: { big } }, { authorization: `Bearer ${key}` });
+      expect(res.status).toBeLessThan(300);
+    }
+    await t.request('POST', '/events', { specversion: '1.0', id: randomUUID(), source, type: 'com.acme.Calm', partitionkey: 'calm-key', data: { n: 1 } }, { authorization: `Bearer ${key}` });
+
+    const report = (await t.request('GET', '/ops/streams')).body;
+    const stream = report.streams.find((s: { keys: Array<{ key: string }> }) => s.keys.some((k) => k.key === 'tenant-42'));
+    expect(stream.keys.find((k: { key: string }) => k.key === 'tenant-42')).toMatchObject({ hot: true });
+    expect(stream.keys.find((k: { key: string }) => k.key === 'calm-key')).toMatchObject({ hot: false });
+    expect(stream.advice.join('\n')).toMatch(/Key tenant-42 (alone needs [\d.]+ shards|takes \d+ % of a shard)/);
+
+    await page.goto(`${base}/console#streams`);
+    await page.locator('tr[data-key="tenant-42"] [data-testid=hot-key]').waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('tr[data-key="calm-key"] [data-testid=hot-key]').count()).toBe(0);
+    await page.locator('ul.advice li', { hasText: 'Key tenant-42' }).waitFor();
+    await shot('streams');
+  });
+
+  it('marks the figures stale when the server stops answering', async () => {
+    await page.goto(`${base}/console#consumers`);
+    await page.locator('#freshness').filter({ hasText: 'Updated' }).waitFor();
+    await page.route('**/ops/**', (route) => route.abort());
+    await page.locator('#freshness.stale').waitFor({ timeout: UI_WAIT });
+    await page.unroute('**/ops/**');
+  });
+});
