@@ -39,6 +39,7 @@ export * from './platform.module';
 export * from './consumer/message-handler';
 export * from './consumer/on-message.decorator';
 export * from './consumer/consumer.module';
+export * from './consumer/kinesis-event-consumer';
 export * from './relay';
 export * from './saga';
 export * from './projections/projection-rebuild';
