@@ -40,6 +40,8 @@ export * from './consumer/message-handler';
 export * from './consumer/on-message.decorator';
 export * from './consumer/consumer.module';
 export * from './consumer/kinesis-event-consumer';
+export * from './consumer/record-decoder';
+export * from './consumer/shard-discovery';
 export * from './relay';
 export * from './saga';
 export * from './projections/projection-rebuild';
