@@ -78,12 +78,14 @@ export class FanOutReader implements LeaseReader {
     const parked = await this.deps.deadLetters.parkedKeys(this.lease.stream);
     let failures = 0;
     let notFound = 0;
+    let refusedOnce = false;
     while (!this.stopping) {
       const outcome = await this.subscribe(parked).catch((error: unknown) => ({ error }));
       if (outcome === 'stop') return;
       if (outcome === 'renew') {
         failures = 0;
         notFound = 0;
+        refusedOnce = false;
         continue;
       }
       const { error } = outcome;
@@ -98,7 +100,10 @@ export class FanOutReader implements LeaseReader {
         this.deps.consumers.forget(this.physicalStream);
         if (++notFound >= 2) return this.trouble('not-found', message);
       } else if (name === 'InvalidArgumentException') {
-        if (this.position !== this.checkpoint) {
+        // The starting point was refused (an expired continuation): once, fall back to the checkpoint (which a
+        // continuation may equal); if Kinesis refuses the checkpoint too, it is not this stream's (DESIGN §2).
+        if (!refusedOnce) {
+          refusedOnce = true;
           this.logger.warn(`Continuation ${this.position} of ${this.where} was refused (${message}); subscribing again from checkpoint ${this.checkpoint} (the inbox absorbs repeats)`);
           this.position = this.checkpoint;
           continue;
