@@ -18,7 +18,7 @@ export function createKinesisClient(connection: KinesisConnection, options: { ma
           endpoint: connection.endpoint,
           // Local engines accept any credentials but the SDK insists on having some.
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-          // kinesalite and kinesis-mock speak HTTP/1.1 only.
+          // kinesalite and kinesis-local speak HTTP/1.1 only (kinesis-local serves SubscribeToShard event streams over it).
           requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 10_000 }),
         }
       : {}),
