@@ -116,6 +116,10 @@ export class AppConfig {
   @IsIn(['stream', 'event-log'])
   CONSUMER_START_FROM: 'stream' | 'event-log' = 'stream';
 
+  /** How a worker reads its leased shards: GetRecords `polling`, or `efo` (enhanced fan-out, SubscribeToShard pushes; ADR 0015). */
+  @IsIn(['polling', 'efo'])
+  CONSUMER_MODE: 'polling' | 'efo' = 'polling';
+
   /** Seconds an order saga may wait for a participant before it compensates and rejects with TIMEOUT. */
   @Transform(toInt) @IsInt() @Min(1) @Max(86400)
   SAGA_TIMEOUT_SECONDS = 30;

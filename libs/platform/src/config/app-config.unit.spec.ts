@@ -10,6 +10,11 @@ describe('loadConfig', () => {
     expect(config.OPS_TOKEN).toBeUndefined();
   });
 
+  it('reads CONSUMER_MODE, polling by default', () => {
+    expect(loadConfig({}).CONSUMER_MODE).toBe('polling');
+    expect(loadConfig({ CONSUMER_MODE: 'efo' }).CONSUMER_MODE).toBe('efo');
+  });
+
   it('reads OPS_TOKEN and HOST', () => {
     const config = loadConfig({ OPS_TOKEN: 'a'.repeat(32), HOST: '0.0.0.0', EVENTS_RATE_LIMIT_PER_SECOND: '0' });
     expect(config).toMatchObject({ OPS_TOKEN: 'a'.repeat(32), HOST: '0.0.0.0', EVENTS_RATE_LIMIT_PER_SECOND: 0 });
@@ -35,6 +40,7 @@ describe('loadConfig', () => {
     ['ROLES', 'api,worker'],
     ['LOG_LEVEL', 'loud'],
     ['KINESIS_AGGREGATION', 'yes'],
+    ['CONSUMER_MODE', 'push'],
     ['KINESIS_ENDPOINT', 'not a url'],
     ['HOST', 'http://0.0.0.0'],
     ['OPS_TOKEN', 'x'.repeat(31)],

@@ -13,6 +13,7 @@ export class ConsumerMetrics {
   readonly deadLettersTotal: Counter;
   readonly streamResets: Counter;
   readonly getRecords: Counter;
+  readonly subscriptions: Counter;
 
   constructor(metrics: MetricsService) {
     this.millisBehindLatest = metrics.gauge('eda_consumer_millis_behind_latest', 'How far the reader of a shard is behind its tip', ['stream', 'shard']);
@@ -24,6 +25,7 @@ export class ConsumerMetrics {
     this.deadLettersParked = metrics.gauge('eda_consumer_dead_letters_parked', 'Messages parked in the dead-letter table');
     this.streamResets = metrics.counter('eda_consumer_stream_resets_total', 'Times the group dropped a stream\'s leases because the stream was re-created (data lost in the engine, or deleted and made again)', ['stream']);
     this.getRecords = metrics.counter('eda_consumer_get_records_total', 'GetRecords calls made, per shard (Kinesis allows 5 per second per shard)', ['stream', 'shard']);
+    this.subscriptions = metrics.counter('eda_consumer_subscribe_to_shard_total', 'Enhanced fan-out SubscribeToShard calls made, per shard (each subscription lasts at most 5 minutes)', ['stream', 'shard']);
     this.deadLettersTotal = metrics.counter('eda_consumer_dead_letters_total', 'Messages parked, by handler', ['handler']);
   }
 }

@@ -18,6 +18,10 @@ export interface ConsumerOptions {
   maxRecordsPerCall: number;
   /** Partition keys of one batch handled at once (each key stays sequential). */
   keyConcurrency: number;
+  /** `polling`: GetRecords; `efo`: enhanced fan-out, a SubscribeToShard push per leased shard (ADR 0015). */
+  mode: 'polling' | 'efo';
+  /** EFO: a subscription is renewed (from its continuation) after this long; Kinesis ends each one after 5 minutes. */
+  efoSubscriptionMs: number;
 }
 
 export function consumerOptionsFrom(config: AppConfig, overrides: Partial<ConsumerOptions> = {}): ConsumerOptions {
@@ -35,6 +39,8 @@ export function consumerOptionsFrom(config: AppConfig, overrides: Partial<Consum
     minPollIntervalMs: 200,
     maxRecordsPerCall: 1000,
     keyConcurrency: 16,
+    mode: config.CONSUMER_MODE,
+    efoSubscriptionMs: 280_000,
     ...overrides,
   };
 }

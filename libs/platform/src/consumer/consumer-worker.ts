@@ -9,6 +9,8 @@ import { MessageDispatcher } from './message-dispatcher';
 import type { RegisteredHandler } from './message-handler';
 import { describeStream, listShards } from './shard-discovery';
 import { ReaderTrouble, ShardReader } from './shard-reader';
+import { FanOutReader, LeaseReader } from './fan-out-reader';
+import { StreamConsumerRegistry } from './stream-consumer-registry';
 import type { ShardWakeups } from '../wakeups/shard-wakeups';
 
 export interface ConsumerWorkerDeps {
@@ -31,7 +33,7 @@ export interface ConsumerWorkerDeps {
  */
 export class ConsumerWorker {
   private readonly logger = new Logger('ConsumerWorker');
-  private readonly readers = new Map<string, ShardReader>();
+  private readonly readers = new Map<string, LeaseReader>();
   private readonly dispatcher: MessageDispatcher;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> = Promise.resolve();
@@ -43,9 +45,12 @@ export class ConsumerWorker {
   /** Subscribed streams that do not exist (or cannot be read) at the last sync: no reader is started on them. */
   private readonly absent = new Set<string>();
   private unsubscribeWakeups?: () => void;
+  /** Enhanced fan-out only: the group's registered stream consumers. */
+  private readonly consumers: StreamConsumerRegistry | null;
 
   constructor(private readonly deps: ConsumerWorkerDeps) {
     this.dispatcher = new MessageDispatcher(deps.handlers, deps.deadLetters, deps.metrics, deps.options);
+    this.consumers = deps.options.mode === 'efo' ? new StreamConsumerRegistry(deps.kinesis, deps.options.consumerGroup) : null;
   }
 
   get workerId(): string {
@@ -122,7 +127,10 @@ export class ConsumerWorker {
       const key = leaseKey(lease.stream, lease.shardId);
       if (lease.owner !== options.workerId || lease.state !== 'active' || this.readers.has(key)) continue;
       if (!this.streams.includes(lease.stream) || this.absent.has(lease.stream)) continue;
-      const reader = new ShardReader({ ...this.deps, dispatcher: this.dispatcher, onTrouble: (t) => this.reportTrouble(t) }, lease, this.physical(lease.stream));
+      const readerDeps = { ...this.deps, dispatcher: this.dispatcher, onTrouble: (t: ReaderTrouble) => this.reportTrouble(t) };
+      const reader: LeaseReader = this.consumers
+        ? new FanOutReader({ ...readerDeps, consumers: this.consumers }, lease, this.physical(lease.stream))
+        : new ShardReader(readerDeps, lease, this.physical(lease.stream));
       this.readers.set(key, reader);
       reader.start();
     }
@@ -178,6 +186,7 @@ export class ConsumerWorker {
       void reader.stop(); // its checkpoints name the dropped lease row, so they cannot touch the new one
     }
     const physical = this.physical(reset.stream);
+    this.consumers?.forget(physical); // a re-created stream has no consumer yet
     this.deps.metrics.streamResets.inc({ stream: physical });
     const time = (d: Date | null) => (d ? d.toISOString() : 'unknown');
     this.logger.error(

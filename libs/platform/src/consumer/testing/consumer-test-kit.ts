@@ -121,6 +121,8 @@ export async function startTestConsumer(params: {
     minPollIntervalMs: 200,
     maxRecordsPerCall: 1000,
     keyConcurrency: 16,
+    mode: 'polling',
+    efoSubscriptionMs: 280_000,
     ...params.options,
   };
   const metricsService = new MetricsService();

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
       consumerGroup: env.CONSUMER_GROUP!,
       workerId: env.WORKER_ID!,
       streamPrefix: env.STREAM_PREFIX!,
+      ...(env.CONSUMER_MODE === 'efo' ? { mode: 'efo' as const } : {}),
       ...(env.LEASE_DURATION_MS ? { leaseDurationMs: Number(env.LEASE_DURATION_MS), leaseTickMs: Math.floor(Number(env.LEASE_DURATION_MS) / 3) } : {}),
     },
   });

@@ -1,0 +1,219 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  ListShardsCommand,
+  ListStreamConsumersCommand,
+  RegisterStreamConsumerCommand,
+  SplitShardCommand,
+} from '@aws-sdk/client-kinesis';
+import { Pool } from 'pg';
+import { createKinesisClient } from '../kinesis/kinesis-connection';
+import { createTestDatabase, eventually, TestDatabase, uniqueName } from '../testing';
+import { FanOutFaultProxy, KinesisLocalHandle, startKinesisLocal } from '../testing/kinesis-local';
+import { LeaseStore } from './lease-store';
+import { StreamConsumerRegistry } from './stream-consumer-registry';
+import { createStream, putEvents, provisionTestStores, startTestConsumer, TEST_CONTEXT, TEST_STREAM, TestConsumer, thingEvent, waitActive } from './testing/consumer-test-kit';
+
+const TESTING_DIR = join(__dirname, 'testing');
+
+/** Enhanced fan-out against kinesis-local, the engine that implements SubscribeToShard (kinesalite does not). */
+describe('enhanced fan-out consumer (CONSUMER_MODE=efo) on kinesis-local', () => {
+  let engine: KinesisLocalHandle;
+  let proxy: FanOutFaultProxy;
+  let db: TestDatabase;
+  let alpha: Pool;
+  let platformUrl: string;
+  let kinesis: KinesisClient;
+  const consumers: TestConsumer[] = [];
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    engine = await startKinesisLocal();
+    proxy = await new FanOutFaultProxy(engine.endpoint).start();
+    db = await createTestDatabase();
+    const topology = await provisionTestStores(db.url);
+    alpha = new Pool({ connectionString: topology.access(TEST_CONTEXT).url, max: 2 });
+    platformUrl = topology.access('platform').url;
+    kinesis = createKinesisClient({ endpoint: engine.endpoint, region: 'us-east-1', description: 'kinesis-local' }, { maxAttempts: 5 });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await Promise.all(consumers.map((c) => c.close().catch(() => undefined)));
+    kinesis?.destroy();
+    await alpha?.end();
+    await db?.drop();
+    await proxy?.stop();
+    await engine?.stop(); // SIGKILL by pid: the engine may ignore SIGTERM
+  });
+
+  async function efoConsumer(group: string, prefix: string, workerId: string, extra: { endpoint?: string; efoSubscriptionMs?: number } = {}) {
+    const consumer = await startTestConsumer({
+      ownerUrl: db.url,
+      kinesisEndpoint: extra.endpoint ?? engine.endpoint,
+      options: { consumerGroup: group, workerId, streamPrefix: prefix, mode: 'efo', shardSyncMs: 1000, efoSubscriptionMs: extra.efoSubscriptionMs ?? 280_000 },
+    });
+    consumers.push(consumer);
+    return consumer;
+  }
+
+  function events(keyPrefix: string, keys: number, fromSeq: number, toSeq: number) {
+    const out = [];
+    for (let seq = fromSeq; seq < toSeq; seq++) for (let k = 0; k < keys; k++) out.push(thingEvent(`${keyPrefix}-${k}`, seq));
+    return out;
+  }
+
+  async function effects(keyPrefix: string): Promise<{ n: number; distinct: number; outOfOrder: number; keys: number }> {
+    const { rows: [r] } = await alpha.query(
+      `SELECT count(*)::int AS n, count(DISTINCT (partition_key, seq))::int AS distinct, count(DISTINCT partition_key)::int AS keys,
+              (SELECT count(*)::int FROM (SELECT seq, lag(seq) OVER (PARTITION BY partition_key ORDER BY id) AS prev FROM effects
+                WHERE partition_key LIKE $1) s WHERE prev IS NOT NULL AND seq <> prev + 1) AS "outOfOrder"
+         FROM effects WHERE partition_key LIKE $1`,
+      [`${keyPrefix}-%`],
+    );
+    return r;
+  }
+
+  function counter(consumer: TestConsumer, name: string): Promise<number> {
+    return consumer.metrics.registry.getSingleMetric(name)!.get().then((m) => m.values.reduce((sum, v) => sum + v.value, 0));
+  }
+
+  it('registers one stream consumer per group, finds it again after a restart, and takes a concurrent registration in its stride', async () => {
+    const stream = `${uniqueName('reg')}-${TEST_STREAM}`;
+    await createStream(kinesis, stream, 1);
+    const through = createKinesisClient({ endpoint: proxy.endpoint, region: 'us-east-1', description: 'proxy' });
+    try {
+      const registersBefore = proxy.calls.get('RegisterStreamConsumer') ?? 0;
+      const first = await new StreamConsumerRegistry(through, 'group-a').consumerArn(stream);
+      const afterRestart = await new StreamConsumerRegistry(through, 'group-a').consumerArn(stream);
+      expect(afterRestart).toBe(first);
+      expect((proxy.calls.get('RegisterStreamConsumer') ?? 0) - registersBefore).toBe(1);
+
+      // Another worker registers between our look-up and our call: Kinesis answers ResourceInUseException.
+      let theirs = '';
+      proxy.beforeNext('RegisterStreamConsumer', async () => {
+        const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+        theirs = (await kinesis.send(new RegisterStreamConsumerCommand({ StreamARN: StreamDescriptionSummary!.StreamARN, ConsumerName: 'group-b' }))).Consumer!.ConsumerARN!;
+      });
+      const ours = await new StreamConsumerRegistry(through, 'group-b').consumerArn(stream);
+      expect(ours).toBe(theirs);
+      const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+      const listed = await kinesis.send(new ListStreamConsumersCommand({ StreamARN: StreamDescriptionSummary!.StreamARN }));
+      expect(listed.Consumers!.map((c) => c.ConsumerName).sort()).toEqual(['group-a', 'group-b']);
+    } finally {
+      through.destroy();
+    }
+  });
+
+  it('keeps per-key order across renewals, subscriptions the engine ends early and a refused continuation', async () => {
+    const prefix = `${uniqueName('o')}-`;
+    const group = uniqueName('g');
+    await createStream(kinesis, `${prefix}${TEST_STREAM}`, 2);
+    const consumer = await efoConsumer(group, prefix, 'efo-1', { endpoint: proxy.endpoint, efoSubscriptionMs: 3_000 });
+    const keys = 8;
+    await putEvents(kinesis, `${prefix}${TEST_STREAM}`, events('order', keys, 0, 20));
+    await eventually('the first records are applied', async () => expect((await effects('order')).n).toBe(keys * 20), 60_000, 200);
+
+    // Subscriptions outlive their renewal time: at least one more per shard than the two first ones.
+    await eventually('subscriptions are renewed', async () => expect(await counter(consumer, 'eda_consumer_subscribe_to_shard_total')).toBeGreaterThan(3), 20_000, 200);
+
+    // The engine ends subscriptions early, and refuses the next continuation (as for one past retention).
+    proxy.endSubscriptionsAfter(1_200);
+    proxy.refuseNext('SubscribeToShard', 'InvalidArgumentException', 'StartingSequenceNumber is past the trim horizon (injected)', (b) => b.includes('AFTER_SEQUENCE_NUMBER'));
+    for (let round = 0; round < 4; round++) {
+      await putEvents(kinesis, `${prefix}${TEST_STREAM}`, events('order', keys, 20 + round * 10, 30 + round * 10));
+      await new Promise((r) => setTimeout(r, 700)); // records arrive while subscriptions come and go
+    }
+    await eventually('all records are applied', async () => expect((await effects('order')).n).toBe(keys * 60), 90_000, 250);
+    proxy.endSubscriptionsAfter(0);
+    expect(proxy.endedSubscriptions).toBeGreaterThan(0);
+    expect(await effects('order')).toEqual({ n: keys * 60, distinct: keys * 60, outOfOrder: 0, keys });
+    // The refused continuation was retried from the checkpoint, not taken for a re-created stream.
+    expect(await counter(consumer, 'eda_consumer_stream_resets_total')).toBe(0);
+
+    // Lag comes from the events.
+    const lag = await consumer.metrics.registry.getSingleMetric('eda_consumer_millis_behind_latest')!.get();
+    expect(lag.values.length).toBeGreaterThan(0);
+  });
+
+  it('drains the parent before its children when a subscribed shard is split under load', async () => {
+    const prefix = `${uniqueName('s')}-`;
+    const group = uniqueName('g');
+    const stream = `${prefix}${TEST_STREAM}`;
+    await createStream(kinesis, stream, 1);
+    const consumer = await efoConsumer(group, prefix, 'efo-split');
+    const keys = 10;
+    let writing = true;
+    let written = 0;
+    const load = (async () => {
+      for (let seq = 0; writing || seq < 10; seq++) {
+        await putEvents(kinesis, stream, events('split', keys, seq, seq + 1));
+        written = seq + 1;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    await eventually('records flow', async () => expect((await effects('split')).n).toBeGreaterThan(keys * 3), 60_000, 200);
+    const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
+    const parent = Shards![0];
+    const middle = ((BigInt(parent.HashKeyRange!.StartingHashKey!) + BigInt(parent.HashKeyRange!.EndingHashKey!)) / 2n).toString();
+    await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent.ShardId, NewStartingHashKey: middle }));
+    await waitActive(kinesis, stream);
+    await new Promise((r) => setTimeout(r, 1_500)); // keep writing to the children for a while
+    writing = false;
+    await load;
+    await eventually('every record is applied', async () => expect((await effects('split')).n).toBe(keys * written), 90_000, 250);
+    expect(await effects('split')).toEqual({ n: keys * written, distinct: keys * written, outOfOrder: 0, keys });
+
+    const leases = await consumer.leases.list(TEST_STREAM);
+    expect(leases.find((l) => l.shardId === parent.ShardId)).toMatchObject({ state: 'finished', checkpoint: 'SHARD_END' });
+    const childLeases = leases.filter((l) => l.parentShardIds.includes(parent.ShardId!));
+    expect(childLeases).toHaveLength(2);
+    expect(childLeases.every((l) => l.state === 'active' && l.checkpoint !== 'TRIM_HORIZON')).toBe(true);
+  });
+
+  it('fails a subscribed shard over to another worker after kill -9, from the checkpoint, with no loss or double effect', async () => {
+    const prefix = `${uniqueName('k')}-`;
+    const group = uniqueName('g');
+    const stream = `${prefix}${TEST_STREAM}`;
+    await createStream(kinesis, stream, 2);
+    const platform = new Pool({ connectionString: platformUrl, max: 1 });
+    const leases = new LeaseStore(platform, group);
+    try {
+      const start = (id: string) =>
+        new Promise<ChildProcess>((resolve, reject) => {
+          const child = spawn(process.execPath, ['-r', join(TESTING_DIR, 'register-swc.js'), join(TESTING_DIR, 'worker-process.ts')], {
+            env: { ...process.env, TEST_OWNER_URL: db.url, TEST_KINESIS_ENDPOINT: engine.endpoint, CONSUMER_GROUP: group, WORKER_ID: id, STREAM_PREFIX: prefix, CONSUMER_MODE: 'efo' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          children.push(child);
+          let stderr = '';
+          child.stderr!.on('data', (c) => (stderr += c));
+          child.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve(child));
+          child.once('exit', (code) => reject(new Error(`worker ${id} exited with ${code}: ${stderr}`)));
+        });
+      const [victim] = await Promise.all([start('k1'), start('k2')]);
+      await eventually('each worker holds a shard', async () => {
+        const owners = (await leases.list(TEST_STREAM)).filter((l) => l.owner && !l.expired).map((l) => l.owner);
+        expect(owners.sort()).toEqual(['k1', 'k2']);
+      }, 30_000);
+      const keys = 10;
+      await putEvents(kinesis, stream, events('kill', keys, 0, 20));
+      await eventually('records are applied by both', async () => expect((await effects('kill')).n).toBe(keys * 20), 60_000, 200);
+
+      victim.kill('SIGKILL');
+      await putEvents(kinesis, stream, events('kill', keys, 20, 40));
+      await eventually('the survivor holds both shards', async () => {
+        const owners = (await leases.list(TEST_STREAM)).filter((l) => l.owner && !l.expired).map((l) => l.owner);
+        expect(owners).toEqual(['k2', 'k2']);
+      }, 30_000, 200);
+      await eventually('every record is applied', async () => expect((await effects('kill')).n).toBe(keys * 40), 90_000, 250);
+      expect(await effects('kill')).toEqual({ n: keys * 40, distinct: keys * 40, outOfOrder: 0, keys });
+      const { rows } = await alpha.query(`SELECT DISTINCT worker FROM effects WHERE partition_key LIKE 'kill-%' AND seq >= 20`);
+      expect(rows.map((r) => r.worker)).toContain('k2');
+    } finally {
+      await platform.end();
+    }
+  });
+});

@@ -1,0 +1,169 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { createKinesisClient } from '../kinesis/kinesis-connection';
+import { freePort } from '../kinesis/free-port';
+
+export interface KinesisLocalHandle {
+  endpoint: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts kinesis-local (the kinesis-mock engine LocalStack uses, from npm) on a free loopback port: unlike
+ * kinesalite it implements enhanced fan-out (RegisterStreamConsumer, SubscribeToShard over HTTP/1.1). It is a
+ * separate process that may ignore SIGTERM, so `stop()` kills it by pid with SIGKILL.
+ */
+export async function startKinesisLocal(options: { timeoutMs?: number } = {}): Promise<KinesisLocalHandle> {
+  const home = dirname(require.resolve('kinesis-local/package.json'));
+  const port = await freePort();
+  const tlsPort = await freePort();
+  const workDir = mkdtempSync(join(tmpdir(), 'kinesis-local-'));
+  const child: ChildProcess = spawn(process.execPath, [join(home, 'main.js')], {
+    cwd: workDir,
+    env: {
+      PATH: process.env.PATH,
+      KINESIS_MOCK_CERT_PATH: join(home, 'server.json'),
+      KINESIS_MOCK_PLAIN_PORT: String(port),
+      KINESIS_MOCK_TLS_PORT: String(tlsPort),
+      CREATE_STREAM_DURATION: '10ms',
+      DELETE_STREAM_DURATION: '10ms',
+      REGISTER_STREAM_CONSUMER_DURATION: '10ms',
+      DEREGISTER_STREAM_CONSUMER_DURATION: '10ms',
+      SPLIT_SHARD_DURATION: '10ms',
+      MERGE_SHARDS_DURATION: '10ms',
+      UPDATE_SHARD_COUNT_DURATION: '10ms',
+      SHOULD_PERSIST_DATA: 'false',
+      LOG_LEVEL: 'ERROR',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
+    await exited;
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  const client = createKinesisClient({ endpoint, region: 'us-east-1', description: 'kinesis-local' });
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`kinesis-local exited with ${child.exitCode}: ${stderr}`);
+      try {
+        await client.send(new ListStreamsCommand({}));
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`kinesis-local did not answer on ${endpoint}: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, pid: child.pid!, stop };
+}
+
+/**
+ * A streaming HTTP proxy in front of kinesis-local for enhanced fan-out faults: it can refuse the next calls of an
+ * operation with a Kinesis error, and end subscriptions (cleanly, between events) after a while, as Kinesis does
+ * when it ends one early. Everything else is piped through untouched, event streams included.
+ */
+export class FanOutFaultProxy {
+  private server?: Server;
+  private port = 0;
+  private readonly sockets = new Set<Socket>();
+  private readonly refusals: Array<{ operation: string; type: string; message: string; when?: (body: string) => boolean }> = [];
+  private endSubscriptionsAfterMs = 0;
+  private readonly hooks: Array<{ operation: string; run: () => Promise<void> }> = [];
+  /** Calls seen, by operation (e.g. `SubscribeToShard`). */
+  readonly calls = new Map<string, number>();
+  /** Subscriptions this proxy ended early. */
+  endedSubscriptions = 0;
+
+  constructor(private readonly upstream: string) {}
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<this> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', () => resolveListen()));
+    const address = server.address();
+    this.port = typeof address === 'object' && address ? address.port : 0;
+    this.server = server;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolveClose) => (this.server ? this.server.close(() => resolveClose()) : resolveClose()));
+  }
+
+  /** The next call of `operation` (whose JSON body passes `when`) is answered with a 400 `type` error. */
+  refuseNext(operation: string, type: string, message: string, when?: (body: string) => boolean): void {
+    this.refusals.push({ operation, type, message, when });
+  }
+
+  /** Runs `run` once before the next call of `operation` is forwarded (e.g. to make a race happen). */
+  beforeNext(operation: string, run: () => Promise<void>): void {
+    this.hooks.push({ operation, run });
+  }
+
+  /** Ends every subscription opened from now on after `ms` (0: never). */
+  endSubscriptionsAfter(ms: number): void {
+    this.endSubscriptionsAfterMs = ms;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+    this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
+    const refusal = this.refusals.findIndex((r) => r.operation === operation && (!r.when || r.when(body.toString('utf8'))));
+    if (refusal >= 0) {
+      const [{ type, message }] = this.refusals.splice(refusal, 1);
+      const payload = Buffer.from(JSON.stringify({ __type: type, message }));
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'content-length': String(payload.length) });
+      return void res.end(payload);
+    }
+    const hook = this.hooks.findIndex((h) => h.operation === operation);
+    if (hook >= 0) await this.hooks.splice(hook, 1)[0].run();
+    const url = new URL(this.upstream);
+    const upstreamRequest = request(
+      { host: url.hostname, port: url.port, method: req.method, path: req.url, headers: { ...req.headers, host: url.host } },
+      (upstreamResponse) => {
+        res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+        if (operation === 'SubscribeToShard' && this.endSubscriptionsAfterMs > 0 && upstreamResponse.statusCode === 200) {
+          const timer = setTimeout(() => {
+            this.endedSubscriptions++;
+            upstreamResponse.unpipe(res);
+            upstreamRequest.destroy();
+            res.end();
+          }, this.endSubscriptionsAfterMs);
+          res.on('close', () => clearTimeout(timer));
+        }
+        upstreamResponse.pipe(res);
+      },
+    );
+    upstreamRequest.on('error', () => res.destroy());
+    res.on('close', () => upstreamRequest.destroy());
+    upstreamRequest.end(body);
+  }
+}
