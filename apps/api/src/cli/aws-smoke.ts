@@ -38,8 +38,13 @@ async function main(): Promise<number> {
 
     const keys = [randomUUID(), randomUUID()];
     const sent = new Map<string, string[]>(keys.map((k) => [k, []]));
-    for (const aggregation of [false, true]) {
-      const publisher = new OrderedPublisher(kinesis, provisioner, { streamPrefix: prefix, aggregation }, new RelayMetrics(new MetricsService()), () => undefined);
+    for (const aggregation of ['off', 'on'] as const) {
+      const publisher = new OrderedPublisher(kinesis, provisioner, {
+        streamPrefix: prefix,
+        aggregation,
+        // Nothing this script sends may be refused for good: a parking is a failed smoke test.
+        parking: { park: async (parkings) => { throw new Error(`Kinesis refused ${parkings.length} record(s) for good`); } },
+      }, new RelayMetrics(new MetricsService()), () => undefined);
       for (let i = 0; i < 3; i++) {
         for (const key of keys) {
           const id = randomUUID();
