@@ -133,7 +133,7 @@ describe('operations console (browser)', () => {
     await page.locator('[data-testid=saga-step]').filter({ hasText: 'APPROVED' }).waitFor({ timeout: UI_WAIT });
     expect(await page.locator('[data-testid=saga-status]').textContent()).toBe('COMPLETED');
     const steps = await page.locator('table').nth(0).locator('tbody tr td:first-child').allTextContents();
-    expect(steps).toEqual(['RESERVING_STOCK', 'RESERVING_CREDIT', 'APPROVED']);
+    expect(steps).toEqual(['RESERVING', 'APPROVED']);
     await page.locator('tr[data-type="orders.OrderApproved"]').waitFor({ timeout: UI_WAIT });
     expect(await page.locator('tr[data-type="inventory.ReserveStock"]').count()).toBe(1);
     expect(await page.locator('tr[data-type="organizations.ReserveCredit"]').count()).toBe(1);
@@ -145,7 +145,7 @@ describe('operations console (browser)', () => {
     await page.goto(`${base}/console#saga/${rejected}`);
     await page.locator('[data-testid=saga-step]').filter({ hasText: 'REJECTED' }).waitFor({ timeout: UI_WAIT });
     await page.locator('tr[data-type="inventory.ReleaseStock"]').waitFor({ timeout: UI_WAIT });
-    expect(await page.locator('table').nth(0).locator('tbody tr td:first-child').allTextContents()).toEqual(['RESERVING_STOCK', 'RESERVING_CREDIT', 'REJECTING', 'REJECTED']);
+    expect(await page.locator('table').nth(0).locator('tbody tr td:first-child').allTextContents()).toEqual(['RESERVING', 'REJECTING', 'REJECTED']);
     expect(await page.locator('[data-testid=saga-status]').textContent()).toBe('COMPENSATED');
     await page.locator('[data-testid=saga-legs]').filter({ hasText: 'stock (inventory): RELEASED' }).waitFor({ timeout: UI_WAIT });
     await shot('saga-rejected');

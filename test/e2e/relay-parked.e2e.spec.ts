@@ -14,6 +14,9 @@ describe('parked relay records (REST)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
+    // The event log refuses such rows up front (ADR 0011); one stored before that check existed (it is NOT
+    // VALID) can still be oversize, and the relay must cope on its own: write past the check.
+    await t.sql.query('ALTER TABLE platform.event_log DROP CONSTRAINT IF EXISTS event_log_publishable_size');
   });
   afterAll(async () => {
     await t.close();
