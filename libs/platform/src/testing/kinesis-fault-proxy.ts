@@ -1,5 +1,5 @@
-import { createServer, request, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { request, IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackHttpServer } from './loopback-http-server';
 
 export interface KinesisFaults {
   /** Fraction of PutRecords records answered with a per-record ProvisionedThroughputExceededException. */
@@ -53,43 +53,16 @@ type RecordResult = { SequenceNumber?: string; ShardId?: string; ErrorCode?: str
  * unreachability for a period. Everything but
  * PutRecords is forwarded untouched (subject to delay and unreachability).
  */
-export class KinesisFaultProxy {
+export class KinesisFaultProxy extends LoopbackHttpServer {
   readonly stats: KinesisFaultStats = { putRecordsCalls: 0, throttledRecords: 0, failedRecords: 0, throttledCalls: 0, refusedCalls: 0, cutConnections: 0 };
   private faults: KinesisFaults = { ...NO_FAULTS };
   private refuse?: (data: Buffer, partitionKey: string) => boolean;
   private unreachableUntil = 0;
   private readonly random: () => number;
-  private readonly sockets = new Set<Socket>();
-  private server?: Server;
-  private port = 0;
 
   constructor(private readonly upstream: string, options: { seed?: number } = {}) {
+    super();
     this.random = mulberry32(options.seed ?? 42);
-  }
-
-  get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<this> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolveListen());
-    });
-    const address = server.address();
-    this.port = typeof address === 'object' && address ? address.port : 0;
-    this.server = server;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolveClose) => (this.server ? this.server.close(() => resolveClose()) : resolveClose()));
   }
 
   configure(faults: Partial<KinesisFaults>): void {
@@ -120,7 +93,7 @@ export class KinesisFaultProxy {
     return Date.now() < this.unreachableUntil;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (this.cut(req)) return;

@@ -1,12 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { request, IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../kinesis/kinesis-connection';
 import { freePort } from '../kinesis/free-port';
+import { LoopbackHttpServer } from './loopback-http-server';
 
 export interface KinesisLocalHandle {
   endpoint: string;
@@ -79,10 +79,7 @@ export async function startKinesisLocal(options: { timeoutMs?: number } = {}): P
  * operation with a Kinesis error, and end subscriptions (cleanly, between events) after a while, as Kinesis does
  * when it ends one early. Everything else is piped through untouched, event streams included.
  */
-export class FanOutFaultProxy {
-  private server?: Server;
-  private port = 0;
-  private readonly sockets = new Set<Socket>();
+export class FanOutFaultProxy extends LoopbackHttpServer {
   private readonly refusals: Array<{ operation: string; type: string; message: string; when?: (body: string) => boolean }> = [];
   private endSubscriptionsAfterMs = 0;
   private readonly hooks: Array<{ operation: string; run: () => Promise<void> }> = [];
@@ -91,28 +88,8 @@ export class FanOutFaultProxy {
   /** Subscriptions this proxy ended early. */
   endedSubscriptions = 0;
 
-  constructor(private readonly upstream: string) {}
-
-  get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<this> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', () => resolveListen()));
-    const address = server.address();
-    this.port = typeof address === 'object' && address ? address.port : 0;
-    this.server = server;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolveClose) => (this.server ? this.server.close(() => resolveClose()) : resolveClose()));
+  constructor(private readonly upstream: string) {
+    super();
   }
 
   /** The next call of `operation` (whose JSON body passes `when`) is answered with a 400 `type` error. */
@@ -130,7 +107,7 @@ export class FanOutFaultProxy {
     this.endSubscriptionsAfterMs = ms;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
