@@ -8,6 +8,7 @@ import type { LeaseStore } from './lease-store';
 import { MessageDispatcher } from './message-dispatcher';
 import type { RegisteredHandler } from './message-handler';
 import type { DecodedMessage } from './record-decoder';
+import { ident } from '../database/ident';
 
 export interface EventLogBackfillDeps {
   deadLetters: DeadLetterStore;
@@ -15,7 +16,6 @@ export interface EventLogBackfillDeps {
   options: ConsumerOptions;
 }
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Starts a new consumer group (or a rebuilt projection) from the SQL event log instead of the stream

@@ -3,11 +3,11 @@ import { DataSource } from 'typeorm';
 import { DatabaseTopology } from './database-topology';
 import type { ContextStorage } from './context-definition';
 import { provisionRelay } from '../relay/provision-relay';
+import { ident } from './ident';
 
 export const PLATFORM_SCHEMA = 'platform';
 const PROVISION_LOCK = 74_201_001;
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /**

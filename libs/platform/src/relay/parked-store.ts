@@ -1,6 +1,6 @@
 import type { RelayRecord } from './relay-record';
+import { ident } from '../database/ident';
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** A pg Pool or a TypeORM DataSource: both run parameterised SQL (rows come back bare or in `rows`). */
 interface SqlRunner {

@@ -3,11 +3,10 @@ import type { OrderedPublisher } from './ordered-publisher';
 import type { PublishedMarker } from './published-marker';
 import type { RelayRecord } from './relay-record';
 import { PgListener } from '../wakeups/pg-listener';
+import { ident } from '../database/ident';
 
 /** Channel an event-log insert notifies when the database cannot replicate logically (the polling relay's wake). */
 export const EVENT_LOG_APPENDED_CHANNEL = 'eda_event_log_appended';
-
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export interface PollingOptions {
   batchSize?: number;

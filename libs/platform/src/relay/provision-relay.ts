@@ -1,9 +1,9 @@
 import { Client } from 'pg';
 import type { ContextStorage } from '../database/context-definition';
 import type { DatabaseTopology } from '../database/database-topology';
+import { ident } from '../database/ident';
 
 const PLATFORM_SCHEMA = 'platform';
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** The publication the relay's slot decodes: the event_log of every schema, INSERTs only (published_at stamps are not news). */

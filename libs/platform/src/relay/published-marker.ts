@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { RelayRecord } from './relay-record';
+import { ident } from '../database/ident';
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Stamps `published_at` on the rows Kinesis confirmed, batched per schema (one UPDATE per schema and flush),

@@ -1,5 +1,4 @@
-
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+import { ident } from '../database/ident';
 
 /** GET /ops/relay (CONTRACT §3). */
 export interface RelayStatus {

@@ -6,12 +6,12 @@ import { KPL_RECORD_OVERHEAD } from '../event-log/cloud-event';
 import { createKinesisClient } from '../kinesis/kinesis-connection';
 import { PlatformRuntime } from '../platform-runtime';
 import { Rate, SHARD_BYTES_PER_SECOND, SHARD_RECORDS_PER_SECOND, sizeStream, StreamSizing, TARGET_UTILISATION } from './stream-sizing';
+import { ident } from '../database/ident';
 
 const WINDOW_SECONDS = 60;
 const TOP_KEYS = 10;
 /** Shard counts change rarely and DescribeStreamSummary is limited (20/s per account): asked at most this often. */
 const SHARDS_TTL_MS = 10_000;
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export interface StreamView extends StreamSizing {
   /** The stream's name without STREAM_PREFIX, as the event log names it. */

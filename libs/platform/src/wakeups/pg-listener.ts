@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { ident } from '../database/ident';
 import { fullJitterDelay } from '../kinesis/backoff';
 
 export interface PgListenerOptions {
@@ -64,7 +65,7 @@ export class PgListener {
     client.on('end', () => this.lost(client, new Error('connection ended')));
     try {
       await client.connect();
-      for (const channel of this.options.channels) await client.query(`LISTEN ${quoteIdent(channel)}`);
+      for (const channel of this.options.channels) await client.query(`LISTEN ${ident(channel)}`);
     } catch (error) {
       await client.end().catch(() => undefined);
       this.lost(client, error as Error);
@@ -100,8 +101,4 @@ export class PgListener {
     }, delay);
     this.retryTimer.unref();
   }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
