@@ -1,6 +1,6 @@
 import { SubscribeToShardCommand, SubscribeToShardEvent } from '@aws-sdk/client-kinesis';
 import { Logger } from '@nestjs/common';
-import { fullJitterDelay } from '../kinesis/backoff';
+import { fullJitterDelay, Pause } from '../kinesis/backoff';
 import { Lease, SHARD_END, TRIM_HORIZON } from './lease-store';
 import { decodeRecords } from './record-decoder';
 import { listShards } from './shard-discovery';
@@ -26,7 +26,9 @@ const errorName = (error: unknown) => (error as { name?: string })?.name ?? '';
 export class FanOutReader implements LeaseReader {
   millisBehindLatest: number | null = null;
   private stopping = false;
+  /** Ends the subscription in flight (stop). */
   private interrupt: (() => void) | null = null;
+  private readonly pause = new Pause();
   private done: Promise<void> | null = null;
   private ended = false;
   private readonly logger = new Logger('FanOutReader');
@@ -63,6 +65,7 @@ export class FanOutReader implements LeaseReader {
   async stop(): Promise<void> {
     this.stopping = true;
     this.interrupt?.();
+    this.pause.interrupt();
     await this.done;
   }
 
@@ -113,7 +116,7 @@ export class FanOutReader implements LeaseReader {
       } else {
         this.logger.warn(`Subscription to ${this.where} failed (${name || 'error'}: ${message}); subscribing again from ${this.position}`);
       }
-      await this.pause(Math.max(200, fullJitterDelay(failures++, { baseMs: 250, capMs: 5_000 })));
+      await this.pause.wait(Math.max(200, fullJitterDelay(failures++, { baseMs: 250, capMs: 5_000 })));
     }
   }
 
@@ -182,7 +185,7 @@ export class FanOutReader implements LeaseReader {
         // Parking failed (the database is unreachable): subscribe again from the checkpoint; the inbox absorbs repeats.
         this.logger.warn(`Dispatch on ${this.where} failed: ${(error as Error).message}; subscribing again from ${this.checkpoint}`);
         this.position = this.checkpoint;
-        await this.pause(options.idlePollMaxMs);
+        await this.pause.wait(options.idlePollMaxMs);
         return 'resubscribe';
       }
       const upTo = finishedPrefix(messages.map((m) => m.recordIndex), completed, records.length);
@@ -236,16 +239,4 @@ export class FanOutReader implements LeaseReader {
     this.deps.onTrouble?.({ stream, shardId, leaseCreatedAt: createdAt, checkpoint: this.checkpoint, kind, reason });
   }
 
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        if (self.interrupt === done) self.interrupt = null;
-        resolve();
-      }
-      this.interrupt = done;
-    });
-  }
 }

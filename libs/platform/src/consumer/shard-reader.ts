@@ -1,5 +1,6 @@
 import { GetRecordsCommand, GetRecordsCommandOutput, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { Logger } from '@nestjs/common';
+import { Pause } from '../kinesis/backoff';
 import type { ConsumerMetrics } from './consumer-metrics';
 import type { ConsumerOptions } from './consumer-options';
 import type { DeadLetterStore } from './dead-letter-store';
@@ -40,7 +41,7 @@ const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'LimitExcee
 export class ShardReader {
   millisBehindLatest: number | null = null;
   private stopping = false;
-  private interrupt: (() => void) | null = null;
+  private readonly pause = new Pause();
   /** Records may have arrived since the last read began (the relay said so): read as soon as the pace allows. */
   private woken = false;
   private done: Promise<void> | null = null;
@@ -68,7 +69,7 @@ export class ShardReader {
   /** Stops after the batch in flight, whose finished prefix is checkpointed. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.interrupt?.();
+    this.pause.interrupt();
     await this.done;
   }
 
@@ -80,7 +81,7 @@ export class ShardReader {
   wake(): void {
     if (this.woken) return;
     this.woken = true;
-    this.interrupt?.();
+    this.pause.interrupt();
   }
 
   private async run(): Promise<void> {
@@ -215,23 +216,11 @@ export class ShardReader {
       const due = lastCall + (this.woken && wakeable ? minPollIntervalMs : Math.max(idleDelay, minPollIntervalMs));
       const ms = due - Date.now();
       if (ms <= 0) break;
-      await this.pause(ms);
+      await this.pause.wait(ms);
     }
     this.woken = false; // cleared as the read starts: a wake during the read means there may be more
   }
 
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        if (self.interrupt === done) self.interrupt = null;
-        resolve();
-      }
-      this.interrupt = done;
-    });
-  }
 }
 
 /** Index of the last Kinesis record whose user records (and all before them) every delivery finished; -1 if none. */

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { OrderedPublisher } from './ordered-publisher';
 import type { PublishedMarker } from './published-marker';
 import type { RelayRecord } from './relay-record';
+import { Pause } from '../kinesis/backoff';
 import { PgListener } from '../wakeups/pg-listener';
 import { ident } from '../database/ident';
 
@@ -28,7 +29,7 @@ export interface PollingOptions {
  */
 export class PollingSource {
   private stopped = false;
-  private wakeUp?: () => void;
+  private readonly pause = new Pause();
   /** A commit was notified since the last pass began: pass again without idling. */
   private notified = false;
   private listener?: PgListener;
@@ -68,7 +69,7 @@ export class PollingSource {
 
   private commitNotified(): void {
     this.notified = true;
-    this.wakeUp?.();
+    this.pause.interrupt();
   }
 
   /**
@@ -112,19 +113,10 @@ export class PollingSource {
 
   stop(): void {
     this.stopped = true;
-    this.wakeUp?.();
+    this.pause.interrupt();
   }
 
   private idle(): Promise<void> {
-    return new Promise((resolveIdle) => {
-      const timer = setTimeout(done, this.options.idleMs ?? 200);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        if (self.wakeUp === done) self.wakeUp = undefined;
-        resolveIdle();
-      }
-      this.wakeUp = done;
-    });
+    return this.pause.wait(this.options.idleMs ?? 200);
   }
 }

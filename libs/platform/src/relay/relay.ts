@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { AppConfig } from '../config/app-config';
 import type { ContextStorage } from '../database/context-definition';
 import type { DatabaseTopology } from '../database/database-topology';
-import { BackoffPolicy, fullJitterDelay, sleep } from '../kinesis/backoff';
+import { BackoffPolicy, fullJitterDelay, Pause, sleep } from '../kinesis/backoff';
 import { logicalStreams } from '../database/context-definition';
 import { StreamProvisioner } from '../kinesis/stream-provisioner';
 import { OrderedPublisher } from './ordered-publisher';
@@ -60,8 +60,8 @@ export class Relay {
   private publisher?: OrderedPublisher;
   private source?: WalSource | PollingSource;
   private readonly provisioner: StreamProvisioner;
-  private wakeStandby?: () => void;
-  private wakeReleases?: () => void;
+  private readonly standbyPause = new Pause();
+  private readonly releasesPause = new Pause();
   private releasesStopped = false;
   mode?: RelayMode;
   active = false;
@@ -87,7 +87,7 @@ export class Relay {
   /** Stops reading, lets in-flight PutRecords finish, stamps what they confirmed, releases the lock. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wakeStandby?.();
+    this.standbyPause.interrupt();
     await this.source?.stop();
     // A source waiting on a full publisher (Kinesis down) is released by stopping the publisher too.
     await this.publisher?.stop();
@@ -135,16 +135,8 @@ export class Relay {
     await client.end().catch(() => undefined);
   }
 
-  private standby(ms: number): Promise<void> {
-    return new Promise((resolveWait) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolveWait();
-      }
-      this.wakeStandby = done;
-      if (this.stopped) done();
-    });
+  private async standby(ms: number): Promise<void> {
+    if (!this.stopped) await this.standbyPause.wait(ms);
   }
 
   private async relay(): Promise<void> {
@@ -232,7 +224,7 @@ export class Relay {
     } finally {
       await this.source?.stop();
       this.releasesStopped = true;
-      this.wakeReleases?.();
+      this.releasesPause.interrupt();
       await releasing;
       await publisher.stop();
       if (wal) await wal.flush();
@@ -312,15 +304,7 @@ export class Relay {
       } catch (error) {
         this.deps.log?.(`looking for released parked records failed: ${(error as Error).message}`);
       }
-      await new Promise<void>((resolveWait) => {
-        const timer = setTimeout(done, this.tuning.releasePollMs ?? 500);
-        function done() {
-          clearTimeout(timer);
-          resolveWait();
-        }
-        this.wakeReleases = done;
-        if (this.stopped || this.releasesStopped) done();
-      });
+      if (!this.stopped && !this.releasesStopped) await this.releasesPause.wait(this.tuning.releasePollMs ?? 500);
     }
   }
 }
