@@ -4,25 +4,12 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { Pool } from 'pg';
 import { UsersEventTypes } from '@eda/contracts';
 import { CloudEvent, MetricsService, NotAKinesisEventError } from '@eda/platform';
-import { createTestDatabase, testCloudEvent, testKinesisClient, testKinesisEndpoint, TestDatabase, uniqueName } from '@eda/platform/testing';
+import { createTestDatabase, kplAggregate, testCloudEvent, testKinesisClient, testKinesisEndpoint, TestDatabase, uniqueName } from '@eda/platform/testing';
 import { createStream } from '../../../libs/platform/src/consumer/testing/consumer-test-kit';
 import { bootLambda, createKinesisHandler, lambdaConfig } from './main';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { aggregate } = require('aws-kinesis-agg');
-
 const HANDLER = 'organizations.known-users';
 const ACCOUNT_ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/';
-
-/** A KPL aggregated record of `records` (what the relay sends with KINESIS_AGGREGATION=on). */
-function aggregated(records: Array<{ partitionKey: string; data: Buffer }>): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    aggregate(records, (encoded: { data: Buffer }, done?: () => void) => {
-      resolve(Buffer.from(encoded.data));
-      done?.();
-    }, () => undefined, reject);
-  });
-}
 
 /** The event Lambda's Kinesis event source mapping hands the function for records of one shard. */
 function lambdaEvent(stream: string, shardId: string, records: _Record[]): KinesisStreamEvent {
@@ -128,7 +115,7 @@ describe('Lambda handler: Kinesis events through the app’s @OnMessage handlers
     const packed = [registered(u2, 'two'), updated(u2, 'Two-Updated')];
     const records = await putAndRead([
       json(plain[0]),
-      { key: u2, data: await aggregated(packed.map((e) => ({ partitionKey: u2, data: Buffer.from(JSON.stringify(e)) }))) },
+      { key: u2, data: await kplAggregate(packed.map((e) => ({ partitionKey: u2, data: Buffer.from(JSON.stringify(e)) }))) },
       { key: poisonKey, data: Buffer.from('{not json') },
       json(bad[0]),
       json(bad[1]),

@@ -1,17 +1,6 @@
 import { decodeRecords } from './record-decoder';
 import { finishedPrefix } from './shard-reader';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { aggregate } = require('aws-kinesis-agg');
-
-function aggregated(records: Array<{ partitionKey: string; data: Buffer }>): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    aggregate(records, (encoded: { data: Buffer }, done?: () => void) => {
-      resolve(Buffer.from(encoded.data));
-      done?.();
-    }, () => undefined, reject);
-  });
-}
+import { kplAggregate as aggregated } from '../testing/kpl.fixture';
 
 const event = (id: string) => JSON.stringify({ specversion: '1.0', id, source: 'alpha', type: 'alpha.Thing', partitionkey: 'k' });
 

@@ -4,3 +4,4 @@ export * from './test-infrastructure';
 export * from './kinesis-fault-proxy';
 export * from './stream-reader';
 export * from './cloud-event.fixture';
+export * from './kpl.fixture';
