@@ -9,7 +9,8 @@ import { MessageDispatcher } from './message-dispatcher';
 import type { RegisteredHandler } from './message-handler';
 import { describeStream, listShards } from './shard-discovery';
 import { ReaderTrouble, ShardReader } from './shard-reader';
-import { FanOutReader, LeaseReader } from './fan-out-reader';
+import { FanOutReader } from './fan-out-reader';
+import type { LeaseReader } from './lease-reader';
 import { StreamConsumerRegistry } from './stream-consumer-registry';
 import type { ShardWakeups } from '../wakeups/shard-wakeups';
 

@@ -1,14 +1,12 @@
 import { SubscribeToShardCommand, SubscribeToShardEvent } from '@aws-sdk/client-kinesis';
 import { Logger } from '@nestjs/common';
-import { fullJitterDelay, Pause } from '../kinesis/backoff';
+import { fullJitterDelay } from '../kinesis/backoff';
 import { Lease, SHARD_END, TRIM_HORIZON } from './lease-store';
 import { decodeRecords } from './record-decoder';
 import { listShards } from './shard-discovery';
-import { finishedPrefix, ReaderTrouble, ShardReader, ShardReaderDeps } from './shard-reader';
+import { LeaseReader } from './lease-reader';
+import { finishedPrefix, ShardReaderDeps } from './shard-reader';
 import type { StreamConsumerRegistry } from './stream-consumer-registry';
-
-/** What the worker needs of a reader of one leased shard, whichever way it reads. */
-export type LeaseReader = Pick<ShardReader, 'lease' | 'millisBehindLatest' | 'finished' | 'start' | 'stop' | 'wake'>;
 
 export interface FanOutReaderDeps extends ShardReaderDeps {
   consumers: StreamConsumerRegistry;
@@ -23,15 +21,11 @@ const errorName = (error: unknown) => (error as { name?: string })?.name ?? '';
  * polling. A closed shard ends with ChildShards: the children are recorded and the lease finished, so they start
  * only once this parent is drained.
  */
-export class FanOutReader implements LeaseReader {
-  millisBehindLatest: number | null = null;
-  private stopping = false;
+export class FanOutReader extends LeaseReader {
+  protected readonly noun = 'Subscriber';
+  protected readonly logger = new Logger('FanOutReader');
   /** Ends the subscription in flight (stop). */
   private interrupt: (() => void) | null = null;
-  private readonly pause = new Pause();
-  private done: Promise<void> | null = null;
-  private ended = false;
-  private readonly logger = new Logger('FanOutReader');
   /** The last record every subscriber finished (what the lease holds). */
   private checkpoint: string;
   /** Where the next subscription starts (after it): the continuation of the last event fully handled, or the checkpoint. */
@@ -42,41 +36,23 @@ export class FanOutReader implements LeaseReader {
 
   constructor(
     private readonly deps: FanOutReaderDeps,
-    readonly lease: Lease,
-    private readonly physicalStream: string,
+    lease: Lease,
+    physicalStream: string,
   ) {
+    super(deps.onTrouble, lease, physicalStream);
     this.checkpoint = lease.checkpoint;
     this.position = lease.checkpoint;
   }
 
-  get finished(): boolean {
-    return this.done !== null && this.ended;
-  }
-
-  start(): void {
-    this.done = this.run()
-      .catch((error) => this.logger.error(`Subscriber of ${this.where} failed: ${(error as Error).message}`))
-      .finally(() => {
-        this.ended = true;
-      });
-  }
-
-  /** Stops after the event in flight, whose finished prefix is checkpointed; the subscription is closed. */
-  async stop(): Promise<void> {
-    this.stopping = true;
+  /** The subscription in flight is closed on stop (its finished prefix is checkpointed). */
+  protected override interruptWork(): void {
     this.interrupt?.();
-    this.pause.interrupt();
-    await this.done;
   }
 
   /** Records are pushed as they arrive: a relay wake-up has nothing to add. */
   wake(): void {}
 
-  private get where(): string {
-    return `${this.physicalStream}/${this.lease.shardId}`;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     if (this.checkpoint === SHARD_END) return;
     const parked = await this.deps.deadLetters.parkedKeys(this.lease.stream);
     let failures = 0;
@@ -101,7 +77,10 @@ export class FanOutReader implements LeaseReader {
       } else if (name === 'ResourceNotFoundException') {
         // The consumer may have been deregistered (look it up again); a second miss means the stream or shard is gone.
         this.deps.consumers.forget(this.physicalStream);
-        if (++notFound >= 2) return this.trouble('not-found', message);
+        if (++notFound >= 2) {
+          this.trouble('not-found', this.checkpoint, message);
+          return;
+        }
       } else if (name === 'InvalidArgumentException') {
         // The starting point was refused (an expired continuation): once, fall back to the checkpoint (which a
         // continuation may equal); if Kinesis refuses the checkpoint too, it is not this stream's (DESIGN §2).
@@ -111,7 +90,10 @@ export class FanOutReader implements LeaseReader {
           this.position = this.checkpoint;
           continue;
         }
-        if (this.checkpoint !== TRIM_HORIZON) return this.trouble('checkpoint-refused', message);
+        if (this.checkpoint !== TRIM_HORIZON) {
+          this.trouble('checkpoint-refused', this.checkpoint, message);
+          return;
+        }
         this.logger.warn(`SubscribeToShard on ${this.where} refused (${message}); retrying`);
       } else {
         this.logger.warn(`Subscription to ${this.where} failed (${name || 'error'}: ${message}); subscribing again from ${this.position}`);
@@ -233,10 +215,5 @@ export class FanOutReader implements LeaseReader {
     return 'stop';
   }
 
-  private trouble(kind: ReaderTrouble['kind'], reason: string): void {
-    this.logger.warn(`Subscriber of ${this.where} stops: ${reason}`);
-    const { stream, shardId, createdAt } = this.lease;
-    this.deps.onTrouble?.({ stream, shardId, leaseCreatedAt: createdAt, checkpoint: this.checkpoint, kind, reason });
-  }
 
 }

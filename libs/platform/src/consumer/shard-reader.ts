@@ -1,12 +1,14 @@
 import { GetRecordsCommand, GetRecordsCommandOutput, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { Logger } from '@nestjs/common';
-import { Pause } from '../kinesis/backoff';
 import type { ConsumerMetrics } from './consumer-metrics';
 import type { ConsumerOptions } from './consumer-options';
 import type { DeadLetterStore } from './dead-letter-store';
 import { Lease, LeaseStore, SHARD_END, TRIM_HORIZON } from './lease-store';
 import type { MessageDispatcher } from './message-dispatcher';
 import { decodeRecords } from './record-decoder';
+import { LeaseReader, ReaderTrouble } from './lease-reader';
+
+export type { ReaderTrouble } from './lease-reader';
 
 export interface ShardReaderDeps {
   kinesis: KinesisClient;
@@ -19,16 +21,6 @@ export interface ShardReaderDeps {
   onTrouble?: (trouble: ReaderTrouble) => void;
 }
 
-export interface ReaderTrouble {
-  stream: string;
-  shardId: string;
-  leaseCreatedAt: string;
-  checkpoint: string;
-  /** `not-found`: no such stream or shard; `checkpoint-refused`: the checkpoint did not come from this stream. */
-  kind: 'not-found' | 'checkpoint-refused';
-  reason: string;
-}
-
 const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'LimitExceededException', 'KMSThrottlingException']);
 
 /**
@@ -38,39 +30,18 @@ const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'LimitExcee
  * checkpoint moves to the last record every subscriber finished. A drained closed shard is marked
  * finished so its children can start.
  */
-export class ShardReader {
-  millisBehindLatest: number | null = null;
-  private stopping = false;
-  private readonly pause = new Pause();
+export class ShardReader extends LeaseReader {
+  protected readonly noun = 'Reader';
   /** Records may have arrived since the last read began (the relay said so): read as soon as the pace allows. */
   private woken = false;
-  private done: Promise<void> | null = null;
-  private readonly logger = new Logger('ShardReader');
+  protected readonly logger = new Logger('ShardReader');
 
   constructor(
     private readonly deps: ShardReaderDeps,
-    readonly lease: Lease,
-    private readonly physicalStream: string,
-  ) {}
-
-  get finished(): boolean {
-    return this.done !== null && this.ended;
-  }
-  private ended = false;
-
-  start(): void {
-    this.done = this.run()
-      .catch((error) => this.logger.error(`Reader of ${this.physicalStream}/${this.lease.shardId} failed: ${(error as Error).message}`))
-      .finally(() => {
-        this.ended = true;
-      });
-  }
-
-  /** Stops after the batch in flight, whose finished prefix is checkpointed. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.pause.interrupt();
-    await this.done;
+    lease: Lease,
+    physicalStream: string,
+  ) {
+    super(deps.onTrouble, lease, physicalStream);
   }
 
   /**
@@ -84,7 +55,7 @@ export class ShardReader {
     this.pause.interrupt();
   }
 
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const { kinesis, leases, deadLetters, dispatcher, metrics, options } = this.deps;
     const { stream, shardId } = this.lease;
     const labels = { stream: this.physicalStream, shard: shardId };
@@ -186,12 +157,6 @@ export class ShardReader {
       if (name === 'InvalidArgumentException' && checkpoint !== TRIM_HORIZON) return this.trouble('checkpoint-refused', checkpoint, message);
       throw error;
     }
-  }
-
-  private trouble(kind: ReaderTrouble['kind'], checkpoint: string, reason: string): null {
-    this.logger.warn(`Reader of ${this.physicalStream}/${this.lease.shardId} stops: ${reason}`);
-    this.deps.onTrouble?.({ stream: this.lease.stream, shardId: this.lease.shardId, leaseCreatedAt: this.lease.createdAt, checkpoint, kind, reason });
-    return null;
   }
 
   private async iteratorAt(checkpoint: string): Promise<string | undefined> {
