@@ -88,9 +88,12 @@ export class ConsumerWorker {
     const readers = [...this.readers.values()];
     this.readers.clear();
     await Promise.all(readers.map((r) => r.stop()));
-    for (const r of readers) await this.deps.leases.release(r.lease.stream, r.lease.shardId, this.workerId).catch(() => undefined);
+    // Every lease this worker owns, not only those it read: a tick cut short by the stop may have taken one
+    // without starting its reader yet, and that lease must not wait for its expiry to move.
+    const owned = await this.deps.leases.list().then((all) => all.filter((l) => l.owner === this.workerId), () => readers.map((r) => r.lease));
+    for (const l of owned) await this.deps.leases.release(l.stream, l.shardId, this.workerId).catch(() => undefined);
     this.deps.metrics.leasesOwned.set({ worker: this.workerId }, 0);
-    this.logger.log(`Worker ${this.workerId} stopped and released ${readers.length} lease(s)`);
+    this.logger.log(`Worker ${this.workerId} stopped and released ${owned.length} lease(s)`);
   }
 
   /** Wakes this worker's readers of the given shards of a physical stream. */

@@ -211,4 +211,18 @@ describe('consumer (one worker, real PostgreSQL and kinesalite)', () => {
     const { rows: positions } = await alpha.query(`SELECT shard_id FROM consumer_positions WHERE shard_id LIKE 'event-log:%'`);
     expect(positions).toEqual([]);
   });
+  it('releases on stop every lease it owns, also one it started no reader for', async () => {
+    const prefix = `${uniqueName('rl')}-`;
+    await createStream(kinesis, `${prefix}${TEST_STREAM}`, 1);
+    const group = uniqueName('g');
+    const c = await consumer(prefix, group);
+    await eventually('the worker holds its shard', () => expect(c.worker.heldShards()).toHaveLength(1), 15_000);
+    // A lease the worker took but reads nothing of (as a tick cut short by the stop leaves one).
+    await c.leases.createIfMissing('not-subscribed', 'shardId-000000000000', []);
+    const [free] = (await c.leases.list('not-subscribed'));
+    expect(await c.leases.take(free, c.worker.workerId, 60_000)).not.toBeNull();
+    await stop(c);
+    const { rows: owned } = await platform.query(`SELECT stream, owner FROM consumer_leases WHERE consumer_group = $1 AND owner IS NOT NULL`, [group]);
+    expect(owned).toEqual([]);
+  });
 });
