@@ -28,6 +28,12 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 }
 
+/** Waits for a clean exit; on any other, fails with what the process printed, so the cause is in the report. */
+async function expectCleanExit(run: { child: ChildProcess; output: () => string }): Promise<void> {
+  const code = await exited(run.child);
+  if (code !== 0) throw new Error(`exited with ${code} (signal ${run.child.signalCode}); it printed:\n${run.output().slice(-4000)}`);
+}
+
 /** The operations token the banner printed. */
 function bannerToken(output: string): string {
   const token = /^Ops +token (\S+) /m.exec(output)?.[1];
@@ -91,7 +97,7 @@ describe('npm start (the built app with embedded PostgreSQL and kinesalite)', ()
     const { id } = (await created.json()) as { id: string };
 
     first.child.kill('SIGINT');
-    expect(await exited(first.child)).toBe(0);
+    await expectCleanExit(first);
     await eventually('no process uses the data directory', () => expect(processesUsing(dataDir)).toBe(''), 10_000);
 
     const second = start({ PORT: String(port), DATA_DIR: dataDir });
@@ -106,7 +112,7 @@ describe('npm start (the built app with embedded PostgreSQL and kinesalite)', ()
       expect((await fetch(`${base}/ops/relay`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     } finally {
       second.child.kill('SIGTERM');
-      expect(await exited(second.child)).toBe(0);
+      await expectCleanExit(second);
     }
     await eventually('no process uses the data directory', () => expect(processesUsing(dataDir)).toBe(''), 10_000);
   });

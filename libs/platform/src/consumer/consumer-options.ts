@@ -13,7 +13,7 @@ export interface ConsumerOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   idlePollMaxMs: number;
-  /** Kinesis allows 5 GetRecords per second per shard. */
+  /** Kinesis allows 5 GetRecords per second per shard: GET_RECORDS_PACE_MS by default. */
   minPollIntervalMs: number;
   maxRecordsPerCall: number;
   /** Partition keys of one batch handled at once (each key stays sequential). */
@@ -23,6 +23,13 @@ export interface ConsumerOptions {
   /** EFO: a subscription is renewed (from its continuation) after this long; Kinesis ends each one after 5 minutes. */
   efoSubscriptionMs: number;
 }
+
+/**
+ * Kinesis allows 5 GetRecords per second per shard, counted where it receives them. Reads 200 ms apart as sent
+ * can arrive closer (one request waits longer in the socket than the next) and make a sixth in a second: the pace
+ * keeps 10 ms of room for that jitter.
+ */
+export const GET_RECORDS_PACE_MS = 210;
 
 export function consumerOptionsFrom(config: AppConfig, overrides: Partial<ConsumerOptions> = {}): ConsumerOptions {
   return {
@@ -36,7 +43,7 @@ export function consumerOptionsFrom(config: AppConfig, overrides: Partial<Consum
     retryBaseMs: config.CONSUMER_RETRY_BASE_MS,
     retryMaxMs: Math.max(config.CONSUMER_RETRY_BASE_MS, 10_000),
     idlePollMaxMs: config.CONSUMER_IDLE_POLL_MAX_MS,
-    minPollIntervalMs: 200,
+    minPollIntervalMs: GET_RECORDS_PACE_MS,
     maxRecordsPerCall: 1000,
     keyConcurrency: 16,
     mode: config.CONSUMER_MODE,

@@ -43,7 +43,9 @@ describe('relay under Kinesis faults (WAL mode, or polling where the server has 
   });
 
   it('keeps per-key commit order when KPL aggregates of a key\'s run are throttled and fail as a whole (KINESIS_AGGREGATION=auto)', async () => {
-    proxy.configure({ throttleRecords: 0.2, failRecords: 0.1, throttleCalls: 0.05 });
+    // Half of all records refused: how many aggregates the relay builds depends on timing, and even a run of 10
+    // (one per key) then meets a refusal all but once in a thousand runs.
+    proxy.configure({ throttleRecords: 0.3, failRecords: 0.2, throttleCalls: 0.05 });
     relay = startRelay(world, proxy.endpoint);
     const keys = Array.from({ length: 10 }, (_, i) => `agg-${i}`);
     const written = await appendEvents(world, 'users', { count: 4_000, keys, perTransaction: 400 });
@@ -51,7 +53,7 @@ describe('relay under Kinesis faults (WAL mode, or polling where the server has 
     const kinesisRecords = { count: 0 };
     expectCompleteAndOrdered(written, await readStream(world.reader, `${world.prefix}users-events`, kinesisRecords));
     expect(kinesisRecords.count).toBeLessThan(written.length / 4);
-    expect(proxy.stats.throttledRecords + proxy.stats.failedRecords).toBeGreaterThan(10);
+    expect(proxy.stats.throttledRecords + proxy.stats.failedRecords).toBeGreaterThan(0);
   });
 
   it('loses nothing and catches up when Kinesis is unreachable for 10 seconds mid-stream', async () => {

@@ -13,7 +13,7 @@ import { createKinesisClient } from '../../kinesis/kinesis-connection';
 import { MetricsService } from '../../observability/metrics.service';
 import { platformStorage } from '../../platform-storage';
 import { ConsumerMetrics } from '../consumer-metrics';
-import { ConsumerOptions } from '../consumer-options';
+import { ConsumerOptions, GET_RECORDS_PACE_MS } from '../consumer-options';
 import { ConsumerWorker } from '../consumer-worker';
 import { DeadLetterService } from '../dead-letter.service';
 import { DeadLetterStore } from '../dead-letter-store';
@@ -118,7 +118,7 @@ export async function startTestConsumer(params: {
     retryBaseMs: 20,
     retryMaxMs: 200,
     idlePollMaxMs: 250,
-    minPollIntervalMs: 200,
+    minPollIntervalMs: GET_RECORDS_PACE_MS,
     maxRecordsPerCall: 1000,
     keyConcurrency: 16,
     mode: 'polling',
