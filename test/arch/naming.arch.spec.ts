@@ -9,7 +9,7 @@ function subdirectories(dir: string): string[] {
 }
 
 /**
- * DESIGN §1/§4 naming: a folder application/commands/<name>/ (or queries/<name>/) holds <name>.command.ts /
+ * docs/architecture.md §1/§4 naming: a folder application/commands/<name>/ (or queries/<name>/) holds <name>.command.ts /
  * <name>.query.ts, <name>.handler.ts and their specs, nothing else; so a newcomer finds the same things in
  * the same places in every context. Returns the misnamed files under `libsDir`.
  */

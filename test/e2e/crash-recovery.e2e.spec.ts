@@ -5,7 +5,7 @@ import { createTestDatabase, eventually, testKinesisEndpoint, TestDatabase, uniq
 import { AppProcess, buildApp, JsonResponse } from '../support/app-process';
 
 /**
- * CONTRACT §5.3 and §5.5 with real processes: one `api` process and two `relay,consumer` workers of the built
+ * docs/contract.md §5.3 and §5.5 with real processes: one `api` process and two `relay,consumer` workers of the built
  * app share a database and a Kinesis engine. Many orders compete for scarce stock and credit while workers and
  * the api are SIGKILLed mid-flight; replacements start, and every saga must still end, with the stock and
  * credit reservations matching exactly the orders that ended APPROVED, and never over the limits meanwhile.

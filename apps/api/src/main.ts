@@ -28,7 +28,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say(`${signal} received: stopping`);
-    const force = setTimeout(() => process.exit(1), 20_000).unref();
+    const force = setTimeout(() => {
+      process.stderr.write('Stopping took longer than 20 s: exiting without finishing (the next start resumes from what was committed).\n');
+      process.exit(1);
+    }, 20_000).unref();
     try {
       await app?.close();
     } finally {

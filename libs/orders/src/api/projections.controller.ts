@@ -4,7 +4,7 @@ import { OrdersProjectionsRebuilder } from '../application/projections/orders-pr
 
 type Rebuilt = Promise<{ projection: string; replayed: number }>;
 
-/** Operations routes, served by every process whatever its roles (CONTRACT §2). */
+/** Operations routes, served by every process whatever its roles (docs/contract.md §2). */
 @ApiTags('operations')
 @Controller('ops/projections')
 export class OrdersProjectionsController {

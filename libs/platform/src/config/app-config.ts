@@ -10,7 +10,7 @@ const toRoles = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.split(',').map((r) => r.trim()).filter(Boolean) : value;
 
 /**
- * The process environment, validated once at start. CONTRACT §2 lists the public variables; the rest are
+ * The process environment, validated once at start. docs/contract.md §2 lists the public variables; the rest are
  * tuning knobs documented in README.md. A bad value stops start-up with one line naming the variable.
  */
 export class AppConfig {

@@ -1,7 +1,7 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { MetricsService } from '../observability/metrics.service';
 
-/** The consumer's Prometheus metrics (CONTRACT §3): lag per shard, throughput, handler time and failures, leases, dead letters. */
+/** The consumer's Prometheus metrics (docs/contract.md §3): lag per shard, throughput, handler time and failures, leases, dead letters. */
 export class ConsumerMetrics {
   readonly millisBehindLatest: Gauge;
   readonly recordsProcessed: Counter;

@@ -78,7 +78,7 @@ export class ConsumerWorker {
     loop();
   }
 
-  /** Graceful stop (DESIGN: shutdown): stop reading, finish in-flight handlers, checkpoint, release the leases. */
+  /** Graceful stop (docs/architecture.md §3.5): stop reading, finish in-flight handlers, checkpoint, release the leases. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
@@ -148,7 +148,7 @@ export class ConsumerWorker {
 
   /**
    * Lists each subscribed stream's shards and records new ones. First it checks that the group's leases belong to
-   * the stream Kinesis has now (DESIGN §2): a stream re-created since (local engine data lost, or deleted and made
+   * the stream Kinesis has now (docs/architecture.md §2): a stream re-created since (local engine data lost, or deleted and made
    * again) has none of the sequence numbers the checkpoints name, so its leases are dropped and it is read from
    * TRIM_HORIZON.
    */

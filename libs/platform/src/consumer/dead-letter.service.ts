@@ -17,7 +17,7 @@ export class DeadLetterConflictError extends DomainError {
 }
 
 /**
- * The operator's side of the dead-letter table (DESIGN §3.6). A retry re-applies the key's parked messages
+ * The operator's side of the dead-letter table (docs/architecture.md §3.6). A retry re-applies the key's parked messages
  * for that handler in their order, through the handler's inbox (so one that did apply is not applied twice),
  * and stops at the first that fails again; once none is left the key flows again.
  */

@@ -83,7 +83,7 @@ export class FanOutReader extends LeaseReader {
         }
       } else if (name === 'InvalidArgumentException') {
         // The starting point was refused (an expired continuation): once, fall back to the checkpoint (which a
-        // continuation may equal); if Kinesis refuses the checkpoint too, it is not this stream's (DESIGN §2).
+        // continuation may equal); if Kinesis refuses the checkpoint too, it is not this stream's (docs/architecture.md §2).
         if (!refusedOnce) {
           refusedOnce = true;
           this.logger.warn(`Continuation ${this.position} of ${this.where} was refused (${message}); subscribing again from checkpoint ${this.checkpoint} (the inbox absorbs repeats)`);

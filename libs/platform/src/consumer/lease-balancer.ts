@@ -1,7 +1,7 @@
 import type { Lease } from './lease-store';
 
 /**
- * Which leases a worker should try to take this round (KCL-style, DESIGN §3.5): every readable lease that is
+ * Which leases a worker should try to take this round (KCL-style, docs/architecture.md §3.5): every readable lease that is
  * free or expired until the worker holds its fair share, and, when none is free, one lease of the busiest
  * worker if that one holds at least two more than this one. A child shard is readable only once all its
  * parents are finished (or gone from the table: trimmed), so a key's records are read in order across resharding.

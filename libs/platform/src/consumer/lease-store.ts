@@ -157,7 +157,7 @@ export class LeaseStore {
 
   /**
    * Checks that the group's leases on `stream` belong to the stream Kinesis has now (created at
-   * `streamCreatedAt`), and if not drops them all so the new stream is read from TRIM_HORIZON (DESIGN §2). The
+   * `streamCreatedAt`), and if not drops them all so the new stream is read from TRIM_HORIZON (docs/architecture.md §2). The
    * leases are stale when the recorded creation time differs, when there is no record yet but a lease is older than
    * the stream, or when a reader's rejection still holds for the lease it accuses. One transaction under the
    * stream's row lock, so of several workers noticing the same re-creation exactly one resets.

@@ -24,10 +24,10 @@ export interface ShardBatch {
 type Outcome = 'done' | 'stopped';
 
 /**
- * Fans one shard's batch out to every handler subscribed to each message's type (DESIGN §3.5): messages of
+ * Fans one shard's batch out to every handler subscribed to each message's type (docs/architecture.md §3.5): messages of
  * one partition key run one after the other, different keys run in parallel. A failing delivery is retried
  * with exponential backoff and full jitter, then parked with every later message of its key for that
- * handler (DESIGN §3.6). Returns, per message, whether every delivery of it finished (applied or parked).
+ * handler (docs/architecture.md §3.6). Returns, per message, whether every delivery of it finished (applied or parked).
  */
 export class MessageDispatcher {
   private readonly logger = new Logger('MessageDispatcher');

@@ -24,7 +24,7 @@ export interface ShardReaderDeps {
 const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'LimitExceededException', 'KMSThrottlingException']);
 
 /**
- * Reads one leased shard with GetRecords (DESIGN §3.5): at most one call per GET_RECORDS_PACE_MS, 210 ms (the 5 reads/s limit with room for jitter),
+ * Reads one leased shard with GetRecords (docs/architecture.md §3.5): at most one call per GET_RECORDS_PACE_MS, 210 ms (the 5 reads/s limit with room for jitter),
  * slowing down to `idlePollMaxMs` while the shard is idle, and reading at once (pace permitting) when woken
  * by the relay's publish to this shard (`wake()`). Each batch is dispatched, then the lease's
  * checkpoint moves to the last record every subscriber finished. A drained closed shard is marked

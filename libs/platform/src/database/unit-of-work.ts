@@ -29,7 +29,7 @@ export class TransactionScope {
   }
 }
 
-/** Where a consumed message sits on its stream: stored with the handler's effect (DESIGN §3.4). */
+/** Where a consumed message sits on its stream: stored with the handler's effect (docs/architecture.md §3.4). */
 export interface ShardPosition {
   consumerGroup: string;
   stream: string;
@@ -42,7 +42,7 @@ export type CommittedListener = (context: string, events: AppendedEvent[]) => vo
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
 
 /**
- * One context's unit of work (DESIGN §3.1): runs a piece of work in one transaction of the context's own
+ * One context's unit of work (docs/architecture.md §3.1): runs a piece of work in one transaction of the context's own
  * role and appends the messages it published to the context's event log in that same transaction.
  * Handlers never publish to Kinesis; the relay does, from the log.
  */

@@ -1,4 +1,4 @@
-/** CONTRACT §4: the envelope of every record on Kinesis and of every row of the event log. */
+/** docs/contract.md §4: the envelope of every record on Kinesis and of every row of the event log. */
 export interface CloudEvent<T = unknown> {
   specversion: '1.0';
   id: string;

@@ -70,7 +70,7 @@ export class EventBusIngress {
 
     const inserted: unknown[] = await this.insert(envelope, json, hash);
     if (inserted.length > 0) {
-      // Producers choose their types (and, within their keys, their sources): labels stay bounded (CONTRACT §3).
+      // Producers choose their types (and, within their keys, their sources): labels stay bounded (docs/contract.md §3).
       this.metrics.counter('eda_events_appended_total', 'Events committed to the event log', ['source', 'type']).inc({ source: 'platform', type: 'external' });
       return { id: envelope.id, created: true };
     }

@@ -14,7 +14,7 @@ import { isStorableString, MAX_ATTRIBUTE_LENGTH, validateCloudEvent } from './in
 import { EventLogReadGuard, ProducerKeyGuard, RequestWithProducerKey } from './producer-key.guard';
 import { ProducerKeyStore } from './producer-key-store';
 
-/** CONTRACT §3 event bus: external producers' ingress and the read side of the whole event log. */
+/** docs/contract.md §3 event bus: external producers' ingress and the read side of the whole event log. */
 @ApiTags('event bus')
 @Controller('events')
 export class EventsController {

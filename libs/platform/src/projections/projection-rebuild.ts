@@ -14,7 +14,7 @@ export interface RebuildableProjection {
 const PAGE = 500;
 
 /**
- * Rebuilds a projection from its source's event log (DESIGN §3.10) in one transaction of the owning
+ * Rebuilds a projection from its source's event log (docs/architecture.md §3.10) in one transaction of the owning
  * context's role: the platform role reads the source log, in one snapshot, (it may read every context's event_log and
  * nothing else), the context's role writes its own tables. The exclusive lock waits out live deliveries
  * (they take it shared), then every replayed event id goes into the inbox under the projection's handler

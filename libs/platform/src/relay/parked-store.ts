@@ -1,5 +1,6 @@
 import type { RelayRecord } from './relay-record';
 import { ident } from '../database/ident';
+import { KEY_PARKED } from './ordered-publisher';
 
 
 /** A pg Pool or a TypeORM DataSource: both run parameterised SQL (rows come back bare or in `rows`). */
@@ -100,7 +101,9 @@ export class ParkedStore {
 
   /**
    * Records (or re-parks, after a failed retry) rows in the given order. A row already there keeps its id,
-   * so its place in the key's order, and is parked again with the new error.
+   * so its place in the key's order, and is parked again with the new error — unless the new one only says
+   * "behind its parked head" (a record delivered twice, as the WAL reader's catch-up can): a row then keeps
+   * the error that parked it, and a row already published or discarded stays so.
    */
   async park(parkings: Parking[]): Promise<void> {
     if (parkings.length === 0) return;
@@ -115,7 +118,11 @@ export class ParkedStore {
       `INSERT INTO platform.relay_parked (stream, source_schema, position, event_id, partition_key, error_code, error_message)
        VALUES ${values.join(', ')}
        ON CONFLICT (source_schema, position) DO UPDATE
-         SET status = 'parked', error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, updated_at = now()`,
+         SET status = CASE WHEN EXCLUDED.error_code = '${KEY_PARKED}' AND relay_parked.status IN ('published', 'discarded')
+                           THEN relay_parked.status ELSE 'parked' END,
+             error_code = CASE WHEN EXCLUDED.error_code = '${KEY_PARKED}' THEN relay_parked.error_code ELSE EXCLUDED.error_code END,
+             error_message = CASE WHEN EXCLUDED.error_code = '${KEY_PARKED}' THEN relay_parked.error_message ELSE EXCLUDED.error_message END,
+             updated_at = now()`,
       params,
     );
   }

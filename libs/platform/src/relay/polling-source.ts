@@ -20,7 +20,7 @@ export interface PollingOptions {
  * The fallback reader (no logical replication). It keeps no cursor: every pass reads the rows still
  * unpublished (`published_at IS NULL`, a partial index), ordered by position, publishes them and stamps
  * them before the next pass. A row whose transaction commits after later positions were read is simply
- * found by the next pass, so nothing can be skipped (DESIGN §3.2). Per key, position order is commit order:
+ * found by the next pass, so nothing can be skipped (docs/architecture.md §3.2). Per key, position order is commit order:
  * two transactions writing one aggregate serialise on its row, so the later committer inserts later.
  * See docs/adr/0003-relay-wal-and-polling.md for why this is preferred to a (tx_id, position) cursor. Rows in
  * platform.relay_parked are never read again: the relay re-sends them from there when an operator asks.

@@ -2,7 +2,7 @@ import type { MetricsService } from '../observability/metrics.service';
 
 export type MetricsSource = Pick<MetricsService, 'counter' | 'gauge'>;
 
-/** The relay's Prometheus series (CONTRACT §3: relay lag in ms and rows, PutRecords records sent/failed/throttled). */
+/** The relay's Prometheus series (docs/contract.md §3: relay lag in ms and rows, PutRecords records sent/failed/throttled). */
 export class RelayMetrics {
   readonly sent;
   readonly failed;

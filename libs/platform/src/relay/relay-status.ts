@@ -1,6 +1,6 @@
 import { ident } from '../database/ident';
 
-/** GET /ops/relay (CONTRACT §3). */
+/** GET /ops/relay (docs/contract.md §3). */
 export interface RelayStatus {
   mode: 'wal' | 'polling';
   /** Event-log rows not yet stamped as published, over every schema (parked rows excluded). */

@@ -46,7 +46,7 @@ export interface RelayTuning {
 }
 
 /**
- * The relay (DESIGN §2): event logs → Kinesis, exactly one active per database. The process holding a
+ * The relay (docs/architecture.md §2): event logs → Kinesis, exactly one active per database. The process holding a
  * PostgreSQL advisory lock on a dedicated connection relays; others wait as standbys and take over when the
  * holder's connection dies with it. The active relay tails the WAL when the database allows logical
  * replication (else, or with RELAY_MODE=polling, it polls) and publishes through the OrderedPublisher.

@@ -12,7 +12,7 @@ const GAUGE_REFRESH_MS = 5000;
 const MAX_PER_TICK = 200;
 
 /**
- * Fires saga deadlines (DESIGN §3.8): every POLL_MS, each due row is locked (FOR UPDATE SKIP LOCKED, so
+ * Fires saga deadlines (docs/architecture.md §3.8): every POLL_MS, each due row is locked (FOR UPDATE SKIP LOCKED, so
  * processes with the consumer role share the work) and its saga takes its timeout input in the same
  * transaction. A deadline is a row, so a restart loses none. Also keeps the `eda_sagas{status}` gauge.
  */

@@ -76,7 +76,7 @@ function decodeCursor(text: string): { createdAt: Date; id: string } | undefined
 }
 
 /**
- * Operations routes of the saga runtime, served by every process whatever its roles (CONTRACT §2, §3
+ * Operations routes of the saga runtime, served by every process whatever its roles (docs/contract.md §2, §3
  * operations) and behind the operations console (ADR 0013). Sagas live in their contexts' schemas; a
  * participant's reply that a handler could not apply is parked in platform.dead_letters under the saga's
  * key, which is why those are read too.

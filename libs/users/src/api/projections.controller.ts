@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { UserMembershipsRebuilder } from '../application/projections/user-memberships/user-memberships.rebuilder';
 
-/** Operations route, served by every process whatever its roles (CONTRACT §2). */
+/** Operations route, served by every process whatever its roles (docs/contract.md §2). */
 @ApiTags('operations')
 @Controller('ops/projections')
 export class UsersProjectionsController {

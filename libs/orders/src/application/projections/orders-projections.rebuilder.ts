@@ -15,7 +15,7 @@ const PROJECTIONS: Array<Omit<RebuildableProjection, 'reset'> & { table: string 
 
 export const REBUILDABLE_ORDERS_PROJECTIONS = PROJECTIONS.map((p) => p.name);
 
-/** Rebuilds an orders read model from its source's event log (DESIGN §3.10), live events resuming without gap or double. */
+/** Rebuilds an orders read model from its source's event log (docs/architecture.md §3.10), live events resuming without gap or double. */
 @Injectable()
 export class OrdersProjectionsRebuilder {
   constructor(private readonly uow: UnitOfWork, @InjectDataSource('platform') private readonly platform: DataSource) {}

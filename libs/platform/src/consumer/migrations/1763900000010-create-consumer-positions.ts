@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * How far each handler of this context got on each shard, written in the same transaction as the handler's
- * inbox row and effect (DESIGN §3.4). The shared lease checkpoint may lag behind it; this one never lies.
+ * inbox row and effect (docs/architecture.md §3.4). The shared lease checkpoint may lag behind it; this one never lies.
  */
 export class CreateConsumerPositions1763900000010 implements MigrationInterface {
   name = 'CreateConsumerPositions1763900000010';

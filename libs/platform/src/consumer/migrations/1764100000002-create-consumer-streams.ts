@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Which incarnation of each stream a consumer group's leases belong to (DESIGN §2, ADR 0004): the stream's
+ * Which incarnation of each stream a consumer group's leases belong to (docs/architecture.md §2, ADR 0004): the stream's
  * creation timestamp as Kinesis reported it when the leases were made. A stream whose timestamp differs (deleted
  * and re-created, or a local engine that lost its data) makes the group drop that stream's leases and start
  * over from TRIM_HORIZON; `reset_at`/`resets` tell operators it happened.

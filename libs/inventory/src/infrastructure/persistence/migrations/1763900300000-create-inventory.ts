@@ -4,7 +4,7 @@ export class CreateInventory1763900300000 implements MigrationInterface {
   name = 'CreateInventory1763900300000';
 
   async up(db: QueryRunner): Promise<void> {
-    // The CHECKs are the last line of DESIGN §3.7: whatever the code does, stock never goes negative
+    // The CHECKs are the last line of docs/architecture.md §3.7: whatever the code does, stock never goes negative
     // and nothing is reserved that is not on hand.
     await db.query(`
       CREATE TABLE products (

@@ -15,7 +15,7 @@ function requestHash({ userId, organizationId, items }: PlaceOrderCommand): stri
 }
 
 /**
- * One transaction (DESIGN §2): the order, its saga instance and the event-log rows [orders.OrderPlaced,
+ * One transaction (docs/architecture.md §2): the order, its saga instance and the event-log rows [orders.OrderPlaced,
  * inventory.ReserveStock] commit together; the relay publishes them, the consumer brings the answers.
  * With an Idempotency-Key, a repeat of the same request answers with the order the first one placed.
  */

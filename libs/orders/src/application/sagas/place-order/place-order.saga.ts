@@ -11,7 +11,7 @@ import type {
 import type { SagaStatus } from '@eda/platform';
 
 /**
- * The place-order saga (DESIGN §2, §3.8) as a pure function: `decide(state, input)` gives the commands to
+ * The place-order saga (docs/architecture.md §2, §3.8) as a pure function: `decide(state, input)` gives the commands to
  * send, the order events to record and the next state. No I/O, no clock: the reactions load the row, call
  * decide, and store its outcome with the row's version in one transaction.
  *

@@ -4,7 +4,7 @@ export class CreateOrganizations1763900200000 implements MigrationInterface {
   name = 'CreateOrganizations1763900200000';
 
   async up(db: QueryRunner): Promise<void> {
-    // The CHECK is the last line of DESIGN §3.7: whatever the code does, reserved credit never exceeds the limit.
+    // The CHECK is the last line of docs/architecture.md §3.7: whatever the code does, reserved credit never exceeds the limit.
     await db.query(`
       CREATE TABLE organizations (
         id                    uuid PRIMARY KEY,
@@ -37,7 +37,7 @@ export class CreateOrganizations1763900200000 implements MigrationInterface {
         created_at      timestamptz NOT NULL,
         CONSTRAINT credit_reservations_reason_of_rejection CHECK ((outcome = 'REJECTED') = (reason IS NOT NULL))
       )`);
-    // The organizations context's own view of users (DESIGN §3.9), fed by users' events.
+    // The organizations context's own view of users (docs/architecture.md §3.9), fed by users' events.
     await db.query(`
       CREATE TABLE known_users (
         user_id       uuid PRIMARY KEY,
