@@ -381,6 +381,36 @@ describe('event bus (REST)', () => {
       expect(seen).toEqual(ids);
     });
 
+    it('returns the events of one transaction in position order, also where positions gain a digit (9, 10, …)', async () => {
+      // One transaction of 25 rows (as a context's command handler can write): positions cross a power of ten
+      // within it, which a text sort would put out of order ('100' before '99') and page twice.
+      const type = `com.acme.Batch${randomUUID().slice(0, 8)}`;
+      const { rows: [{ next }] } = await sql.query(`SELECT coalesce(max(position), 0) + 1 AS next FROM platform.event_log`);
+      let power = 100;
+      while (power - 12 < Number(next)) power *= 10;
+      await sql.query(`SELECT setval(pg_get_serial_sequence('platform.event_log', 'position'), $1)`, [power - 13]);
+      const ids = Array.from({ length: 25 }, () => randomUUID());
+      await sql.query('BEGIN');
+      for (const id of ids) {
+        const envelope = { ...event({ id, type }), datacontenttype: 'application/json', partitionkey: id, time: new Date().toISOString() };
+        await sql.query(
+          `INSERT INTO platform.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
+           VALUES ($1, $2, $3, $4, $5, 'platform-events', now(), $6::jsonb, md5($6::text))`,
+          [id, source, type, envelope.subject, id, JSON.stringify(envelope)],
+        );
+      }
+      await sql.query('COMMIT');
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { status: number; body: any } = await t.request('GET', `/events?type=${type}&limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status).toBe(200);
+        seen.push(...res.body.items.map((e: { id: string }) => e.id));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(ids);
+    });
+
     it('returns a POSTed event and a context\'s own event (POST /users) from one log, in recording order', async () => {
       const external = event();
       expect((await post(external)).status).toBe(201);

@@ -104,7 +104,7 @@ export class EventLogQuery {
     const rows: Array<{ schema_name: string; tx: string; position: string; envelope: CloudEvent }> = await this.db.query(
       `SELECT schema_name, tx_id::text AS tx, position::text AS position, envelope
        FROM (${branches.join(' UNION ALL ')}) merged
-       ORDER BY tx_id, schema_name COLLATE "C", position
+       ORDER BY merged.tx_id, merged.schema_name COLLATE "C", merged.position
        LIMIT ${limit}`,
       params,
     );

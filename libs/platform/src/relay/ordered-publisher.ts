@@ -102,7 +102,7 @@ interface AggregatorLike {
 
 /**
  * Publishes records to Kinesis keeping, for every (stream, partition key), the order they were pushed in —
- * whatever PutRecords accepts or refuses (DESIGN §3.3). A call never carries a record of key K while an
+ * whatever PutRecords accepts or refuses (docs/architecture.md §3.3). A call never carries a record of key K while an
  * earlier record of K is unconfirmed: each call takes at most the head of each key's queue, or the key's queued
  * run packed into one KPL aggregate (atomic, so order holds under partial failure), and several calls over
  * different keys are in flight at once. Refused records stay at the head of their key and are retried after
@@ -466,7 +466,7 @@ export class OrderedPublisher {
       }
       const [first] = parkings;
       this.options.log?.(first.code === KEY_PARKED
-        ? `parked ${parkings.length} record(s) of ${queue.streamName} / ${queue.partitionKey} behind its parked head`
+        ? `parked ${parkings.length} record(s) of ${queue.streamName} / ${queue.partitionKey} behind its parked head (${first.record.schema} position ${parkings.map((p) => p.record.position).join(', ')})`
         : `parked ${queue.streamName} / ${queue.partitionKey} at ${first.record.schema} position ${first.record.position} (${first.code}: ${first.message})`
           + (parkings.length > 1 ? ` and ${parkings.length - 1} record(s) behind it` : ''));
       for (const p of parkings) this.metrics.parked.inc({ stream: queue.stream, code: p.code });

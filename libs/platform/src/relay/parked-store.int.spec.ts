@@ -62,4 +62,23 @@ describe('ParkedStore (real PostgreSQL)', () => {
     ]);
     expect(await rowsOf('again')).toEqual([['11', RECORD_TOO_LARGE, 'parked'], ['12', KEY_PARKED, 'parked']]);
   });
+
+  it('lists a key\'s rows in the order they were parked, also where ids gain a digit (bigints, not text)', async () => {
+    // The key's ids cross a power of ten: the next ones are …95 to …06.
+    const owner = new Pool({ connectionString: world.db.url, max: 1 });
+    try {
+      const { rows: [{ last }] } = await owner.query(`SELECT coalesce(max(id), 0) AS last FROM platform.relay_parked`);
+      let power = 100;
+      while (power - 6 <= Number(last)) power *= 10;
+      await owner.query(`SELECT setval(pg_get_serial_sequence('platform.relay_parked', 'id'), $1)`, [power - 6]);
+    } finally {
+      await owner.end();
+    }
+    for (let i = 0; i < 12; i++) await store.park([{ record: record('many', 100 + i), code: i === 0 ? RECORD_TOO_LARGE : KEY_PARKED, message: 'm' }]);
+    expect((await store.list({ partitionKey: 'many', limit: 100 })).items.map((r) => r.position)).toEqual(Array.from({ length: 12 }, (_, i) => String(100 + i)));
+    // Paging by cursor walks the same order without repeating a row.
+    const first = await store.list({ partitionKey: 'many', limit: 5 });
+    const second = await store.list({ partitionKey: 'many', limit: 5, cursor: first.nextCursor! });
+    expect([...first.items, ...second.items].map((r) => r.position)).toEqual(Array.from({ length: 10 }, (_, i) => String(100 + i)));
+  });
 });

@@ -57,6 +57,8 @@ interface Row {
   updated_at: Date;
 }
 
+// `id` goes out as text (a bigint): every ORDER BY names the table's column (`p.id`), never the text alias,
+// which PostgreSQL would sort as text ('10' before '9').
 const COLUMNS = `id::text AS id, stream, source_schema, position::text AS position, event_id, partition_key, error_code, error_message, status, parked_at, updated_at`;
 
 function toParked(r: Row): ParkedRecord {
@@ -137,8 +139,8 @@ export class ParkedStore {
   /** A key's open rows in order, with their envelopes read back from the event logs. */
   async openRowsOfKey(stream: string, partitionKey: string): Promise<ReleasedRecord[]> {
     const rows = await rowsOf<Row>(this.db,
-      `SELECT ${COLUMNS} FROM platform.relay_parked
-        WHERE stream = $1 AND partition_key = $2 AND status IN ('parked', 'retrying') ORDER BY id`, [stream, partitionKey]);
+      `SELECT ${COLUMNS} FROM platform.relay_parked p
+        WHERE stream = $1 AND partition_key = $2 AND status IN ('parked', 'retrying') ORDER BY p.id`, [stream, partitionKey]);
     const data = new Map<string, string>();
     for (const schema of new Set(rows.map((r) => r.source_schema))) {
       const positions = rows.filter((r) => r.source_schema === schema).map((r) => r.position);
@@ -182,7 +184,7 @@ export class ParkedStore {
     if (filter.status) add('status =', filter.status);
     params.push(filter.limit + 1);
     const rows = await rowsOf<Row>(this.db,
-      `SELECT ${COLUMNS} FROM platform.relay_parked WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT $${params.length}`, params);
+      `SELECT ${COLUMNS} FROM platform.relay_parked p WHERE ${conditions.join(' AND ')} ORDER BY p.id LIMIT $${params.length}`, params);
     const items = rows.slice(0, filter.limit).map(toParked);
     return { items, nextCursor: rows.length > filter.limit ? items[items.length - 1].id : null };
   }

@@ -245,8 +245,8 @@ export class SagaOpsController {
 
   private async parkedReplies(id: string): Promise<SagaDetailView['parkedReplies']> {
     const rows: Array<{ id: string; handler: string; type: string | null; error: string; attempts: number }> = await this.platform.query(
-      `SELECT id::text AS id, handler, type, error, attempts FROM platform.dead_letters
-        WHERE status = 'parked' AND partition_key = $1 ORDER BY id LIMIT 50`,
+      `SELECT d.id::text AS id, handler, type, error, attempts FROM platform.dead_letters d
+        WHERE status = 'parked' AND partition_key = $1 ORDER BY d.id LIMIT 50`,
       [id],
     );
     return rows;
