@@ -51,6 +51,13 @@ class TimedUnitOfWork extends UnitOfWork {
     if (applied) this.appliedAt.set(message.id, performance.now());
     return applied;
   }
+
+  override async runBatch(handler: string, messages: CloudEvent[], work: (message: CloudEvent, tx: TransactionScope) => Promise<void>, position?: ShardPosition): Promise<boolean[]> {
+    const applied = await super.runBatch(handler, messages, work, position);
+    const now = performance.now();
+    applied.forEach((wasApplied, i) => wasApplied && this.appliedAt.set(messages[i].id, now));
+    return applied;
+  }
 }
 
 function percentile(sorted: number[], p: number): number {

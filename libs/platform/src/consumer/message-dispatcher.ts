@@ -4,6 +4,8 @@ import type { ConsumerOptions } from './consumer-options';
 import { DeadLetterStore, LeaseClaim, NewDeadLetter, UNPARSEABLE_HANDLER } from './dead-letter-store';
 import type { RegisteredHandler } from './message-handler';
 import type { DecodedMessage } from './record-decoder';
+import type { ShardPosition } from '../database/unit-of-work';
+import type { CloudEvent } from '../event-log/cloud-event';
 
 /** What a reader tells the dispatcher about the batch's shard. */
 export interface ShardBatch {
@@ -24,10 +26,14 @@ export interface ShardBatch {
 type Outcome = 'done' | 'stopped';
 
 /**
- * Fans one shard's batch out to every handler subscribed to each message's type (docs/architecture.md §3.5): messages of
- * one partition key run one after the other, different keys run in parallel. A failing delivery is retried
- * with exponential backoff and full jitter, then parked with every later message of its key for that
- * handler (docs/architecture.md §3.6). Returns, per message, whether every delivery of it finished (applied or parked).
+ * Fans one shard's batch out to every handler subscribed to each message's type (docs/architecture.md §3.5). Each
+ * handler takes its messages of the batch in one transaction (docs/adr/0017-batched-consumer-transactions.md),
+ * keys in a fixed order so two batches touching the same keys take their locks alike. When that transaction
+ * fails, the handler's messages go one by one: messages of one partition key one after the other, different
+ * keys in parallel; a failing delivery is retried with exponential backoff and full jitter, then parked with
+ * every later message of its key for that handler (docs/architecture.md §3.6). A key already parked for a handler
+ * always goes one by one (its messages park behind it). Returns, per message, whether every delivery of it
+ * finished (applied or parked).
  */
 export class MessageDispatcher {
   private readonly logger = new Logger('MessageDispatcher');
@@ -45,38 +51,97 @@ export class MessageDispatcher {
   }
 
   async dispatch(batch: ShardBatch, messages: DecodedMessage[]): Promise<boolean[]> {
-    const completed = messages.map(() => false);
+    const completed = messages.map(() => true);
+    const deliveries = new Map<RegisteredHandler, number[]>();
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i];
+      if (!message.event) {
+        if (!(await this.park(batch, UNPARSEABLE_HANDLER, message, message.poison ?? 'poison record', 0))) return messages.map((_, j) => j < i);
+        this.logger.warn(`Parked a poison record of ${batch.stream}/${batch.shardId} at ${message.sequenceNumber}: ${message.poison}`);
+        continue;
+      }
+      for (const handler of this.subscribersOf(batch.stream)) {
+        if (!handler.subscriptions.get(batch.stream)!.has(message.event.type)) continue;
+        if (!deliveries.has(handler)) deliveries.set(handler, []);
+        deliveries.get(handler)!.push(i);
+      }
+    }
+    await Promise.all([...deliveries].map(async ([handler, indexes]) => {
+      for (const index of await this.deliverToHandler(batch, handler, messages, indexes)) completed[index] = false;
+    }));
+    return completed;
+  }
+
+  /** Delivers `indexes` of the batch to one handler; returns the indexes whose delivery did not finish (stopping, lease lost). */
+  private async deliverToHandler(batch: ShardBatch, handler: RegisteredHandler, messages: DecodedMessage[], indexes: number[]): Promise<number[]> {
+    const parkedKeys = batch.parked.get(handler.name);
+    const together = indexes.filter((i) => !parkedKeys?.has(messages[i].partitionKey));
+    const oneByOne = indexes.filter((i) => parkedKeys?.has(messages[i].partitionKey));
+    if (together.length > 1 && (await this.deliverTogether(batch, handler, messages, together))) {
+      return this.deliverOneByOne(batch, handler, messages, oneByOne);
+    }
+    return this.deliverOneByOne(batch, handler, messages, indexes);
+  }
+
+  /** One transaction for all of `indexes` (keys sorted, each key in its order); false when it failed and nothing was applied. */
+  private async deliverTogether(batch: ShardBatch, handler: RegisteredHandler, messages: DecodedMessage[], indexes: number[]): Promise<boolean> {
+    const ordered = [...indexes].sort((a, b) => compareKeys(messages[a].partitionKey, messages[b].partitionKey) || a - b);
+    const events = ordered.map((i) => messages[i].event!);
+    const last = messages[Math.max(...indexes)];
+    const position = this.positionOf(batch, last);
+    const stopTimer = this.metrics.handlerDuration.startTimer({ handler: handler.name });
+    try {
+      const applied = await handler.unitOfWork.runBatch(handler.name, events, (event, tx) => handler.handle(event, tx), position);
+      stopTimer();
+      applied.forEach((wasApplied, j) => this.delivered(batch, handler, events[j], wasApplied));
+      return true;
+    } catch (error) {
+      stopTimer();
+      this.metrics.batchFallbacks.inc({ handler: handler.name });
+      this.logger.debug(`${handler.name}: a batch of ${events.length} on ${batch.stream}/${batch.shardId} failed (${(error as Error).message}); applying it one by one`);
+      return false;
+    }
+  }
+
+  /** Per key in order, keys in parallel lanes; returns the indexes not finished. */
+  private async deliverOneByOne(batch: ShardBatch, handler: RegisteredHandler, messages: DecodedMessage[], indexes: number[]): Promise<number[]> {
+    if (indexes.length === 0) return [];
     const byKey = new Map<string, number[]>();
-    messages.forEach((m, i) => {
-      if (!byKey.has(m.partitionKey)) byKey.set(m.partitionKey, []);
-      byKey.get(m.partitionKey)!.push(i);
-    });
+    for (const i of indexes) {
+      const key = messages[i].partitionKey;
+      if (!byKey.has(key)) byKey.set(key, []);
+      byKey.get(key)!.push(i);
+    }
     const queues = [...byKey.values()];
+    const unfinished: number[] = [];
     let next = 0;
     const lanes = Array.from({ length: Math.min(this.options.keyConcurrency, queues.length) }, async () => {
       while (next < queues.length) {
         const queue = queues[next++];
-        for (const index of queue) {
-          if ((await this.deliverAll(batch, messages[index])) === 'stopped') break;
-          completed[index] = true;
+        for (let q = 0; q < queue.length; q++) {
+          if ((await this.deliver(batch, handler, messages[queue[q]])) === 'stopped') {
+            unfinished.push(...queue.slice(q));
+            break;
+          }
         }
       }
     });
     await Promise.all(lanes);
-    return completed;
+    return unfinished;
   }
 
-  private async deliverAll(batch: ShardBatch, message: DecodedMessage): Promise<Outcome> {
-    if (!message.event) {
-      if (!(await this.park(batch, UNPARSEABLE_HANDLER, message, message.poison ?? 'poison record', 0))) return 'stopped';
-      this.logger.warn(`Parked a poison record of ${batch.stream}/${batch.shardId} at ${message.sequenceNumber}: ${message.poison}`);
-      return 'done';
+  private positionOf(batch: ShardBatch, message: DecodedMessage): ShardPosition | undefined {
+    return batch.lease
+      ? { consumerGroup: this.options.consumerGroup, stream: batch.stream, shardId: batch.shardId, sequenceNumber: message.sequenceNumber }
+      : undefined;
+  }
+
+  private delivered(batch: ShardBatch, handler: RegisteredHandler, event: CloudEvent, applied: boolean): void {
+    this.metrics.recordsProcessed.inc({ stream: batch.stream, handler: handler.name, outcome: applied ? 'applied' : 'duplicate' });
+    if (applied && typeof event.time === 'string') {
+      const latency = (Date.now() - Date.parse(event.time)) / 1000;
+      if (Number.isFinite(latency) && latency >= 0) this.metrics.deliveryLatency.observe({ handler: handler.name }, latency);
     }
-    for (const handler of this.subscribersOf(batch.stream)) {
-      if (!handler.subscriptions.get(batch.stream)!.has(message.event.type)) continue;
-      if ((await this.deliver(batch, handler, message)) === 'stopped') return 'stopped';
-    }
-    return 'done';
   }
 
   private async deliver(batch: ShardBatch, handler: RegisteredHandler, message: DecodedMessage): Promise<Outcome> {
@@ -95,16 +160,9 @@ export class MessageDispatcher {
     for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
       const stopTimer = this.metrics.handlerDuration.startTimer({ handler: handler.name });
       try {
-        const position = batch.lease
-          ? { consumerGroup: this.options.consumerGroup, stream: batch.stream, shardId: batch.shardId, sequenceNumber: message.sequenceNumber }
-          : undefined;
-        const applied = await handler.unitOfWork.runOnce(handler.name, event, (tx) => handler.handle(event, tx), position);
+        const applied = await handler.unitOfWork.runOnce(handler.name, event, (tx) => handler.handle(event, tx), this.positionOf(batch, message));
         stopTimer();
-        this.metrics.recordsProcessed.inc({ stream: batch.stream, handler: handler.name, outcome: applied ? 'applied' : 'duplicate' });
-        if (applied && typeof event.time === 'string') {
-          const latency = (Date.now() - Date.parse(event.time)) / 1000;
-          if (Number.isFinite(latency) && latency >= 0) this.metrics.deliveryLatency.observe({ handler: handler.name }, latency);
-        }
+        this.delivered(batch, handler, event, applied);
         return 'done';
       } catch (error) {
         stopTimer();
@@ -149,6 +207,11 @@ export class MessageDispatcher {
       attempts,
     };
   }
+}
+
+/** Plain code-unit order: the same in every process, whatever the locale. */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Exponential backoff with full jitter. */

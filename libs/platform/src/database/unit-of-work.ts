@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AggregateRoot } from '../ddd/aggregate-root';
 import { childTraceparent, runInMessageContext } from '../context/message-context';
 import type { CloudEvent } from '../event-log/cloud-event';
+import type { Span } from '@opentelemetry/api';
 import { inConsumerSpan } from '../observability/tracing';
 import { AppendedEvent, EventLogAppender } from '../event-log/event-log-appender';
 import { domainEvent, OutgoingMessage } from '../event-log/outgoing-message';
@@ -56,9 +57,14 @@ export class UnitOfWork {
   }
 
   async run<T>(work: (tx: TransactionScope) => Promise<T>): Promise<T> {
+    return this.retrying(() => this.once(work));
+  }
+
+  /** Runs a transaction again after a serialization failure or a deadlock (up to 5 times). */
+  private async retrying<T>(transaction: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(work);
+        return await transaction();
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (attempt >= 5 || !code || !RETRYABLE.has(code)) throw error;
@@ -78,32 +84,74 @@ export class UnitOfWork {
     work: (tx: TransactionScope) => Promise<void>,
     position?: ShardPosition,
   ): Promise<boolean> {
-    const context = {
-      correlationId: message.correlationid || message.id,
-      causationId: message.id,
-      traceparent: childTraceparent(message.traceparent),
-    };
-    // The span goes on the message's trace (its traceparent is the parent); events the handler appends carry the span.
-    const span = { handler, event: message, stream: position?.stream, shardId: position?.shardId, consumerGroup: position?.consumerGroup };
-    return runInMessageContext(context, () =>
-      inConsumerSpan(span, async (active) => {
-        const applied = await this.run(async (tx) => {
-          const inserted = await tx.manager.query(
-            `INSERT INTO "${this.context}".inbox (handler, message_id, source, type) VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING RETURNING 1`,
-            [handler, message.id, message.source, message.type],
-          );
-          // The position moves in the same transaction as the effect, also for a duplicate (it was applied before).
-          // It is written last: its row (one per handler and shard) stays locked until commit, and taken
-          // before the work it would make every key lane of the shard wait for this one's whole transaction.
-          if (inserted.length > 0) await work(tx);
-          if (position) await this.storePosition(tx, handler, position);
-          return inserted.length > 0;
-        });
-        active.setAttribute('eda.inbox.duplicate', !applied);
-        return applied;
+    return inMessage(handler, message, position, async (active) => {
+      const applied = await this.run(async (tx) => {
+        const inserted = await tx.manager.query(
+          `INSERT INTO "${this.context}".inbox (handler, message_id, source, type) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING RETURNING 1`,
+          [handler, message.id, message.source, message.type],
+        );
+        // The position moves in the same transaction as the effect, also for a duplicate (it was applied before).
+        // It is written last: its row (one per handler and shard) stays locked until commit, and taken
+        // before the work it would make every key lane of the shard wait for this one's whole transaction.
+        if (inserted.length > 0) await work(tx);
+        if (position) await this.storePosition(tx, handler, position);
+        return inserted.length > 0;
+      });
+      active.setAttribute('eda.inbox.duplicate', !applied);
+      return applied;
+    });
+  }
+
+  /**
+   * Applies a batch of messages for `handler` in one transaction (docs/adr/0017-batched-consumer-transactions.md):
+   * one inbox insert for all, then each new message's work in turn, in its own message context and span (the
+   * events it publishes are correlated to it), the events appended together and the shard position written
+   * once, last. All or nothing: when it throws nothing of it is committed, and the caller applies the messages
+   * one by one (runOnce), so a failing one is retried and parked alone. A lock wait longer than
+   * `lockTimeoutMs` fails the batch rather than queueing behind another (the one-by-one path waits instead).
+   * Returns, per message, whether it was applied (false: the inbox already held it).
+   */
+  async runBatch(
+    handler: string,
+    messages: CloudEvent[],
+    work: (message: CloudEvent, tx: TransactionScope) => Promise<void>,
+    position?: ShardPosition,
+    lockTimeoutMs = 200,
+  ): Promise<boolean[]> {
+    let appended: AppendedEvent[] = [];
+    const applied = await this.retrying(() =>
+      this.dataSource.transaction(async (manager) => {
+        appended = [];
+        const tx = new TransactionScope(manager, this.context);
+        await manager.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
+        const inserted: Array<{ source: string; message_id: string }> = await manager.query(
+          `INSERT INTO "${this.context}".inbox (handler, message_id, source, type)
+           SELECT $1, m.id, m.source, m.type FROM unnest($2::text[], $3::text[], $4::text[]) AS m(id, source, type)
+           ON CONFLICT DO NOTHING RETURNING source, message_id`,
+          [handler, messages.map((m) => m.id), messages.map((m) => m.source), messages.map((m) => m.type)],
+        );
+        const fresh = new Set(inserted.map((r) => `${r.source}\u0000${r.message_id}`));
+        const result: boolean[] = [];
+        for (const message of messages) {
+          // A message twice in one batch (published twice) is applied once: the first takes it.
+          const isNew = fresh.delete(`${message.source}\u0000${message.id}`);
+          result.push(isNew);
+          if (!isNew) continue;
+          await inMessage(handler, message, position, async (active) => {
+            active.setAttribute('eda.inbox.duplicate', false);
+            await work(message, tx);
+            appended.push(...this.appender.toCloudEvents(this.context, tx.drain()));
+          });
+        }
+        await manager.query(`SELECT set_config('lock_timeout', '0', true)`);
+        await this.appender.append(manager, this.context, appended);
+        if (position) await this.storePosition(tx, handler, position);
+        return result;
       }),
     );
+    if (appended.length > 0) for (const listener of this.listeners) listener(this.context, appended);
+    return applied;
   }
 
   private async storePosition(tx: TransactionScope, handler: string, position: ShardPosition): Promise<void> {
@@ -128,4 +176,15 @@ export class UnitOfWork {
     if (appended.length > 0) for (const listener of this.listeners) listener(this.context, appended);
     return result;
   }
+}
+
+/** Runs `work` in the message's context (its events are correlated to and caused by it) and in a CONSUMER span on its trace. */
+function inMessage<T>(handler: string, message: CloudEvent, position: ShardPosition | undefined, work: (span: Span) => Promise<T>): Promise<T> {
+  const context = {
+    correlationId: message.correlationid || message.id,
+    causationId: message.id,
+    traceparent: childTraceparent(message.traceparent),
+  };
+  const span = { handler, event: message, stream: position?.stream, shardId: position?.shardId, consumerGroup: position?.consumerGroup };
+  return runInMessageContext(context, () => inConsumerSpan(span, work));
 }
