@@ -25,7 +25,9 @@ class App {
   private output = '';
   readonly child: ChildProcess;
   constructor(readonly base: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', OPS_TOKEN, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_PROFILE=<dir>: each app process writes a CPU profile there (node --cpu-prof) when it stops.
+    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    this.child = spawn(process.execPath, [...profile, MAIN], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', OPS_TOKEN, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d) => (this.output += d));
     this.child.stderr!.on('data', (d) => (this.output += d));
   }
@@ -70,6 +72,8 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
 interface ScenarioResult {
   approvalMs: number[];
   postMs: number[];
+  /** placed → StockReserved, placed → CreditReserved, the later answer → OrderApproved. */
+  hops: { stock: number[]; credit: number[]; approve: number[] };
 }
 
 async function scenario(serverUrl: string, endpoint: string, name: string, split: boolean): Promise<ScenarioResult> {
@@ -138,7 +142,27 @@ async function scenario(serverUrl: string, endpoint: string, name: string, split
           WHERE p.type = 'orders.OrderPlaced' AND p.subject = ANY($1)`,
         [ids],
       );
-      return { approvalMs: rows.map((r) => Number(r.ms)).sort((a, b) => a - b), postMs: postMs.sort((a, b) => a - b) };
+      if (process.env.BENCH_METRICS) {
+        const metrics = (await api.request('GET', '/metrics')).body as string;
+        console.log(metrics.split('\n').filter((l) => new RegExp(process.env.BENCH_METRICS!).test(l)).join('\n'));
+      }
+      // Where the time goes: each participant's answer, and the approval after the later of the two.
+      const { rows: hops } = await db.query(
+        `WITH placed AS (SELECT subject, time FROM orders.event_log WHERE type = 'orders.OrderPlaced' AND subject = ANY($1)),
+              stock AS (SELECT subject, min(time) AS time FROM inventory.event_log WHERE type = 'inventory.StockReserved' AND subject = ANY($1) GROUP BY subject),
+              credit AS (SELECT subject, min(time) AS time FROM organizations.event_log WHERE type = 'organizations.CreditReserved' AND subject = ANY($1) GROUP BY subject),
+              approved AS (SELECT subject, time FROM orders.event_log WHERE type = 'orders.OrderApproved' AND subject = ANY($1))
+         SELECT extract(epoch FROM s.time - p.time) * 1000 AS stock, extract(epoch FROM c.time - p.time) * 1000 AS credit,
+                extract(epoch FROM a.time - greatest(s.time, c.time)) * 1000 AS approve
+           FROM placed p JOIN stock s USING (subject) JOIN credit c USING (subject) JOIN approved a USING (subject)`,
+        [ids],
+      );
+      const sorted = (key: string) => hops.map((h) => Number(h[key])).sort((a, b) => a - b);
+      return {
+        approvalMs: rows.map((r) => Number(r.ms)).sort((a, b) => a - b),
+        postMs: postMs.sort((a, b) => a - b),
+        hops: { stock: sorted('stock'), credit: sorted('credit'), approve: sorted('approve') },
+      };
     } finally {
       await db.end();
     }
@@ -160,6 +184,8 @@ export async function run(): Promise<void> {
           `p95 ${percentile(r.approvalMs, 95).toFixed(0)} ms, p99 ${percentile(r.approvalMs, 99).toFixed(0)} ms; ` +
           `POST /orders p50 ${percentile(r.postMs, 50).toFixed(0)} ms, p99 ${percentile(r.postMs, 99).toFixed(0)} ms`,
       );
+      const p50 = (values: number[]) => percentile(values, 50).toFixed(0);
+      console.log(`${''.padEnd(22)} p50 of each leg: placed → StockReserved ${p50(r.hops.stock)} ms, placed → CreditReserved ${p50(r.hops.credit)} ms, later answer → OrderApproved ${p50(r.hops.approve)} ms`);
       const bench = 'order-latency';
       const at = `${IN_FLIGHT} in flight, ${label}`;
       report({ bench, name: `placed → approved p50 (${at})`, value: Math.round(percentile(r.approvalMs, 50)), unit: 'ms', goal: split ? undefined : { kind: 'max', value: 300 } });
