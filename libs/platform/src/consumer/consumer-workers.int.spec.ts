@@ -45,15 +45,15 @@ describe('consumer workers in separate processes sharing a 4-shard stream', () =
     await db.drop();
   });
 
-  function startWorker(id: string): Promise<WorkerProcess> {
+  function startWorker(id: string, at: { prefix: string; group: string } = { prefix, group }): Promise<WorkerProcess> {
     const child = spawn(process.execPath, ['-r', join(TESTING_DIR, 'register-swc.js'), join(TESTING_DIR, 'worker-process.ts')], {
       env: {
         ...process.env,
         TEST_OWNER_URL: db.url,
         TEST_KINESIS_ENDPOINT: testKinesisEndpoint(),
-        CONSUMER_GROUP: group,
+        CONSUMER_GROUP: at.group,
         WORKER_ID: id,
-        STREAM_PREFIX: prefix,
+        STREAM_PREFIX: at.prefix,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -148,5 +148,43 @@ describe('consumer workers in separate processes sharing a 4-shard stream', () =
     expect(await Promise.all(survivors.map((w) => w.exited))).toEqual([0, 0]);
     const remaining = await leases.list(TEST_STREAM);
     expect(remaining.filter((l) => l.owner !== null)).toEqual([]);
+  });
+
+  it('loses and doubles nothing when a worker is killed in the middle of a batched transaction', async () => {
+    const at = { prefix: `${uniqueName('k')}-`, group: uniqueName('g') };
+    await createStream(kinesis, `${at.prefix}${TEST_STREAM}`, 1);
+    // One key sorts first in the batch and holds the transaction open for 4 s, the rest of the batch queued behind it.
+    await alpha.query(`INSERT INTO slow_keys VALUES ('a-slow', 4)`);
+    const before = await effectCount();
+    const keys = ['a-slow', ...Array.from({ length: 19 }, (_, i) => `b-${i}`)];
+    const events = [];
+    for (let seq = 0; seq < 10; seq++) for (const k of keys) events.push(thingEvent(k, seq));
+    await putEvents(kinesis, `${at.prefix}${TEST_STREAM}`, events);
+    const victim = await startWorker('batch-victim', at);
+    await eventually('the worker is inside its batch transaction (inbox rows written, not committed)', async () => {
+      const { rows } = await alpha.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(seconds)%'`);
+      expect(rows[0].n).toBe(1);
+    }, 30_000, 50);
+    expect(await effectCount()).toBe(before);
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    await alpha.query(`DELETE FROM slow_keys WHERE partition_key = 'a-slow'`);
+    // The killed worker's backend finds its client gone once the sleep ends, and rolls the batch back.
+    await eventually('the killed transaction is rolled back', async () => {
+      const { rows } = await alpha.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(seconds)%'`);
+      expect(rows[0].n).toBe(0);
+    }, 10_000, 50);
+    expect(await effectCount()).toBe(before);
+
+    await startWorker('batch-heir', at);
+    await eventually('every record is applied by the next worker', async () => expect(await effectCount()).toBe(before + events.length), 60_000, 100);
+    const { rows: [totals] } = await alpha.query(
+      `SELECT count(*)::int AS n, count(DISTINCT message_id)::int AS distinct_ids, count(*) FILTER (WHERE worker = 'batch-victim')::int AS by_victim
+         FROM effects WHERE partition_key = ANY($1)`, [keys]);
+    expect(totals).toEqual({ n: events.length, distinct_ids: events.length, by_victim: 0 });
+    for (const k of keys) {
+      const { rows } = await alpha.query(`SELECT seq FROM effects WHERE partition_key = $1 ORDER BY id`, [k]);
+      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    }
   });
 });

@@ -39,7 +39,8 @@ export async function provisionTestStores(ownerUrl: string): Promise<DatabaseTop
         seq int NOT NULL, worker text NOT NULL, latency_ms double precision NOT NULL);
       CREATE TABLE IF NOT EXISTS failing_keys (partition_key text PRIMARY KEY);
       CREATE TABLE IF NOT EXISTS failing_messages (partition_key text NOT NULL, seq int NOT NULL, PRIMARY KEY (partition_key, seq));
-      CREATE TABLE IF NOT EXISTS stalled_keys (partition_key text NOT NULL, worker text NOT NULL, PRIMARY KEY (partition_key, worker))`);
+      CREATE TABLE IF NOT EXISTS stalled_keys (partition_key text NOT NULL, worker text NOT NULL, PRIMARY KEY (partition_key, worker));
+      CREATE TABLE IF NOT EXISTS slow_keys (partition_key text PRIMARY KEY, seconds double precision NOT NULL)`);
   } finally {
     await pool.end();
   }
@@ -52,7 +53,8 @@ export const stallLock = (key: string) => `stall:${key}`;
 /**
  * Records each message it takes (no unique constraint: a second effect would show as a second row). Fails on
  * purpose for every message of a key in `failing_keys`, for one message in `failing_messages`, and — on one
- * worker only, after waiting for the test to let go of `stallLock(key)` — for a key in `stalled_keys`.
+ * worker only, after waiting for the test to let go of `stallLock(key)` — for a key in `stalled_keys`. Takes
+ * `seconds` over each message of a key in `slow_keys` (holding its transaction open, for a kill to land in it).
  */
 export class EffectRecordingHandler implements MessageHandler {
   constructor(private readonly worker: string) {}
@@ -63,6 +65,7 @@ export class EffectRecordingHandler implements MessageHandler {
     if (failing.length > 0) throw new Error(`key ${event.partitionkey} is failing on purpose`);
     const poison = await tx.manager.query(`SELECT 1 FROM failing_messages WHERE partition_key = $1 AND seq = $2`, [event.partitionkey, data.seq]);
     if (poison.length > 0) throw new Error(`message ${data.seq} of ${event.partitionkey} is failing on purpose`);
+    await tx.manager.query(`SELECT pg_sleep(seconds) FROM slow_keys WHERE partition_key = $1`, [event.partitionkey]);
     const stalled = await tx.manager.query(`SELECT 1 FROM stalled_keys WHERE partition_key = $1 AND worker = $2`, [event.partitionkey, this.worker]);
     if (stalled.length > 0) {
       await tx.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [stallLock(event.partitionkey)]);
