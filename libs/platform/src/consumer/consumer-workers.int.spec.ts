@@ -148,7 +148,7 @@ describe('consumer workers in separate processes sharing a 4-shard stream', () =
     expect(await Promise.all(survivors.map((w) => w.exited))).toEqual([0, 0]);
     const remaining = await leases.list(TEST_STREAM);
     expect(remaining.filter((l) => l.owner !== null)).toEqual([]);
-  });
+  }, 240_000);
 
   it('loses and doubles nothing when a worker is killed in the middle of a batched transaction', async () => {
     const at = { prefix: `${uniqueName('k')}-`, group: uniqueName('g') };

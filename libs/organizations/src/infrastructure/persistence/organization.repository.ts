@@ -11,6 +11,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * changes of one organization queue up rather than fail; `version` still guards against lost updates.
  */
 export class OrganizationRepository {
+  /** The members each loaded organization had, so `save` rewrites them only when they changed. */
+  private readonly loadedMembers = new WeakMap<Organization, string>();
+
   constructor(private readonly manager: EntityManager) {}
 
   async getForUpdate(id: string): Promise<Organization> {
@@ -24,7 +27,9 @@ export class OrganizationRepository {
     const row = await this.manager.getRepository(OrganizationSchema).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!row) return null;
     const members = await this.manager.getRepository(OrganizationMemberSchema).find({ where: { organizationId: id }, order: { addedAt: 'ASC' } });
-    return Organization.restore({ ...row, members: members.map(({ userId, role, addedAt }) => ({ userId, role, addedAt })) });
+    const organization = Organization.restore({ ...row, members: members.map(({ userId, role, addedAt }) => ({ userId, role, addedAt })) });
+    this.loadedMembers.set(organization, membersKey(organization.snapshot().members));
+    return organization;
   }
 
   /** The context's own view of a user (its read model of users' events); null when it never heard of them. */
@@ -43,6 +48,8 @@ export class OrganizationRepository {
     const { id, version, members, ...rest } = organization.snapshot();
     const result = await this.manager.getRepository(OrganizationSchema).update({ id, version }, { ...rest, version: version + 1 });
     if (result.affected !== 1) throw new ConcurrencyConflictError('Organization', id);
+    // A credit reservation changes the credit only: the members stay as they were.
+    if (this.loadedMembers.get(organization) === membersKey(members)) return;
     await this.manager.query(`DELETE FROM organization_members WHERE organization_id = $1 AND NOT (user_id = ANY($2::uuid[]))`, [
       id,
       members.map((m) => m.userId),
@@ -57,4 +64,8 @@ export class OrganizationRepository {
         .execute();
     }
   }
+}
+
+function membersKey(members: ReadonlyArray<{ userId: string; role: string }>): string {
+  return members.map((m) => `${m.userId}:${m.role}`).join(',');
 }
