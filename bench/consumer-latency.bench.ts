@@ -52,8 +52,8 @@ class TimedUnitOfWork extends UnitOfWork {
     return applied;
   }
 
-  override async runBatch(handler: string, messages: CloudEvent[], work: (message: CloudEvent, tx: TransactionScope) => Promise<void>, position?: ShardPosition): Promise<boolean[]> {
-    const applied = await super.runBatch(handler, messages, work, position);
+  override async runBatch(handler: string, messages: CloudEvent[], work: (message: CloudEvent, tx: TransactionScope) => Promise<void>, position?: ShardPosition, options?: Parameters<UnitOfWork['runBatch']>[4]): Promise<boolean[]> {
+    const applied = await super.runBatch(handler, messages, work, position, options);
     const now = performance.now();
     applied.forEach((wasApplied, i) => wasApplied && this.appliedAt.set(messages[i].id, now));
     return applied;
@@ -192,7 +192,7 @@ export async function run(): Promise<void> {
     report({ bench: 'consumer-latency', name: `commit → effect p50 at ${STEADY_RATE}/s`, value: Math.round(percentile(steady.latencies, 50)), unit: 'ms', goal: goal('max', 50) });
     report({ bench: 'consumer-latency', name: `commit → effect p95 at ${STEADY_RATE}/s`, value: Math.round(percentile(steady.latencies, 95)), unit: 'ms' });
     report({ bench: 'consumer-latency', name: `commit → effect p99 at ${STEADY_RATE}/s`, value: Math.round(percentile(steady.latencies, 99)), unit: 'ms', goal: goal('max', 250) });
-    report({ bench: 'consumer-latency', name: `burst: applied ÷ committed rate`, value: Number((burst.commitMs / burst.spanMs).toFixed(2)), unit: '×' });
+    report({ bench: 'consumer-latency', name: `burst: applied ÷ committed rate`, value: Number((burst.commitMs / burst.spanMs).toFixed(2)), unit: '×', goal: goal('min', 1) });
     for (const r of results) {
       const committedRate = r.events / (r.spanMs / 1000);
       console.log(

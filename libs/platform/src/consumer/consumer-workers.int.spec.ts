@@ -186,5 +186,5 @@ describe('consumer workers in separate processes sharing a 4-shard stream', () =
       const { rows } = await alpha.query(`SELECT seq FROM effects WHERE partition_key = $1 ORDER BY id`, [k]);
       expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i));
     }
-  });
+  }, 180_000);
 });

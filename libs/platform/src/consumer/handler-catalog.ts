@@ -3,7 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { MessageHandler, RegisteredHandler } from './message-handler';
 import { ON_MESSAGE_METADATA, OnMessageMetadata } from './on-message.decorator';
-import { subscriptionsOf } from './message-handler';
+import { handlerFunctions, subscriptionsOf } from './message-handler';
 
 /**
  * The consumer handlers of the app, found with Nest's DiscoveryService: every provider marked `@OnMessage`,
@@ -38,7 +38,7 @@ export class HandlerCatalog implements OnModuleInit {
         context: metadata.context,
         subscriptions: subscriptionsOf(metadata.types, metadata.stream),
         unitOfWork,
-        handle: (event, tx) => instance.handle(event, tx),
+        ...handlerFunctions(instance),
       });
     }
   }

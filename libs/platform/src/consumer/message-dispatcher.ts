@@ -108,7 +108,9 @@ export class MessageDispatcher {
     const position = this.positionOf(batch, last);
     const stopTimer = this.metrics.handlerDuration.startTimer({ handler: handler.name });
     try {
-      const applied = await handler.unitOfWork.runBatch(handler.name, events, (event, tx) => handler.handle(event, tx), position);
+      const applied = await handler.unitOfWork.runBatch(handler.name, events, (event, tx) => handler.handle(event, tx), position, {
+        workAll: handler.handleBatch && ((all, tx) => handler.handleBatch!(all, tx)),
+      });
       stopTimer();
       applied.forEach((wasApplied, j) => this.delivered(batch, handler, events[j], wasApplied));
       return true;

@@ -4,6 +4,13 @@ import type { CloudEvent } from '../event-log/cloud-event';
 /** A consumer handler: applies one message inside its context's transaction (inbox row, effect, events). */
 export interface MessageHandler {
   handle(event: CloudEvent, tx: TransactionScope): Promise<void>;
+  /**
+   * Optional: applies many messages at once in one transaction — a projection's one read and one upsert for a
+   * whole batch instead of one each (docs/adr/0017-batched-consumer-transactions.md). Messages come in stream
+   * order per key, duplicates already removed; the result must be what `handle` one by one would give. Events it
+   * publishes are not tied to one message (no causation): handlers that publish keep to `handle`.
+   */
+  handleBatch?(events: CloudEvent[], tx: TransactionScope): Promise<void>;
 }
 
 export interface OnMessageOptions {
@@ -26,6 +33,15 @@ export interface RegisteredHandler {
   subscriptions: Map<string, Set<string>>;
   unitOfWork: UnitOfWork;
   handle(event: CloudEvent, tx: TransactionScope): Promise<void>;
+  handleBatch?(events: CloudEvent[], tx: TransactionScope): Promise<void>;
+}
+
+/** The registered form of a handler instance: `handleBatch` only where the handler has one. */
+export function handlerFunctions(handler: MessageHandler): Pick<RegisteredHandler, 'handle' | 'handleBatch'> {
+  return {
+    handle: (event, tx) => handler.handle(event, tx),
+    ...(handler.handleBatch ? { handleBatch: (events: CloudEvent[], tx: TransactionScope) => handler.handleBatch!(events, tx) } : {}),
+  };
 }
 
 export function subscriptionsOf(types: string[], stream?: string): Map<string, Set<string>> {
@@ -51,6 +67,6 @@ export function registerHandler(
     context: options.context,
     subscriptions: subscriptionsOf(Array.isArray(types) ? types : [types], options.stream),
     unitOfWork,
-    handle: (event, tx) => handler.handle(event, tx),
+    ...handlerFunctions(handler),
   };
 }

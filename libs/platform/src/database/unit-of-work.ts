@@ -117,8 +117,9 @@ export class UnitOfWork {
     messages: CloudEvent[],
     work: (message: CloudEvent, tx: TransactionScope) => Promise<void>,
     position?: ShardPosition,
-    lockTimeoutMs = 200,
+    options: { lockTimeoutMs?: number; workAll?: (messages: CloudEvent[], tx: TransactionScope) => Promise<void> } = {},
   ): Promise<boolean[]> {
+    const lockTimeoutMs = options.lockTimeoutMs ?? 200;
     let appended: AppendedEvent[] = [];
     const applied = await this.retrying(() =>
       this.dataSource.transaction(async (manager) => {
@@ -132,17 +133,21 @@ export class UnitOfWork {
           [handler, messages.map((m) => m.id), messages.map((m) => m.source), messages.map((m) => m.type)],
         );
         const fresh = new Set(inserted.map((r) => `${r.source}\u0000${r.message_id}`));
-        const result: boolean[] = [];
-        for (const message of messages) {
-          // A message twice in one batch (published twice) is applied once: the first takes it.
-          const isNew = fresh.delete(`${message.source}\u0000${message.id}`);
-          result.push(isNew);
-          if (!isNew) continue;
-          await inMessage(handler, message, position, async (active) => {
-            active.setAttribute('eda.inbox.duplicate', false);
-            await work(message, tx);
-            appended.push(...this.appender.toCloudEvents(this.context, tx.drain()));
-          });
+        // A message twice in one batch (published twice) is applied once: the first takes it.
+        const result = messages.map((message) => fresh.delete(`${message.source}\u0000${message.id}`));
+        const applied = messages.filter((_, i) => result[i]);
+        if (options.workAll) {
+          // The handler takes them all at once (a projection's one read, one upsert).
+          if (applied.length > 0) await options.workAll(applied, tx);
+          appended.push(...this.appender.toCloudEvents(this.context, tx.drain()));
+        } else {
+          for (const message of applied) {
+            await inMessage(handler, message, position, async (active) => {
+              active.setAttribute('eda.inbox.duplicate', false);
+              await work(message, tx);
+              appended.push(...this.appender.toCloudEvents(this.context, tx.drain()));
+            });
+          }
         }
         await manager.query(`SELECT set_config('lock_timeout', '0', true)`);
         await this.appender.append(manager, this.context, appended);

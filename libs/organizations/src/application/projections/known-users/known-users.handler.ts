@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { UsersEventTypes } from '@eda/contracts';
 import { CloudEvent, MessageHandler, OnMessage, TransactionScope } from '@eda/platform';
-import { applyToKnownUsers } from './known-users.store';
+import { applyManyToKnownUsers, applyToKnownUsers } from './known-users.store';
 
 /** Keeps the organizations context's view of users (names, active) from users' events on `users-events`. */
 @Injectable()
@@ -12,5 +12,9 @@ import { applyToKnownUsers } from './known-users.store';
 export class KnownUsersHandler implements MessageHandler {
   handle(event: CloudEvent, tx: TransactionScope): Promise<void> {
     return applyToKnownUsers(tx.manager, event, 'live');
+  }
+
+  handleBatch(events: CloudEvent[], tx: TransactionScope): Promise<void> {
+    return applyManyToKnownUsers(tx.manager, events);
   }
 }

@@ -55,6 +55,27 @@ describe('organizations known-users projection', () => {
     expect(await deliverAll(userId)).toEqual([false, false, false]);
   });
 
+  it('applies a batch at once (one read, one upsert) to the same rows as one by one, each event once', async () => {
+    const [a, b, c] = [await register('Hopper'), await register('Liskov'), await register('Goldwasser')];
+    await t.request('PATCH', `/users/${a}`, { lastName: 'Hopper-King' });
+    await t.request('POST', `/users/${b}/deactivate`);
+    await t.request('PATCH', `/users/${c}`, { firstName: 'Shafi' });
+    const batch = [...(await eventsOf(a)), ...(await eventsOf(b)), ...(await eventsOf(c))];
+    const handlerName = 'organizations.known-users';
+    const applied = await uow.runBatch(handlerName, batch, (event, tx) => handler.handle(event, tx), undefined, {
+      workAll: (events, tx) => handler.handleBatch(events, tx),
+    });
+    expect(applied).toEqual(batch.map(() => true));
+    const batched = [await row(a), await row(b), await row(c)];
+    expect(batched.map((r) => [r.last_name, r.active, r.first_name])).toEqual([['Hopper-King', true, 'Ada'], ['Liskov', false, 'Ada'], ['Goldwasser', true, 'Shafi']]);
+    expect(batched.map((r) => r.last_event_id)).toEqual([(await eventsOf(a)).at(-1)!.id, (await eventsOf(b)).at(-1)!.id, (await eventsOf(c)).at(-1)!.id]);
+    // Delivered again (one by one, or as a batch), nothing changes: the inbox holds them.
+    expect(await deliverAll(a)).toEqual([false, false]);
+    expect(await uow.runBatch(handlerName, batch, (event, tx) => handler.handle(event, tx), undefined, { workAll: (events, tx) => handler.handleBatch(events, tx) }))
+      .toEqual(batch.map(() => false));
+    expect([await row(a), await row(b), await row(c)]).toEqual(batched);
+  });
+
   it('rebuilds from the users event log to the same rows, then hands over to live deliveries without gap or double', async () => {
     const delivered = await register();
     await deliverAll(delivered);
