@@ -3,7 +3,7 @@ import { trace } from '@opentelemetry/api';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { PinoLogger } from 'nestjs-pino';
 import type { FastifyInstance } from 'fastify';
 import {
   createValidationPipe,
@@ -19,7 +19,7 @@ import {
   runInMessageContext,
 } from '@eda/platform';
 import { AppModule } from './app.module';
-import { requestId } from './logging';
+import { AppLogger, loggerOptions, requestId } from './logging';
 
 /** Room for the HTTP framing of an event: the 1 MiB limit itself is checked on the event (413). */
 const BODY_LIMIT = MAX_EVENT_BYTES + 64 * 1024;
@@ -31,7 +31,7 @@ const BODY_LIMIT = MAX_EVENT_BYTES + 64 * 1024;
 export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, genReqId: requestId, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 } });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new AppLogger(await app.resolve(PinoLogger), loggerOptions(runtime.config)));
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

@@ -52,6 +52,10 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** `json`: one JSON object per line (collectors); `pretty`: for a person; `auto`: pretty when stdout is a terminal. */
+  @IsIn(['auto', 'json', 'pretty'])
+  LOG_FORMAT: 'auto' | 'json' | 'pretty' = 'auto';
+
   @Transform(toRoles) @IsIn(PROCESS_ROLES, { each: true, message: `each role must be one of ${PROCESS_ROLES.join(', ')}` })
   ROLES: ProcessRole[] = ['api', 'relay', 'consumer'];
 
