@@ -36,18 +36,19 @@ export class AsyncApiValidator {
     const event = record.event;
     if (!event) return `${at} is not a CloudEvent: ${record.poison}`;
     const type = String(event.type);
+    const id = String(event.id);
     const names = Object.values(channel.messages).map((m) => m.$ref.replace('#/components/messages/', ''));
     const name = names.find((n) => n === type) ?? names.find((n) => n === EXTERNAL_EVENT_MESSAGE);
     if (!name) return `${at}: type ${JSON.stringify(type)} has no message on channel ${stream} (it has: ${names.join(', ')})`;
 
     const validate = this.payloadValidator(name);
     if (!validate(event)) {
-      return `${at}: ${type} (id ${String(event.id)}) does not match message ${name}: ${this.ajv.errorsText(validate.errors, { dataVar: 'event', separator: '; ' })}`;
+      return `${at}: ${type} (id ${id}) does not match message ${name}: ${this.ajv.errorsText(validate.errors, { dataVar: 'event', separator: '; ' })}`;
     }
     const location = this.document.components.messages[name][PARTITION_KEY_EXTENSION].location;
     const key = valueAt(event, location);
     if (key !== record.partitionKey || event.partitionkey !== record.partitionKey) {
-      return `${at}: ${type} (id ${String(event.id)}) should be keyed by ${location} (${JSON.stringify(key)}) and carry it as partitionkey (${JSON.stringify(event.partitionkey)})`;
+      return `${at}: ${type} (id ${id}) should be keyed by ${location} (${JSON.stringify(key)}) and carry it as partitionkey (${JSON.stringify(event.partitionkey)})`;
     }
     return undefined;
   }
