@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AsyncApiDocument, EXTERNAL_EVENT_MESSAGE } from '@eda/contracts';
 import { logicalStreams, ProducerKeyStore } from '@eda/platform';
-import { eventually, readStreamMessages, testKinesisClient } from '@eda/platform/testing';
+import { eventually } from '@eda/platform/testing';
 import { storages } from '../../apps/api/src/contexts';
-import { AsyncApiValidator, StreamRecord } from '../support/asyncapi-validator';
+import { recordsOnStreams, streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -14,7 +14,6 @@ import { startTestApp, TestApp } from '../support/test-app';
  * message of its type (envelope, data and partition key).
  */
 describe('the streams match the AsyncAPI document', () => {
-  const kinesis = testKinesisClient();
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ DATABASE_POOL_SIZE: '5' });
@@ -52,16 +51,6 @@ describe('the streams match the AsyncAPI document', () => {
   const settled = (id: string, status: string) =>
     eventually(`order ${id} is ${status}`, async () => expect((await t.request('GET', `/orders/${id}`)).body.status).toBe(status), WAIT, 100);
 
-  /** Every user record of every stream of this app's prefix, by logical stream. */
-  const readAllStreams = async () => {
-    const byStream = new Map<string, StreamRecord[]>();
-    for (const stream of logicalStreams(storages)) {
-      const messages = await readStreamMessages(kinesis, `${t.streamPrefix}${stream}`);
-      byStream.set(stream, messages.map((m) => ({ sequenceNumber: `${m.sequenceNumber}/${m.subSequence}`, partitionKey: m.partitionKey, event: m.event as Record<string, unknown> | undefined, poison: m.poison })));
-    }
-    return byStream;
-  };
-
   it('serves the document without credentials, with this process’s stream prefix, and every record on the streams validates against it', async () => {
     const served = await t.request('GET', '/docs/asyncapi.json', undefined, { authorization: '' });
     expect(served.status).toBe(200);
@@ -71,7 +60,6 @@ describe('the streams match the AsyncAPI document', () => {
     // Every stream the app writes has its channel, addressed under this process's prefix.
     expect(Object.keys(document.channels).sort()).toEqual(logicalStreams(storages).sort());
     for (const channel of Object.values(document.channels)) expect(channel.parameters.streamPrefix.default).toBe(t.streamPrefix);
-    const validator = new AsyncApiValidator(document);
 
     // Users, an organization, products; the member learns of the organization's name, the orders context of prices.
     const ada = await registerUser();
@@ -112,14 +100,13 @@ describe('the streams match the AsyncAPI document', () => {
     const records = await eventually('every message type of the document is on the streams, and the relay has nothing left', async () => {
       for (const saga of (await t.request('GET', '/ops/sagas?limit=500')).body) expect([saga.id, saga.status]).toEqual([saga.id, expect.stringMatching(/^(COMPLETED|COMPENSATED)$/)]);
       expect((await t.request('GET', '/ops/relay')).body.pending).toBe(0);
-      const byStream = await readAllStreams();
+      const byStream = await recordsOnStreams(t);
       const seen = new Set([...byStream.entries()].flatMap(([stream, rs]) => rs.map((r) => (stream === 'platform-events' ? EXTERNAL_EVENT_MESSAGE : String(r.event?.type)))));
       expect(expectedTypes.filter((type) => !seen.has(type))).toEqual([]);
       return byStream;
     }, WAIT, 500);
 
-    const problems = [...records.entries()].flatMap(([stream, rs]) => rs.map((r) => validator.problem(stream, r)).filter((p): p is string => p !== undefined));
-    expect(problems).toEqual([]);
+    expect(await streamContractProblems(t, records)).toEqual([]);
     const total = [...records.values()].reduce((n, rs) => n + rs.length, 0);
     expect(total).toBeGreaterThan(expectedTypes.length);
   });
