@@ -139,7 +139,7 @@ describe('access control (operations token, producer key scopes)', () => {
 
   describe('what stays open', () => {
     it('serves health, metrics and docs without credentials', async () => {
-      for (const url of ['/health/live', '/health/ready', '/metrics', '/docs', '/docs-json']) {
+      for (const url of ['/health/live', '/health/ready', '/metrics', '/docs', '/docs-json', '/docs/asyncapi.json']) {
         expect([url, (await t.request('GET', url, undefined, NO_AUTH)).status]).toEqual([url, 200]);
       }
     });

@@ -1,4 +1,5 @@
 import { eventually, readStream, testKinesisClient } from '@eda/platform/testing';
+import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('event flow: a committed change reaches its Kinesis stream', () => {
@@ -39,6 +40,10 @@ describe('event flow: a committed change reaches its Kinesis stream', () => {
     expect(consumers.status).toBe(200);
     expect(Array.isArray(consumers.body)).toBe(true);
   });
+
+  it('put only records that match the AsyncAPI document on the streams (docs/adr/0020-asyncapi-contract.md)', async () => {
+    expect(await streamContractProblems(t)).toEqual([]);
+  });
 });
 
 describe('event flow with KINESIS_AGGREGATION=on', () => {
@@ -60,5 +65,9 @@ describe('event flow with KINESIS_AGGREGATION=on', () => {
     await eventually('the membership reaches the user’s read model', async () => {
       expect((await t.request('GET', `/users/${user.id}`)).body.organizations).toEqual([{ organizationId: org.id, name: 'Aggregated', role: 'member' }]);
     }, 20_000, 100);
+  });
+
+  it('put only records that match the AsyncAPI document on the streams (docs/adr/0020-asyncapi-contract.md)', async () => {
+    expect(await streamContractProblems(t)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('inventory (REST)', () => {
@@ -123,5 +124,9 @@ describe('inventory (REST)', () => {
     const res = await t.request('POST', `/products/${id}/restock`, { quantity: 1 });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('INVENTORY.INVALID_PRODUCT');
+  });
+
+  it('put only records that match the AsyncAPI document on the streams (docs/adr/0020-asyncapi-contract.md)', async () => {
+    expect(await streamContractProblems(t)).toEqual([]);
   });
 });

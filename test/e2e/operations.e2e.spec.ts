@@ -53,7 +53,7 @@ describe('a process without the api role (ROLES=relay,consumer)', () => {
   afterAll(() => t.close());
 
   it('serves health, metrics, docs and ops, but none of the contexts’ routes nor POST /events', async () => {
-    for (const url of ['/health/live', '/health/ready', '/metrics', '/docs-json', '/ops/relay', '/ops/relay/parked', '/ops/consumers', '/ops/dead-letters', '/ops/sagas']) {
+    for (const url of ['/health/live', '/health/ready', '/metrics', '/docs-json', '/docs/asyncapi.json', '/ops/relay', '/ops/relay/parked', '/ops/consumers', '/ops/dead-letters', '/ops/sagas']) {
       expect([url, (await t.request('GET', url)).status]).toEqual([url, 200]);
     }
     expect((await t.request('POST', '/users', { email: 'x@example.com', username: 'nobody', firstName: 'N', lastName: 'O' })).status).toBe(404);

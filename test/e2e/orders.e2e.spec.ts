@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { eventually } from '@eda/platform/testing';
+import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -258,5 +259,9 @@ describe('orders (REST + saga over the stream)', () => {
       const metrics = await t.request('GET', '/metrics');
       expect(metrics.body).toMatch(/eda_sagas\{status="COMPLETED"\} [1-9]/);
     }, SAGA_WAIT, 200);
+  });
+
+  it('put only records that match the AsyncAPI document on the streams (docs/adr/0020-asyncapi-contract.md)', async () => {
+    expect(await streamContractProblems(t)).toEqual([]);
   });
 });

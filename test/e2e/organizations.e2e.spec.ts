@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { eventually } from '@eda/platform/testing';
+import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('organizations (REST)', () => {
@@ -195,5 +196,9 @@ describe('organizations (REST)', () => {
       async () => expect((await t.request('GET', `/users/${user.id}`)).body.organizations[0].name).toBe('Initech Inc'),
       5_000,
     );
+  });
+
+  it('put only records that match the AsyncAPI document on the streams (docs/adr/0020-asyncapi-contract.md)', async () => {
+    expect(await streamContractProblems(t)).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -50,5 +51,9 @@ describe('malformed requests to every documented route', () => {
       if (query.status >= 500) failures.push(`${method} ${path} with bad query: ${query.status}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  it('put only records that match the AsyncAPI document on the streams (docs/adr/0020-asyncapi-contract.md)', async () => {
+    expect(await streamContractProblems(t)).toEqual([]);
   });
 });

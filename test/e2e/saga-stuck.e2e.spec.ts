@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { eventually } from '@eda/platform/testing';
 import { MAX_RELEASE_RESENDS } from '../../libs/orders/src/application/sagas/place-order/place-order.saga';
+import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const SAGA_HANDLER = 'orders.place-order-saga';
@@ -103,5 +104,9 @@ describe('a saga whose release answers are parked (whole app over the stream)', 
     expect((await t.request('GET', `/orders/${orderId}`)).body.history.map((h: { step: string }) => h.step)).toEqual([
       'RESERVING', 'REJECTING', 'REJECTING_STUCK', 'REJECTED',
     ]);
+  });
+
+  it('put only records that match the AsyncAPI document on the streams (docs/adr/0020-asyncapi-contract.md)', async () => {
+    expect(await streamContractProblems(t)).toEqual([]);
   });
 });

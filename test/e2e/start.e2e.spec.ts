@@ -71,7 +71,7 @@ describe('npm start (the built app with embedded PostgreSQL and kinesalite)', ()
     const first = start({ PORT: String(port), DATA_DIR: dataDir });
     await eventually('the app says it is ready', () => expect(first.output()).toMatch(/ready in \d+ ms/), 60_000, 100);
     expect(first.output()).toContain(`API      http://localhost:${port}`);
-    expect(first.output()).toMatch(/Docs .*\/docs/);
+    expect(first.output()).toMatch(/Docs .*\/docs .*AsyncAPI: .*\/docs\/asyncapi\.json/);
     expect(first.output()).toMatch(/Metrics .*\/metrics/);
     expect(first.output()).toMatch(/Database embedded PostgreSQL/);
     expect(first.output()).toMatch(/Kinesis  embedded kinesalite/);
@@ -82,6 +82,9 @@ describe('npm start (the built app with embedded PostgreSQL and kinesalite)', ()
 
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/docs`)).status).toBe(200);
+    // The built app serves the streams' contract too, with its stream prefix (docs/contract.md §4).
+    const asyncApi = await (await fetch(`${base}/docs/asyncapi.json`)).json();
+    expect(asyncApi).toMatchObject({ asyncapi: '3.0.0', channels: { 'orders-events': { parameters: { streamPrefix: { default: 'eda-' } } } } });
     expect((await fetch(`${base}/ops/relay`)).status).toBe(401);
     expect((await fetch(`${base}/ops/relay`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     // HOST defaults to loopback: the port is not reachable on the machine's other addresses.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('users (REST)', () => {
@@ -104,6 +105,10 @@ describe('users (REST)', () => {
     const res = await t.request('PATCH', `/users/${user.id}`, { firstName: 42, email: 'x@y.z' });
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.errors).sort()).toEqual(['email', 'firstName']);
+  });
+
+  it('put only records that match the AsyncAPI document on the streams (docs/adr/0020-asyncapi-contract.md)', async () => {
+    expect(await streamContractProblems(t)).toEqual([]);
   });
 });
 

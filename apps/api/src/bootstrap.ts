@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { PinoLogger } from 'nestjs-pino';
 import type { FastifyInstance } from 'fastify';
+import { buildAsyncApiDocument } from '@eda/contracts';
 import {
   createValidationPipe,
   installEventsRateLimit,
@@ -24,8 +25,11 @@ import { AppLogger, loggerOptions, requestId } from './logging';
 /** Room for the HTTP framing of an event: the 1 MiB limit itself is checked on the event (413). */
 const BODY_LIMIT = MAX_EVENT_BYTES + 64 * 1024;
 
+/** The version of the app's contract, in both the OpenAPI (REST) and the AsyncAPI (streams) documents. */
+const API_VERSION = '0.1.0';
+
 /**
- * Builds the Nest application (Fastify) with the problem+json filter, strict validation, OpenAPI docs,
+ * Builds the Nest application (Fastify) with the problem+json filter, strict validation, OpenAPI and AsyncAPI docs,
  * security headers, the operations token guard and the POST /events rate limit (ADR 0008).
  */
 export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyApplication> {
@@ -73,7 +77,7 @@ export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyAp
     new DocumentBuilder()
       .setTitle('NestJS Kinesis event-driven modular monolith')
       .setDescription('Four bounded contexts talking through a Kinesis-backed event bus. Errors are application/problem+json (RFC 9457).')
-      .setVersion('0.1.0')
+      .setVersion(API_VERSION)
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Producer key: scope `publish` for POST /events, `read` for GET /events' }, 'producer-key')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Operations token (OPS_TOKEN, or the one `npm start` printed): /ops/* and GET /events' }, 'ops-token')
       .build(),
@@ -99,6 +103,12 @@ export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyAp
     },
   };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // The streams' contract beside the REST one, open like /docs-json: built once from libs/contracts, with this
+  // process's STREAM_PREFIX as the default of every channel address (docs/adr/0020-asyncapi-contract.md).
+  const asyncApi = JSON.stringify(buildAsyncApiDocument({ version: API_VERSION, streamPrefix: runtime.config.STREAM_PREFIX }));
+  fastify.get('/docs/asyncapi.json', (_request, reply) => {
+    void reply.type('application/json; charset=utf-8').send(asyncApi);
+  });
   return app;
 }
 

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const loopbackOrAny = ['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::'].includes(config.HOST);
   const base = `http://${loopbackOrAny ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
   say(`API      ${base}  (listening on ${config.HOST})`);
-  say(`Docs     ${base}/docs  (OpenAPI: ${base}/docs-json)`);
+  say(`Docs     ${base}/docs  (OpenAPI: ${base}/docs-json, AsyncAPI: ${base}/docs/asyncapi.json)`);
   say(`Metrics  ${base}/metrics`);
   say(`Database ${infrastructure.runtime.databaseDescription}`);
   say(`Kinesis  ${infrastructure.runtime.kinesis.description}`);

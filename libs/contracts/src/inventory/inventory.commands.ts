@@ -1,3 +1,6 @@
+import { MessageContracts, objectSchema, uuid } from '../json-schema';
+import { stockLineSchema } from './inventory.events';
+
 /**
  * Saga commands the inventory context handles, on the `inventory-commands` stream, partition key: the
  * order id. Each is answered by an event on `inventory-events` keyed by the same order id.
@@ -17,3 +20,26 @@ export interface ReserveStockData {
 export interface ReleaseStockData {
   orderId: string;
 }
+
+/** The data of each inventory command, by the name in InventoryCommandTypes. */
+export interface InventoryCommandData {
+  ReserveStock: ReserveStockData;
+  ReleaseStock: ReleaseStockData;
+}
+
+/** Schemas of the commands on `inventory-commands`, sent by the order saga, keyed by the order id. */
+export const InventoryCommandMessages: MessageContracts<typeof InventoryCommandTypes, InventoryCommandData> = {
+  ReserveStock: {
+    summary: 'Reserve every line of the order, or none.',
+    partitionKey: 'orderId',
+    data: objectSchema<ReserveStockData>({
+      orderId: uuid('The order (and its saga)'),
+      lines: { type: 'array', items: stockLineSchema, minItems: 1, description: 'The order’s lines, each sku once' },
+    }),
+  },
+  ReleaseStock: {
+    summary: 'Give back the stock reserved for the order (a compensation); a no-op when none was.',
+    partitionKey: 'orderId',
+    data: objectSchema<ReleaseStockData>({ orderId: uuid('The order (and its saga)') }),
+  },
+};
