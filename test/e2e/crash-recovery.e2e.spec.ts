@@ -262,7 +262,7 @@ describe('crash recovery: processes SIGKILLed while order sagas run', () => {
       process.stdout.write(`crash-recovery (relay ${mode}): ${JSON.stringify({ timings, finalAtKill1, acceptedAtKill2, refusedCalls, outcomes, samples })}\n`);
     } catch (error) {
       // The children's last words explain most failures.
-      throw new Error(`${(error as Error).message}\n${started.map((p) => p.tail(15)).join('\n')}`);
+      throw new Error(`${(error as Error).message}\n${started.map((p) => p.tail(15)).join('\n')}`, { cause: error });
     } finally {
       sampling = false;
       await sampler;

@@ -60,7 +60,7 @@ export class StreamConsumerRegistry {
         // Another worker of the group registered it between our look-up and our call: use theirs.
         this.logger.log(`Enhanced fan-out consumer ${this.consumerName} of ${physicalStream} was registered meanwhile (ResourceInUseException); using it`);
         arn = await this.find(streamArn);
-        if (!arn) throw new Error(`RegisterStreamConsumer said ${this.consumerName} exists on ${physicalStream}, but it is not listed`);
+        if (!arn) throw new Error(`RegisterStreamConsumer said ${this.consumerName} exists on ${physicalStream}, but it is not listed`, { cause: error });
       }
     }
     await this.waitActive(arn, physicalStream);

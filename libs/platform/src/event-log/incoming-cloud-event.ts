@@ -30,6 +30,8 @@ const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
 // RFC 3986 characters only, with well-formed percent escapes.
 const URI_REFERENCE = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+$/;
 const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+// RFC 9110 media type; a quoted parameter value may not hold control characters.
+// eslint-disable-next-line no-control-regex
 const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;\s*[A-Za-z0-9!#$&^_.+-]+=(?:[A-Za-z0-9!#$&^_.+-]+|"[^"\\\u0000-\u001f]*"))*$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;

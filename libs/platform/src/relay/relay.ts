@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { AppConfig } from '../config/app-config';
 import type { ContextStorage } from '../database/context-definition';
 import type { DatabaseTopology } from '../database/database-topology';
-import { BackoffPolicy, fullJitterDelay, Pause, sleep } from '../kinesis/backoff';
+import { BackoffPolicy, fullJitterDelay, Pause } from '../kinesis/backoff';
 import { logicalStreams } from '../database/context-definition';
 import { StreamProvisioner } from '../kinesis/stream-provisioner';
 import { OrderedPublisher } from './ordered-publisher';

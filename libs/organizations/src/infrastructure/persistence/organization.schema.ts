@@ -1,6 +1,6 @@
 import { EntitySchema } from 'typeorm';
 import { bigintAsNumber } from '@eda/platform';
-import type { CreditRejectionReason, OrganizationRole } from '@eda/contracts';
+import type { OrganizationRole } from '@eda/contracts';
 import type { CreditReservationState } from '../../domain/credit-reservation.aggregate';
 
 
