@@ -40,7 +40,7 @@ describe('access control (operations token, producer key scopes)', () => {
       expect(operations.map((o) => `${o.method} ${o.url}`)).toEqual(
         expect.arrayContaining([
           'GET /ops/relay', 'GET /ops/consumers', 'GET /ops/dead-letters', 'POST /ops/dead-letters/0/retry',
-          'DELETE /ops/dead-letters/0', 'GET /ops/sagas', 'POST /ops/projections/users.user-memberships/rebuild',
+          'DELETE /ops/dead-letters/0', 'GET /ops/sagas', 'POST /ops/projections/0/rebuild',
         ]),
       );
       for (const { method, url } of operations) {

@@ -43,6 +43,18 @@ describe('operations endpoints (every process serves them)', () => {
     expect(String(missing.headers['content-type'])).toContain('application/problem+json');
     expect((await t.request('DELETE', '/users')).status).toBe(404);
   });
+
+  it('rebuilds every projection by its name on one route, and answers an unknown name with a 404 problem', async () => {
+    const names = ['users.user-memberships', 'organizations.known-users', 'orders.product-prices', 'orders.user-names', 'orders.organization-names', 'orders.order-summaries'];
+    for (const projection of names) {
+      const res = await t.request('POST', `/ops/projections/${projection}/rebuild`);
+      expect([projection, res.status, res.body]).toEqual([projection, 200, { projection, replayed: expect.any(Number) }]);
+    }
+    const unknown = await t.request('POST', '/ops/projections/orders.nothing/rebuild');
+    expect(unknown.status).toBe(404);
+    expect(String(unknown.headers['content-type'])).toContain('application/problem+json');
+    expect(unknown.body).toMatchObject({ code: 'PROJECTION.NOT_FOUND' });
+  });
 });
 
 describe('a process without the api role (ROLES=relay,consumer)', () => {
@@ -59,6 +71,8 @@ describe('a process without the api role (ROLES=relay,consumer)', () => {
     expect((await t.request('POST', '/users', { email: 'x@example.com', username: 'nobody', firstName: 'N', lastName: 'O' })).status).toBe(404);
     expect((await t.request('GET', '/products/ANY')).status).toBe(404);
     expect((await t.request('POST', '/events', {})).status).toBe(404);
+    const rebuilt = await t.request('POST', '/ops/projections/users.user-memberships/rebuild');
+    expect([rebuilt.status, rebuilt.body]).toEqual([200, { projection: 'users.user-memberships', replayed: expect.any(Number) }]);
     const paths = Object.keys((await t.request('GET', '/docs-json')).body.paths);
     expect(paths.filter((p) => /^\/(users|organizations|products|orders|events)/.test(p))).toEqual([]);
   });

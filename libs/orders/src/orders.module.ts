@@ -1,14 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ContextPersistenceModule, SagaModule } from '@eda/platform';
+import { ContextPersistenceModule, ProjectionsModule, SagaModule } from '@eda/platform';
 import { OrdersController } from './api/orders.controller';
-import { OrdersProjectionsController } from './api/projections.controller';
 import { CancelOrderHandler } from './application/commands/cancel-order/cancel-order.handler';
 import { PlaceOrderHandler } from './application/commands/place-order/place-order.handler';
-import { OrdersProjectionsRebuilder } from './application/projections/orders-projections.rebuilder';
 import { OrderSummariesHandler } from './application/projections/order-summaries/order-summaries.handler';
-import { OrganizationNamesHandler } from './application/projections/party-names/organization-names.handler';
-import { UserNamesHandler } from './application/projections/party-names/user-names.handler';
+import { OrganizationNamesHandler } from './application/projections/organization-names/organization-names.handler';
 import { ProductPricesHandler } from './application/projections/product-prices/product-prices.handler';
+import { UserNamesHandler } from './application/projections/user-names/user-names.handler';
 import { GetOrderHandler } from './application/queries/get-order/get-order.handler';
 import { ListOrdersHandler } from './application/queries/list-orders/list-orders.handler';
 import { AdvancePlaceOrderSagaOnParticipantRepliesHandler } from './application/reactions/advance-place-order-saga-on-participant-replies.handler';
@@ -25,9 +23,10 @@ export class OrdersModule {
   static forRoot(options: { routes: boolean }): DynamicModule {
     return {
       module: OrdersModule,
-      // SagaModule brings the deadline scheduler and GET /ops/sagas (served whatever the roles).
-      imports: [ContextPersistenceModule.forContext(ordersStorage), SagaModule],
-      controllers: [...(options.routes ? [OrdersController] : []), OrdersProjectionsController],
+      // SagaModule brings the deadline scheduler and GET /ops/sagas, ProjectionsModule the registry of projections
+      // and POST /ops/projections/:name/rebuild (both served whatever the roles).
+      imports: [ContextPersistenceModule.forContext(ordersStorage), SagaModule, ProjectionsModule],
+      controllers: options.routes ? [OrdersController] : [],
       providers: [
         PlaceOrderSagaRunner,
         PlaceOrderSagaTimeouts,
@@ -40,7 +39,6 @@ export class OrdersModule {
         UserNamesHandler,
         OrganizationNamesHandler,
         OrderSummariesHandler,
-        OrdersProjectionsRebuilder,
       ],
     };
   }

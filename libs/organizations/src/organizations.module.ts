@@ -1,13 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ContextPersistenceModule } from '@eda/platform';
+import { ContextPersistenceModule, ProjectionsModule } from '@eda/platform';
 import { OrganizationsController } from './api/organizations.controller';
-import { OrganizationsProjectionsController } from './api/projections.controller';
 import { AddMemberHandler } from './application/commands/add-member/add-member.handler';
 import { CreateOrganizationHandler } from './application/commands/create-organization/create-organization.handler';
 import { RemoveMemberHandler } from './application/commands/remove-member/remove-member.handler';
 import { UpdateOrganizationHandler } from './application/commands/update-organization/update-organization.handler';
 import { KnownUsersHandler } from './application/projections/known-users/known-users.handler';
-import { KnownUsersRebuilder } from './application/projections/known-users/known-users.rebuilder';
 import { GetOrganizationHandler } from './application/queries/get-organization/get-organization.handler';
 import { ReleaseCreditOnReleaseCreditHandler } from './application/reactions/release-credit-on-release-credit.handler';
 import { ReserveCreditOnReserveCreditHandler } from './application/reactions/reserve-credit-on-reserve-credit.handler';
@@ -22,8 +20,9 @@ export class OrganizationsModule {
   static forRoot(options: { routes: boolean }): DynamicModule {
     return {
       module: OrganizationsModule,
-      imports: [ContextPersistenceModule.forContext(organizationsStorage)],
-      controllers: [...(options.routes ? [OrganizationsController] : []), OrganizationsProjectionsController],
+      // ProjectionsModule: the registry of projections and POST /ops/projections/:name/rebuild (served whatever the roles).
+      imports: [ContextPersistenceModule.forContext(organizationsStorage), ProjectionsModule],
+      controllers: options.routes ? [OrganizationsController] : [],
       providers: [
         CreateOrganizationHandler,
         UpdateOrganizationHandler,
@@ -33,7 +32,6 @@ export class OrganizationsModule {
         ReserveCreditOnReserveCreditHandler,
         ReleaseCreditOnReleaseCreditHandler,
         KnownUsersHandler,
-        KnownUsersRebuilder,
       ],
     };
   }

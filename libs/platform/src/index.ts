@@ -44,5 +44,5 @@ export * from './consumer/record-decoder';
 export * from './consumer/shard-discovery';
 export * from './relay';
 export * from './saga';
-export * from './projections/projection-rebuild';
+export * from './projections';
 export * from './console';

@@ -1,12 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ContextPersistenceModule } from '@eda/platform';
-import { UsersProjectionsController } from './api/projections.controller';
+import { ContextPersistenceModule, ProjectionsModule } from '@eda/platform';
 import { UsersController } from './api/users.controller';
 import { DeactivateUserHandler } from './application/commands/deactivate-user/deactivate-user.handler';
 import { RegisterUserHandler } from './application/commands/register-user/register-user.handler';
 import { UpdateUserProfileHandler } from './application/commands/update-user-profile/update-user-profile.handler';
 import { UserMembershipsHandler } from './application/projections/user-memberships/user-memberships.handler';
-import { UserMembershipsRebuilder } from './application/projections/user-memberships/user-memberships.rebuilder';
 import { GetUserHandler } from './application/queries/get-user/get-user.handler';
 import { usersStorage } from './users.storage';
 
@@ -19,9 +17,10 @@ export class UsersModule {
   static forRoot(options: { routes: boolean }): DynamicModule {
     return {
       module: UsersModule,
-      imports: [ContextPersistenceModule.forContext(usersStorage)],
-      controllers: [...(options.routes ? [UsersController] : []), UsersProjectionsController],
-      providers: [RegisterUserHandler, UpdateUserProfileHandler, DeactivateUserHandler, GetUserHandler, UserMembershipsHandler, UserMembershipsRebuilder],
+      // ProjectionsModule: the registry of projections and POST /ops/projections/:name/rebuild (served whatever the roles).
+      imports: [ContextPersistenceModule.forContext(usersStorage), ProjectionsModule],
+      controllers: options.routes ? [UsersController] : [],
+      providers: [RegisterUserHandler, UpdateUserProfileHandler, DeactivateUserHandler, GetUserHandler, UserMembershipsHandler],
     };
   }
 }

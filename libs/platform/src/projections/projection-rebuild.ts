@@ -1,15 +1,6 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { UnitOfWork } from '../database/unit-of-work';
-
-export interface RebuildableProjection {
-  /** The projection's handler name: its inbox rows and its lock are kept under it. */
-  name: string;
-  /** The context whose event log feeds it. */
-  source: string;
-  types: string[];
-  reset(manager: EntityManager): Promise<void>;
-  apply(manager: EntityManager, event: { id: string; type: string; data: unknown; source: string }): Promise<void>;
-}
+import { applyEvents, lockProjection, Projection } from './projection';
 
 const PAGE = 500;
 
@@ -19,13 +10,13 @@ const PAGE = 500;
  * nothing else), the context's role writes its own tables. The exclusive lock waits out live deliveries
  * (they take it shared), then every replayed event id goes into the inbox under the projection's handler
  * name: a live redelivery of a replayed event is a duplicate (no double), an event committed after the
- * replay is not in the inbox and is applied live (no gap).
+ * replay is not in the inbox and is applied live (no gap). Each page is applied as a consumer's batch is.
  */
-export async function rebuildProjection(uow: UnitOfWork, platform: DataSource, projection: RebuildableProjection): Promise<{ replayed: number }> {
+export async function rebuildProjection(uow: UnitOfWork, platform: DataSource, projection: Projection): Promise<{ replayed: number }> {
   return uow.run(async (tx) => {
-    await tx.manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [projection.name]);
-    await projection.reset(tx.manager);
-    await tx.manager.query(`DELETE FROM inbox WHERE handler = $1`, [projection.name]);
+    await lockProjection(tx.manager, projection.name, 'exclusive');
+    await projection.store.reset(tx.manager);
+    await tx.manager.query(`DELETE FROM "${uow.context}".inbox WHERE handler = $1`, [projection.name]);
     // One snapshot for every page: if it holds a key's event it holds every earlier one of that key, so
     // whatever it misses arrives live after what it replayed, in order.
     const reader = platform.createQueryRunner();
@@ -39,15 +30,14 @@ export async function rebuildProjection(uow: UnitOfWork, platform: DataSource, p
           `SELECT position, envelope FROM "${projection.source}".event_log WHERE type = ANY($1) AND position > $2 ORDER BY position LIMIT ${PAGE}`,
           [projection.types, after],
         );
-        for (const { envelope } of rows) {
-          await projection.apply(tx.manager, envelope);
-          await tx.manager.query(`INSERT INTO inbox (handler, message_id, source, type) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
-            projection.name,
-            envelope.id,
-            envelope.source,
-            envelope.type,
-          ]);
-        }
+        const events = rows.map((r) => r.envelope);
+        await applyEvents(projection, tx.manager, events);
+        await tx.manager.query(
+          `INSERT INTO "${uow.context}".inbox (handler, message_id, source, type)
+           SELECT $1, e.id, e.source, e.type FROM unnest($2::text[], $3::text[], $4::text[]) AS e(id, source, type)
+           ON CONFLICT DO NOTHING`,
+          [projection.name, events.map((e) => e.id), events.map((e) => e.source), events.map((e) => e.type)],
+        );
         replayed += rows.length;
         if (rows.length < PAGE) return { replayed };
         after = rows[rows.length - 1].position;

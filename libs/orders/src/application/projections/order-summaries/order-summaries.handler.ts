@@ -1,12 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { CloudEvent, MessageHandler, OnMessage, TransactionScope } from '@eda/platform';
-import { applyToOrderSummaries, OrderSummariesProjection } from './order-summaries.projection';
+import { ProjectionHandler } from '@eda/platform';
+import { OrderSummariesProjection } from './order-summaries.projection';
 
-/** Keeps orders.order_summaries (GET /orders) from orders' own events on `orders-events`. */
-@Injectable()
-@OnMessage(OrderSummariesProjection.types, { handler: OrderSummariesProjection.name, context: 'orders' })
-export class OrderSummariesHandler implements MessageHandler {
-  handle(event: CloudEvent, tx: TransactionScope): Promise<void> {
-    return applyToOrderSummaries(tx.manager, event, 'live');
-  }
-}
+/** The consumer handler of orders.order-summaries (the platform derives it from the declaration). */
+export class OrderSummariesHandler extends ProjectionHandler(OrderSummariesProjection) {}

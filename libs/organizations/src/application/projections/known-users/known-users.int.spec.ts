@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
-import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
+import { CloudEvent, EventLogAppender, ProjectionRegistry, UnitOfWork } from '@eda/platform';
 import { startTestApp, TestApp } from '../../../../../../test/support/test-app';
 import { KnownUsersHandler } from './known-users.handler';
-import { KnownUsersRebuilder } from './known-users.rebuilder';
 
 /**
  * The organizations' view of users against the real database: fed with the users context's real events
@@ -100,8 +99,8 @@ describe('organizations known-users projection', () => {
 
   it('applies every event exactly once when a rebuild runs while live deliveries continue', async () => {
     const users = await Promise.all(Array.from({ length: 12 }, () => register()));
-    const rebuilder = t.app.get(KnownUsersRebuilder, { strict: false });
-    const [rebuilt, applied] = await Promise.all([rebuilder.rebuild(), Promise.all(users.map((id) => deliverAll(id)))]);
+    const registry = t.app.get(ProjectionRegistry, { strict: false });
+    const [rebuilt, applied] = await Promise.all([registry.rebuild('organizations.known-users'), Promise.all(users.map((id) => deliverAll(id)))]);
     expect(rebuilt.replayed).toBeGreaterThanOrEqual(users.length);
     expect(applied.flat().length).toBe(users.length);
     for (const id of users) expect(await row(id)).toMatchObject({ first_name: 'Ada', active: true });

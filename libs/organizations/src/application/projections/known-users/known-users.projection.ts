@@ -1,5 +1,7 @@
 import type { UserDeactivatedData, UserProfileUpdatedData, UserRegisteredData } from '@eda/contracts';
 import { UsersEventTypes } from '@eda/contracts';
+import { defineProjection, entityStore, ProjectedEvent } from '@eda/platform';
+import { KnownUserSchema } from '../../../infrastructure/persistence/organization.schema';
 
 /** A row of the organizations context's view of users (organizations.known_users). */
 export interface KnownUser {
@@ -10,19 +12,6 @@ export interface KnownUser {
   active: boolean;
   lastEventId: string;
 }
-
-export interface ProjectedEvent {
-  id: string;
-  type: string;
-  data: unknown;
-}
-
-export const KnownUsersProjection = {
-  /** Also the handler name: the inbox keeps the applied event ids under it. */
-  name: 'organizations.known-users',
-  source: 'users',
-  types: [UsersEventTypes.UserRegistered, UsersEventTypes.UserProfileUpdated, UsersEventTypes.UserDeactivated] as string[],
-};
 
 /** The user a users event is about. */
 export function knownUserKey(event: ProjectedEvent): string {
@@ -51,3 +40,13 @@ export function evolveKnownUser(row: KnownUser | null, event: ProjectedEvent): K
       return row;
   }
 }
+
+/** The organizations context's view of users (names, active), from users' events on `users-events`. */
+export const KnownUsersProjection = defineProjection<KnownUser>({
+  name: 'organizations.known-users',
+  context: 'organizations',
+  types: [UsersEventTypes.UserRegistered, UsersEventTypes.UserProfileUpdated, UsersEventTypes.UserDeactivated],
+  key: (event) => ({ userId: knownUserKey(event) }),
+  evolve: evolveKnownUser,
+  store: entityStore(KnownUserSchema),
+});

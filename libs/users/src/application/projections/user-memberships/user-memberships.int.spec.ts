@@ -67,6 +67,51 @@ describe('users memberships projection', () => {
     expect(rows[0].last_event_id).toBe(renamed.rows[0].id);
   });
 
+  it('applies a batch at once (handleBatch) to the same rows as one by one (handle): renames fan out, removals delete', async () => {
+    const [ada, bob, cy] = [await register(), await register(), await register()];
+    const acme = await organization('Acme', ada, bob);
+    const globex = await organization('Globex', ada, cy);
+    await t.request('PATCH', `/organizations/${acme}`, { name: 'Acme Ltd' });
+    await t.request('DELETE', `/organizations/${acme}/members/${bob}`);
+    expect((await t.request('POST', `/organizations/${globex}/members`, { userId: bob, role: 'member' })).status).toBe(201);
+    await t.request('PATCH', `/organizations/${globex}`, { name: 'Globex Corp' });
+    await t.request('DELETE', `/organizations/${globex}/members/${cy}`);
+    const { rows: logged } = await db.query(
+      `SELECT envelope FROM organizations.event_log WHERE subject = ANY($1) AND type = ANY($2) ORDER BY position`,
+      [[acme, globex], ['organizations.MemberAdded', 'organizations.MemberRemoved', 'organizations.OrganizationRenamed']],
+    );
+    const events = logged.map((r) => r.envelope as CloudEvent);
+    const handlerName = 'users.user-memberships';
+    const rows = async () =>
+      (await db.query('SELECT * FROM users.user_memberships WHERE user_id = ANY($1) ORDER BY user_id, organization_id', [[ada, bob, cy]])).rows;
+    const forget = async () => {
+      await db.query('DELETE FROM users.user_memberships WHERE user_id = ANY($1)', [[ada, bob, cy]]);
+      await db.query('DELETE FROM users.inbox WHERE handler = $1 AND message_id = ANY($2)', [handlerName, events.map((e) => e.id)]);
+    };
+
+    for (const event of events) expect(await uow.runOnce(handlerName, event, (tx) => handler.handle(event, tx))).toBe(true);
+    const oneByOne = await rows();
+    expect(oneByOne.map((r) => [r.user_id, r.organization_name, r.role])).toEqual(
+      expect.arrayContaining([[ada, 'Acme Ltd', 'admin'], [ada, 'Globex Corp', 'admin'], [bob, 'Globex Corp', 'member']]),
+    );
+    expect(oneByOne).toHaveLength(3);
+
+    // Again from nothing, the first two one by one (so the batch starts from stored rows), the rest as one batch.
+    await forget();
+    for (const event of events.slice(0, 2)) await uow.runOnce(handlerName, event, (tx) => handler.handle(event, tx));
+    const rest = events.slice(2);
+    const applied = await uow.runBatch(handlerName, rest, (event, tx) => handler.handle(event, tx), undefined, {
+      workAll: (batch, tx) => handler.handleBatch(batch, tx),
+    });
+    expect(applied).toEqual(rest.map(() => true));
+    expect(await rows()).toEqual(oneByOne);
+
+    // And all of them as one batch from nothing.
+    await forget();
+    await uow.runBatch(handlerName, events, (event, tx) => handler.handle(event, tx), undefined, { workAll: (batch, tx) => handler.handleBatch(batch, tx) });
+    expect(await rows()).toEqual(oneByOne);
+  });
+
   it('rebuilds from the organizations event log through POST /ops/projections/users.user-memberships/rebuild, then skips replayed events', async () => {
     const ada = await register();
     const [first, second] = [await organization('First', ada), await organization('Second', ada)];

@@ -1,5 +1,7 @@
 import type { MemberAddedData, MemberRemovedData, OrganizationRenamedData } from '@eda/contracts';
 import { OrganizationsEventTypes } from '@eda/contracts';
+import { defineProjection, entityStore, ProjectedEvent } from '@eda/platform';
+import { UserMembershipSchema } from '../../../infrastructure/persistence/user.schema';
 
 /** A row of users.user_memberships: one organization a user belongs to. */
 export interface UserMembership {
@@ -9,20 +11,6 @@ export interface UserMembership {
   role: string;
   lastEventId: string;
 }
-
-export interface ProjectedEvent {
-  id: string;
-  type: string;
-  data: unknown;
-}
-
-export const UserMembershipsProjection = {
-  /** Also the handler name: the inbox keeps the applied event ids under it. */
-  name: 'users.user-memberships',
-  source: 'organizations',
-  // MemberAdded carries the organization's name, so OrganizationCreated is not needed here.
-  types: [OrganizationsEventTypes.MemberAdded, OrganizationsEventTypes.MemberRemoved, OrganizationsEventTypes.OrganizationRenamed] as string[],
-};
 
 /** Which rows an event touches: one membership, or every membership of a renamed organization. */
 export type MembershipScope = { userId: string; organizationId: string } | { organizationId: string };
@@ -51,3 +39,14 @@ export function evolveUserMembership(row: UserMembership | null, event: Projecte
       return row;
   }
 }
+
+/** The organizations each user belongs to (GET /users/:id), from organizations' events on `organizations-events`. */
+export const UserMembershipsProjection = defineProjection<UserMembership>({
+  name: 'users.user-memberships',
+  context: 'users',
+  // MemberAdded carries the organization's name, so OrganizationCreated is not needed here.
+  types: [OrganizationsEventTypes.MemberAdded, OrganizationsEventTypes.MemberRemoved, OrganizationsEventTypes.OrganizationRenamed],
+  key: membershipScope,
+  evolve: evolveUserMembership,
+  store: entityStore(UserMembershipSchema),
+});
