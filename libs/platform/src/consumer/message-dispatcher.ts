@@ -37,8 +37,6 @@ type Outcome = 'done' | 'stopped';
  */
 export class MessageDispatcher {
   private readonly logger = new Logger('MessageDispatcher');
-  /** Per handler, the end of its batch running or queued in this process. */
-  private readonly batchTurns = new Map<string, Promise<void>>();
 
   constructor(
     private readonly handlers: RegisteredHandler[],
@@ -79,25 +77,10 @@ export class MessageDispatcher {
     const parkedKeys = batch.parked.get(handler.name);
     const together = indexes.filter((i) => !parkedKeys?.has(messages[i].partitionKey));
     const oneByOne = indexes.filter((i) => parkedKeys?.has(messages[i].partitionKey));
-    if (together.length > 0 && (await this.oneBatchAtATime(handler, () => this.deliverTogether(batch, handler, messages, together)))) {
+    if (together.length > 1 && (await this.deliverTogether(batch, handler, messages, together))) {
       return this.deliverOneByOne(batch, handler, messages, oneByOne);
     }
     return this.deliverOneByOne(batch, handler, messages, indexes);
-  }
-
-  /**
-   * A handler's batches from different shards run one after the other in this process: at once they would
-   * queue on the same rows (one organization's credit, one product's stock) or lock them in opposite orders.
-   */
-  private oneBatchAtATime<T>(handler: RegisteredHandler, work: () => Promise<T>): Promise<T> {
-    const previous = this.batchTurns.get(handler.name) ?? Promise.resolve();
-    const turn = previous.then(work);
-    const settled = turn.then(() => undefined, () => undefined);
-    this.batchTurns.set(handler.name, settled);
-    void settled.then(() => {
-      if (this.batchTurns.get(handler.name) === settled) this.batchTurns.delete(handler.name);
-    });
-    return turn;
   }
 
   /** One transaction for all of `indexes` (keys sorted, each key in its order); false when it failed and nothing was applied. */
