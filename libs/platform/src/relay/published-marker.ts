@@ -2,8 +2,9 @@ import type { Pool } from 'pg';
 import type { RelayRecord } from './relay-record';
 import { ident } from '../database/ident';
 
-/** Positions per UPDATE: a large flush runs as a few statements at once instead of one long one. */
+/** Positions per UPDATE at most, and at least when a flush is split over connections. */
 const STAMP_CHUNK = 1_000;
+const SMALLEST_SPLIT = 250;
 
 /**
  * Stamps `published_at` on the rows Kinesis confirmed, in bulk: one UPDATE per schema and chunk of positions
@@ -37,9 +38,11 @@ export class PublishedMarker {
     const count = this.count;
     this.waiting = new Map();
     this.count = 0;
+    // Even parts, so the statements running at once end together.
+    const size = Math.min(STAMP_CHUNK, Math.max(SMALLEST_SPLIT, Math.ceil(count / this.concurrency)));
     const chunks: Array<{ schema: string; positions: string[] }> = [];
     for (const [schema, positions] of batch) {
-      for (let i = 0; i < positions.length; i += STAMP_CHUNK) chunks.push({ schema, positions: positions.slice(i, i + STAMP_CHUNK) });
+      for (let i = 0; i < positions.length; i += size) chunks.push({ schema, positions: positions.slice(i, i + size) });
     }
     const failed: typeof chunks = [];
     let failure: unknown;
