@@ -1,4 +1,4 @@
-import helmet from '@fastify/helmet';
+import helmet, { HelmetOptions } from 'helmet';
 import { trace } from '@opentelemetry/api';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -41,7 +41,7 @@ export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyAp
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  await fastify.register(helmet, {
+  installSecurityHeaders(fastify, {
     contentSecurityPolicy: {
       directives: {
         // Swagger UI at /docs: its scripts and stylesheet are files of this origin, its inline <style> and
@@ -110,6 +110,15 @@ export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyAp
     void reply.type('application/json; charset=utf-8').send(asyncApi);
   });
   return app;
+}
+
+/**
+ * Helmet's security headers on every response (a route may still set its own, as the console does its
+ * CSP). The middleware is built once: @fastify/helmet rebuilt it, parsing the CSP, for every request.
+ */
+function installSecurityHeaders(fastify: FastifyInstance, options: HelmetOptions): void {
+  const setSecurityHeaders = helmet(options);
+  fastify.addHook('onRequest', (request, reply, done) => setSecurityHeaders(request.raw, reply.raw, done as (error?: unknown) => void));
 }
 
 /**

@@ -5,6 +5,7 @@ import { CreateDeadLetters1764100000001 } from './consumer/migrations/1764100000
 import { CreateConsumerStreams1764100000002 } from './consumer/migrations/1764100000002-create-consumer-streams';
 import { CreateProducerKeys1764000000500 } from './event-log/migrations/1764000000500-create-producer-keys';
 import { AddProducerKeyScopes1764800000800 } from './event-log/migrations/1764800000800-add-producer-key-scopes';
+import { NotifyProducerKeyChanges1765100000000 } from './event-log/migrations/1765100000000-notify-producer-key-changes';
 import { CreateRelayState1763900000100 } from './relay/migrations/1763900000100-create-relay-state';
 import { CreateRelayParked1764200000900 } from './relay/migrations/1764200000900-create-relay-parked';
 
@@ -22,6 +23,7 @@ export const platformStorage: ContextStorage = {
     CreateConsumerStreams1764100000002,
     CreateProducerKeys1764000000500,
     AddProducerKeyScopes1764800000800,
+    NotifyProducerKeyChanges1765100000000,
     CreateRelayState1763900000100,
     CreateRelayParked1764200000900,
   ],

@@ -22,12 +22,28 @@ export function runInMessageContext<T>(context: MessageContext, work: () => T): 
   return storage.run(context, work);
 }
 
+// Span and trace ids are drawn from a pool filled 4 KiB at a time: every HTTP request makes one, and a
+// randomBytes call each is a round into OpenSSL (crypto.randomUUID pools its entropy the same way).
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+
+function randomHex(bytes: number): string {
+  if (randomOffset + bytes > randomPool.length) {
+    randomPool = randomBytes(RANDOM_POOL_BYTES);
+    randomOffset = 0;
+  }
+  const hex = randomPool.toString('hex', randomOffset, randomOffset + bytes);
+  randomOffset += bytes;
+  return hex;
+}
+
 /** A child span of `parent` (or a new trace): same trace id, new parent id. Used when no tracing SDK makes real spans. */
 export function childTraceparent(parent?: string): string {
   const parentContext = parseTraceparent(parent);
-  const traceId = parentContext ? parentContext.traceId : randomBytes(16).toString('hex');
+  const traceId = parentContext ? parentContext.traceId : randomHex(16);
   const flags = parentContext ? (parentContext.traceFlags & 0xff).toString(16).padStart(2, '0') : '01';
-  return `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`;
+  return `00-${traceId}-${randomHex(8)}-${flags}`;
 }
 
 /**

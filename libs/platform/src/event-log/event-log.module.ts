@@ -9,6 +9,7 @@ import { EventBusIngress } from './event-bus-ingress';
 import { EventLogQuery } from './event-log-query';
 import { EventsController } from './events.controller';
 import { EventLogReadGuard, ProducerKeyGuard } from './producer-key.guard';
+import { ProducerKeyCacheHost } from './producer-key-cache.host';
 import { ProducerKeyStore } from './producer-key-store';
 
 /**
@@ -33,7 +34,7 @@ export class EventLogModule {
         EventLogQuery,
         ProducerKeyGuard,
         EventLogReadGuard,
-        ...(options.routes ? [CloudEventsContentType] : []),
+        ...(options.routes ? [CloudEventsContentType, ProducerKeyCacheHost] : []),
       ],
       exports: [ContextPersistenceModule, ProducerKeyStore, EventBusIngress, EventLogQuery],
     };

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { sourceProblem } from './incoming-cloud-event';
+import { LiveProducerKeys, ProducerKeyCache, ProducerKeyCacheOptions } from './producer-key-cache';
 
 /** The `source`s of the app's own contexts: only the contexts themselves write events under these names. */
 export const OWN_CONTEXT_SOURCES = ['users', 'organizations', 'inventory', 'orders', 'platform'] as const;
@@ -54,12 +55,28 @@ function toProducerKey(row: ProducerKeyRow): ProducerKey {
 /**
  * Producer keys in platform.producer_keys, shared by the CLI (`npm run producer-key`) and POST /events.
  * A key may claim only the sources it was issued for, and never a source of the app's own contexts.
+ * A process serving the routes keeps the live keys in memory (startCache, ProducerKeyCache): checking a
+ * key is then a hash and a map lookup; a key revoked anywhere stops working here within a second.
  */
-export class ProducerKeyStore {
+export class ProducerKeyStore implements LiveProducerKeys {
   private readonly reserved: Set<string>;
+  private cache?: ProducerKeyCache;
 
   constructor(private readonly db: SqlRunner, ownSources: readonly string[] = []) {
     this.reserved = new Set([...OWN_CONTEXT_SOURCES, ...ownSources].map((s) => s.toLowerCase()));
+  }
+
+  /** Loads the live keys into memory and keeps them current (LISTEN on `connectionString`, and a periodic reload). */
+  async startCache(options: ProducerKeyCacheOptions = {}): Promise<void> {
+    const cache = new ProducerKeyCache(this, options);
+    await cache.start();
+    this.cache = cache;
+  }
+
+  async stopCache(): Promise<void> {
+    const cache = this.cache;
+    this.cache = undefined;
+    await cache?.stop();
   }
 
   /** True for a source only the app's own contexts may use (compared case-insensitively, so `Users` is refused too). */
@@ -96,24 +113,39 @@ export class ProducerKeyStore {
        RETURNING ${COLUMNS}`,
       [randomUUID(), hashKey(key), sources, granted, description ?? null],
     );
-    return { ...toProducerKey(rows[0]), key };
+    const issued = toProducerKey(rows[0]);
+    this.cache?.remember(hashKey(key), issued);
+    return { ...issued, key };
   }
 
   /**
-   * The live key matching `key`, or undefined (unknown, malformed or revoked). The index finds the row by
-   * the SHA-256 of the presented key, so the database's timing can reveal at most how a guess's digest
-   * compares, never the secret; the final equality is checked in constant time all the same.
+   * The live key matching `key`, or undefined (unknown, malformed or revoked). Keys are found by the
+   * SHA-256 of the presented key (in memory, or by the database's index), so timing can reveal at most how
+   * a guess's digest compares, never the secret.
    */
   async authenticate(key: string): Promise<ProducerKey | undefined> {
     if (!KEY_SHAPE.test(key)) return undefined;
     const presented = hashKey(key);
+    return this.cache?.ready ? this.cache.find(presented) : this.liveKey(presented);
+  }
+
+  /** The live key whose secret has this SHA-256, from the database; the final equality is checked in constant time. */
+  async liveKey(hash: string): Promise<ProducerKey | undefined> {
     const rows: Array<ProducerKeyRow & { key_hash: string }> = await this.db.query(
       `SELECT ${COLUMNS}, key_hash FROM platform.producer_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
-      [presented],
+      [hash],
     );
     const row = rows[0];
-    if (!row || row.key_hash.length !== presented.length) return undefined;
-    return timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(presented)) ? toProducerKey(row) : undefined;
+    if (!row || row.key_hash.length !== hash.length) return undefined;
+    return timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(hash)) ? toProducerKey(row) : undefined;
+  }
+
+  /** Every live key, by the SHA-256 of its secret (what the cache holds). */
+  async liveKeys(): Promise<Map<string, ProducerKey>> {
+    const rows: Array<ProducerKeyRow & { key_hash: string }> = await this.db.query(
+      `SELECT ${COLUMNS}, key_hash FROM platform.producer_keys WHERE revoked_at IS NULL`,
+    );
+    return new Map(rows.map((row) => [row.key_hash, toProducerKey(row)]));
   }
 
   /** May `key` do `scope`? */
@@ -126,13 +158,18 @@ export class ProducerKeyStore {
     return this.grants(key, 'publish') && !this.isReserved(source) && key.allowedSources.includes(source);
   }
 
+  /**
+   * Revokes the key: at once in this process, in the others as soon as the table's trigger notifies them
+   * (within a second at worst: their periodic reload).
+   */
   async revoke(id: string): Promise<boolean> {
-    const rows = await this.db.query(
+    const rows: Array<{ id: string }> = await this.db.query(
       `WITH revoked AS (
          UPDATE platform.producer_keys SET revoked_at = now() WHERE id::text = $1 AND revoked_at IS NULL RETURNING id
        ) SELECT id FROM revoked`,
       [id],
     );
+    for (const row of rows) this.cache?.forget(row.id);
     return rows.length > 0;
   }
 

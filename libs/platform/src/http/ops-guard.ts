@@ -16,7 +16,10 @@ export const CONSOLE_SHELL_PATHS = ['/console', '/console/console.js', '/console
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const underPrefix = (path: string) => {
-  const p = path.toLowerCase().replace(/\/{2,}/g, '/');
+  const lower = path.toLowerCase();
+  // Collapsing slashes never makes a prefix appear: a path without one (nearly every request) is done here.
+  if (!OPS_PATH_PREFIXES.some((prefix) => lower.includes(prefix))) return false;
+  const p = lower.replace(/\/{2,}/g, '/');
   return OPS_PATH_PREFIXES.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
 };
 
@@ -35,8 +38,10 @@ function decoded(path: string): string {
  */
 export function isOpsRequest(request: FastifyRequest): boolean {
   const route = request.routeOptions?.url;
-  const path = request.url.split('?', 1)[0];
-  return (route !== undefined && underPrefix(route)) || underPrefix(path) || underPrefix(decoded(path));
+  const query = request.url.indexOf('?');
+  const path = query === -1 ? request.url : request.url.slice(0, query);
+  // Only a percent-escape can make the decoded path differ.
+  return (route !== undefined && underPrefix(route)) || underPrefix(path) || (path.includes('%') && underPrefix(decoded(path)));
 }
 
 /** A GET or HEAD of one of the console's shell files, matched on the route and the raw path alike. */
