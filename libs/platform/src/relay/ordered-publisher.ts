@@ -63,8 +63,6 @@ export type ProgressListener = (confirmed: RelayRecord[], checkpoint: SourceChec
 
 interface Entry {
   record: RelayRecord;
-  /** The record's data encoded once (sent plain or packed into aggregates, maybe more than once). */
-  data: Buffer;
   bytes: number;
   /** Confirmed by Kinesis or durably parked: the source may move past it. */
   done: boolean;
@@ -126,7 +124,6 @@ export class OrderedPublisher {
   private buffered = 0;
   private stopping = false;
   private waiters: Array<() => void> = [];
-  private pumpScheduled = false;
   private readonly options: Required<Omit<OrderedPublisherOptions, 'log' | 'onShardsWritten'>> & Pick<OrderedPublisherOptions, 'log' | 'onShardsWritten'>;
   private aggregatorFactory?: () => AggregatorLike;
   lastConfirmedAt?: Date;
@@ -165,7 +162,7 @@ export class OrderedPublisher {
     }
     queue.entries.push(entry);
     if (queue.state === 'open' && queue.entries.length === 1) this.ready.add(queue.key);
-    this.pumpSoon();
+    this.pump();
   }
 
   /** Marks a point of the source; reported back once every record pushed before it is confirmed or parked. */
@@ -245,8 +242,7 @@ export class OrderedPublisher {
   }
 
   private entryFor(record: RelayRecord, logged: boolean): Entry {
-    const data = Buffer.from(record.data);
-    return { record, data, bytes: data.length + Buffer.byteLength(record.partitionKey), done: false, published: false, logged };
+    return { record, bytes: Buffer.byteLength(record.data) + Buffer.byteLength(record.partitionKey), done: false, published: false, logged };
   }
 
   private queueFor(stream: string, partitionKey: string): KeyQueue {
@@ -268,21 +264,6 @@ export class OrderedPublisher {
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
-  }
-
-  /**
-   * A push with nothing in flight is sent at once (a lone record waits for nothing); with calls in flight, the
-   * send waits for the end of the current burst of pushes (one turn of the event loop), so the burst rides in
-   * one call instead of one call per record.
-   */
-  private pumpSoon(): void {
-    if (this.inFlight.size === 0) return this.pump();
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
   }
 
   private pump(): void {
@@ -327,7 +308,7 @@ export class OrderedPublisher {
 
   private outgoingFor(queue: KeyQueue): Outgoing {
     const head = queue.entries[0];
-    const plain = (): Outgoing => ({ queue, entries: [head], request: { PartitionKey: queue.partitionKey, Data: head.data } });
+    const plain = (): Outgoing => ({ queue, entries: [head], request: { PartitionKey: queue.partitionKey, Data: Buffer.from(head.record.data) } });
     const mode = this.options.aggregation;
     if (!this.aggregatorFactory || queue.plainRemaining > 0 || head.bytes > MAX_AGGREGATED_BYTES) return plain();
     if (mode === 'auto' && queue.entries.length === 1) return plain();
@@ -335,7 +316,7 @@ export class OrderedPublisher {
     const entries: Entry[] = [];
     let size = 0;
     for (const entry of queue.entries) {
-      const user = { partitionKey: queue.partitionKey, data: entry.data };
+      const user = { partitionKey: queue.partitionKey, data: Buffer.from(entry.record.data) };
       if (entries.length > 0 && (size + entry.bytes > MAX_AGGREGATED_BYTES || !aggregator.checkIfUserRecordFits(user))) break;
       aggregator.addUserRecord(user);
       entries.push(entry);
@@ -376,13 +357,11 @@ export class OrderedPublisher {
       const result = await this.kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: batch.map((o) => o.request) }));
       const records = result.Records ?? [];
       let failed = 0;
-      let sent = 0;
       const shards = new Set<string>();
       batch.forEach((outgoing, i) => {
         const code = records[i]?.ErrorCode ?? (records[i]?.SequenceNumber ? undefined : 'MissingResult');
         if (!code) {
           this.confirmed(outgoing);
-          sent += outgoing.entries.length;
           if (records[i].ShardId) shards.add(records[i].ShardId!);
           return;
         }
@@ -391,8 +370,6 @@ export class OrderedPublisher {
         else this.refused(outgoing, code);
       });
       if (shards.size > 0) this.options.onShardsWritten?.(streamName, [...shards]);
-      // Once per call: a labelled counter hashes its labels on every increment.
-      if (sent > 0) this.metrics.sent.inc({ stream: streamName }, sent);
       this.metrics.calls.inc({ outcome: failed === 0 ? 'ok' : 'partial' });
       span.setAttribute('eda.kinesis.failed_record_count', failed);
     } catch (error) {
@@ -424,6 +401,7 @@ export class OrderedPublisher {
     queue.attempt = 0;
     queue.solo = false;
     queue.plainRemaining = Math.max(0, queue.plainRemaining - entries.length);
+    this.metrics.sent.inc({ stream: queue.streamName }, entries.length);
     if (republished.length > 0) this.options.parking.republished?.(republished);
     if (queue.entries.length > 0) this.ready.add(queue.key);
     else this.queues.delete(queue.key);
@@ -440,7 +418,7 @@ export class OrderedPublisher {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.ready.add(queue.key);
-      this.pumpSoon();
+      this.pump();
     }, fullJitterDelay(queue.attempt, this.options.backoff));
     this.timers.add(timer);
   }

@@ -21,14 +21,8 @@ type Answer = (records: SentRecord[]) => Array<string | undefined> | { throw: st
  * The publisher against a scripted PutRecords (the logic under test is which records go in which call and
  * what happens to refusals; the real Kinesis path is covered by the relay's integration tests).
  */
-function harness(options: { aggregation?: AggregationMode; answer?: Answer; parkFailures?: number; maxCallsInFlight?: number; held?: boolean } = {}) {
+function harness(options: { aggregation?: AggregationMode; answer?: Answer; parkFailures?: number } = {}) {
   const calls: SentRecord[][] = [];
-  /** Keys of the calls unanswered now, and the most calls that were unanswered at once. */
-  const unanswered = new Set<SentRecord[]>();
-  let mostInFlight = 0;
-  const keyClashes: string[] = [];
-  /** With `held`, each call waits for its answer until the test lets it go (oldest first). */
-  const gates: Array<() => void> = [];
   const parked: Parking[] = [];
   const republished: ReleasedRecord[] = [];
   const confirmed: string[] = [];
@@ -43,13 +37,6 @@ function harness(options: { aggregation?: AggregationMode; answer?: Answer; park
         return { key: r.PartitionKey!, aggregated, positions: messages.map((m) => String((m.event?.data as { position: string }).position)) };
       });
       calls.push(records);
-      for (const key of records.map((r) => r.key)) {
-        if ([...unanswered].some((call) => call.some((r) => r.key === key))) keyClashes.push(key);
-      }
-      unanswered.add(records);
-      mostInFlight = Math.max(mostInFlight, unanswered.size);
-      if (options.held) await new Promise<void>((answer) => gates.push(answer));
-      unanswered.delete(records);
       const answer = options.answer?.(records) ?? records.map(() => undefined);
       if (!Array.isArray(answer)) throw Object.assign(new Error(`${answer.throw} (scripted)`), { name: answer.throw });
       const results: PutRecordsResultEntry[] = answer.map((code) => (code ? { ErrorCode: code, ErrorMessage: `${code} (scripted)` } : { SequenceNumber: String(++sequence), ShardId: 's' }));
@@ -63,7 +50,6 @@ function harness(options: { aggregation?: AggregationMode; answer?: Answer; park
     {
       streamPrefix: 't-',
       aggregation: options.aggregation ?? 'auto',
-      maxCallsInFlight: options.maxCallsInFlight,
       backoff: { baseMs: 1, capMs: 5 },
       parking: {
         park: async (parkings) => {
@@ -79,11 +65,7 @@ function harness(options: { aggregation?: AggregationMode; answer?: Answer; park
       if (checkpoint) checkpoints.push(checkpoint);
     },
   );
-  return {
-    publisher, calls, parked, republished, confirmed, checkpoints, keyClashes,
-    mostInFlight: () => mostInFlight,
-    answerOldest: () => gates.shift()?.(),
-  };
+  return { publisher, calls, parked, republished, confirmed, checkpoints };
 }
 
 let position = 0;
@@ -133,48 +115,6 @@ describe('OrderedPublisher', () => {
       await held.publisher.stop();
       expect(held.confirmed).toEqual(positionsOf(good));
       expect(held.parked.map((p) => [p.record.position, p.code])).toEqual([[bad.position, 'KMSAccessDeniedException'], [after.position, KEY_PARKED]]);
-    });
-  });
-
-  describe('pipelining', () => {
-    it('sends a lone record at once, and a burst pushed while a call is in flight in one call', async () => {
-      const { publisher, calls } = harness({ aggregation: 'off' });
-      const lone = record('lone');
-      const burst = Array.from({ length: 50 }, (_, i) => record(`k${i}`));
-      // Pushed in one turn of the event loop, as the WAL reader pushes the rows of one chunk.
-      await Promise.all([lone, ...burst].map((r) => publisher.push(r)));
-      await publisher.drain();
-      await publisher.stop();
-      expect(calls.map((c) => c.flatMap((r) => r.positions))).toEqual([[lone.position], positionsOf(burst)]);
-    });
-
-    it('keeps several calls in flight, never two holding records of one key, and each key in order', async () => {
-      const { publisher, calls, confirmed, keyClashes, mostInFlight, answerOldest } = harness({ aggregation: 'off', maxCallsInFlight: 4, held: true });
-      const turn = () => new Promise((r) => setImmediate(r));
-      const keys = Array.from({ length: 30 }, (_, i) => (i % 6 === 0 ? 'hot' : `k${i}`));
-      const pushed: RelayRecord[] = [];
-      // Waves pushed while earlier calls are unanswered; one call answered between waves.
-      for (let wave = 0; wave < 8; wave++) {
-        const records = keys.map((k) => record(k));
-        pushed.push(...records);
-        await Promise.all(records.map((r) => publisher.push(r)));
-        await turn();
-        answerOldest();
-        await turn();
-      }
-      while (publisher.pending > 0) {
-        answerOldest();
-        await turn();
-      }
-      await publisher.stop();
-      expect(mostInFlight()).toBeGreaterThan(1);
-      expect(keyClashes).toEqual([]);
-      for (const call of calls) expect(new Set(call.map((r) => r.key)).size).toBe(call.length);
-      expect([...confirmed].sort()).toEqual(positionsOf(pushed).sort());
-      for (const key of new Set(keys)) {
-        const sent = calls.flat().filter((r) => r.key === key).flatMap((r) => r.positions);
-        expect(sent).toEqual(positionsOf(pushed.filter((r) => r.partitionKey === key)));
-      }
     });
   });
 

@@ -141,15 +141,13 @@ export class Relay {
 
   private async relay(): Promise<void> {
     const { config, topology, storages } = this.deps;
-    // Stamps (two at once), the polling reads and the parking table share it.
-    const pool = new Pool({ connectionString: topology.access(PLATFORM_SCHEMA).url, max: 4 });
+    const pool = new Pool({ connectionString: topology.access(PLATFORM_SCHEMA).url, max: 3 });
     pool.on('error', () => undefined);
     this.pool = pool;
     const marker = new PublishedMarker(pool);
     const parked = new ParkedStore(pool);
     this.releasesStopped = false;
     let wal: WalSource | undefined;
-    let polling: PollingSource | undefined;
     const publisher = new OrderedPublisher(
       this.deps.kinesis,
       this.provisioner,
@@ -172,8 +170,7 @@ export class Relay {
       this.deps.metrics,
       (confirmed, checkpoint) => {
         marker.add(confirmed);
-        // Checkpoints are the source's own: LSNs from the WAL reader, read numbers from the polling reader in polling mode.
-        if (checkpoint) (wal ?? polling)?.reached(checkpoint);
+        if (checkpoint && wal) wal.reached(checkpoint);
       },
     );
     this.publisher = publisher;
@@ -202,10 +199,9 @@ export class Relay {
       this.deps.log?.(`relay active (${mode}) as ${this.holder}`);
       const schemas = storages.map((s) => s.name);
       // Polling mode listens for commits (where the database notifies them); WAL mode's catch-up pass need not.
-      polling = new PollingSource(pool, schemas, publisher, marker, {
+      const polling = new PollingSource(pool, schemas, publisher, marker, {
         batchSize: this.tuning.pollBatchSize,
         idleMs: this.tuning.pollIdleMs,
-        log: this.deps.log,
         listen: mode === 'polling' ? { connectionString: topology.access(PLATFORM_SCHEMA).url, log: this.deps.log } : undefined,
       });
       if (mode === 'polling') {

@@ -12,15 +12,14 @@ export function lsnToBigInt(lsn: string): bigint {
 const maxLsn = (a: string, b: string) => (lsnToBigInt(a) >= lsnToBigInt(b) ? a : b);
 
 /**
- * pgoutput sends every column as text; the library parses each by type (jsonb with JSON.parse, timestamps
- * into Dates). The relay wants the envelope exactly as stored (as `envelope::text` reads it) and reads only
- * text columns besides, so every column of the event log stays text: nothing is parsed only to be dropped.
+ * pgoutput sends every column as text; the library parses jsonb with JSON.parse. The relay wants the
+ * envelope exactly as stored, so JSON columns of the event log stay text (as `envelope::text` reads them).
  */
 class EventLogPgoutputPlugin extends PgoutputPlugin {
   override parse(buffer: Buffer): Pgoutput.Message {
     const message = super.parse(buffer);
     if (message.tag === 'relation' && message.name === 'event_log') {
-      for (const column of message.columns) column.parser = (raw: unknown) => raw;
+      for (const column of message.columns) if (column.name === 'envelope') column.parser = (raw: unknown) => raw;
     }
     return message;
   }
@@ -29,7 +28,7 @@ class EventLogPgoutputPlugin extends PgoutputPlugin {
 export interface WalSourceOptions {
   slotName: string;
   publication: string;
-  /** How often confirmed rows are stamped and the slot acknowledged at the latest (progress flushes at once). */
+  /** How often confirmed rows are stamped and the slot acknowledged. */
   flushIntervalMs?: number;
   /** Status updates keep the walsender from timing the connection out even while the relay waits on Kinesis. */
   statusIntervalMs?: number;
@@ -52,8 +51,6 @@ export class WalSource {
   private flushTimer?: NodeJS.Timeout;
   private statusTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
-  /** A flush is queued behind the running one and has not started: it will take whatever is confirmed by then. */
-  private flushQueued = false;
 
   constructor(
     private readonly connection: ClientConfig,
@@ -65,7 +62,6 @@ export class WalSource {
   /** Called by the publisher's progress listener: the longest confirmed prefix reached `checkpoint`. */
   reached(checkpoint: string): void {
     this.reachedLsn = this.reachedLsn ? maxLsn(this.reachedLsn, checkpoint) : checkpoint;
-    this.flushSoon();
   }
 
   /** Streams until the connection ends or fails (the caller reconnects), or until stopped. */
@@ -111,7 +107,7 @@ export class WalSource {
         void service.acknowledge(this.confirmedLsn);
       }
     });
-    this.flushTimer = setInterval(() => this.flushSoon(), this.options.flushIntervalMs ?? 100);
+    this.flushTimer = setInterval(() => void this.flush(), this.options.flushIntervalMs ?? 100);
     this.statusTimer = setInterval(() => {
       if (this.confirmedLsn) void service.acknowledge(this.confirmedLsn);
     }, this.options.statusIntervalMs ?? 5_000);
@@ -139,20 +135,9 @@ export class WalSource {
     await this.service?.stop().catch(() => undefined);
   }
 
-  /**
-   * Stamps confirmed rows, then moves the slot to the last fully confirmed transaction. One flush runs at a
-   * time and at most one waits behind it, so stamps follow confirmations at once when the database keeps up
-   * and gather into larger UPDATEs when it does not.
-   */
-  private flushSoon(): void {
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    void this.flush();
-  }
-
+  /** Stamps confirmed rows, then moves the slot to the last fully confirmed transaction. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
-      this.flushQueued = false;
       const target = this.reachedLsn;
       try {
         await this.marker.flush();
