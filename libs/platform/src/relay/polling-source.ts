@@ -27,6 +27,9 @@ export interface PollingOptions {
  * Where the database cannot replicate logically, every event-log insert NOTIFYs at commit and the source
  * passes at once; the tick remains for notifications lost while the listening connection was down.
  */
+/** Rows a catch-up pass remembers having published, at most (about 100 bytes each). */
+const MAX_REMEMBERED_PUSHES = 500_000;
+
 export class PollingSource {
   private stopped = false;
   private readonly pause = new Pause();
@@ -74,9 +77,10 @@ export class PollingSource {
 
   /**
    * One pass over every schema, published and stamped before it returns. With `upTo`, only rows up to
-   * those positions (the WAL reader's catch-up of rows written before its slot existed).
+   * those positions (the WAL reader's catch-up of rows written before its slot existed); `pushed` collects
+   * what it sent, so the WAL reader can leave out what its slot delivers again.
    */
-  async pass(upTo?: Map<string, string>): Promise<number> {
+  async pass(upTo?: Map<string, string>, pushed?: Set<string>): Promise<number> {
     const limit = this.options.batchSize ?? 2_000;
     let found = 0;
     for (const schema of this.schemas) {
@@ -92,6 +96,8 @@ export class PollingSource {
       );
       for (const row of rows) {
         if (this.stopped) return found;
+        // Bounded: past it (a catch-up after a long outage) a row may go out twice, which consumers absorb.
+        if (pushed && pushed.size < MAX_REMEMBERED_PUSHES) pushed.add(`${row.schema}\u0000${row.position}`);
         await this.publisher.push(row);
       }
       found += rows.length;

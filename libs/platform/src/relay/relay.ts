@@ -215,9 +215,14 @@ export class Relay {
       // Rows written before the slot existed are not in its stream: publish what is unpublished up to now.
       const upTo = await polling.currentPositions();
       this.source = polling;
-      while (!this.stopped && (await whileLocked(polling.pass(upTo))) > 0);
+      // What the pass publishes and the slot delivers again (committed after the slot's confirmed position,
+      // e.g. everything a killed relay published but had not confirmed) goes out once, not twice.
+      const alreadyPublished = new Set<string>();
+      while (!this.stopped && (await whileLocked(polling.pass(upTo, alreadyPublished))) > 0);
       if (this.stopped) return;
-      wal = new WalSource({ connectionString: topology.replicationAccess().url }, publisher, marker, { slotName, publication: RELAY_PUBLICATION, log: this.deps.log });
+      wal = new WalSource({ connectionString: topology.replicationAccess().url }, publisher, marker, {
+        slotName, publication: RELAY_PUBLICATION, log: this.deps.log, alreadyPublished,
+      });
       this.source = wal;
       await whileLocked(wal.run());
       if (!this.stopped) throw new Error('replication stream ended');

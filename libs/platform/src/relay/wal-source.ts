@@ -33,6 +33,11 @@ export interface WalSourceOptions {
   /** Status updates keep the walsender from timing the connection out even while the relay waits on Kinesis. */
   statusIntervalMs?: number;
   log?: (line: string) => void;
+  /**
+   * Rows the catch-up pass already published (`schema\u0000position`): the slot delivers those committed after
+   * its confirmed position again; each is left out once instead of being published twice.
+   */
+  alreadyPublished?: Set<string>;
 }
 
 /**
@@ -82,6 +87,7 @@ export class WalSource {
           return;
         case 'insert':
           if (message.relation.name !== 'event_log') return;
+          if (this.options.alreadyPublished?.delete(`${message.relation.schema}\u0000${String(message.new.position)}`)) return;
           await this.publisher.push({
             schema: message.relation.schema,
             position: String(message.new.position),
