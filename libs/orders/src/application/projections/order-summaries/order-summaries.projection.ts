@@ -1,17 +1,10 @@
 import type { OrderPlacedData, OrderStatus } from '@eda/contracts';
 import { OrdersEventTypes } from '@eda/contracts';
 import { defineProjection, entityStore, ProjectedEvent } from '@eda/platform';
-import { OrderSummarySchema } from '../../../infrastructure/persistence/read-models.schema';
+import { OrderSummaryRow, OrderSummarySchema } from '../../../infrastructure/persistence/read-models.schema';
 
-export interface OrderSummary {
-  orderId: string;
-  userId: string;
-  organizationId: string;
-  totalCents: number;
-  status: OrderStatus;
-  placedAt: string;
-  lastEventId: string;
-}
+/** A row of orders.order_summaries, as its table mapping declares it. */
+export type OrderSummary = OrderSummaryRow;
 
 const STATUS_AFTER: Record<string, OrderStatus> = {
   [OrdersEventTypes.OrderApproved]: 'APPROVED',

@@ -75,6 +75,18 @@ describe('organizations known-users projection', () => {
     expect([await row(a), await row(b), await row(c)]).toEqual(batched);
   });
 
+  it('applies a message that appears twice in one batch once: the first takes it', async () => {
+    const userId = await register('Twice');
+    const [registered] = await eventsOf(userId);
+    const applied = await uow.runBatch('organizations.known-users', [registered, registered], (event, tx) => handler.handle(event, tx), undefined, {
+      workAll: (events, tx) => handler.handleBatch(events, tx),
+    });
+    expect(applied).toEqual([true, false]);
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM organizations.inbox WHERE handler = 'organizations.known-users' AND message_id = $1`, [registered.id]);
+    expect(rows[0].n).toBe(1);
+    expect((await row(userId)).last_event_id).toBe(registered.id);
+  });
+
   it('rebuilds from the users event log to the same rows, then hands over to live deliveries without gap or double', async () => {
     const delivered = await register();
     await deliverAll(delivered);
