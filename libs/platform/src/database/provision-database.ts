@@ -3,12 +3,11 @@ import { DataSource } from 'typeorm';
 import { DatabaseTopology } from './database-topology';
 import type { ContextStorage } from './context-definition';
 import { provisionRelay } from '../relay/provision-relay';
-import { ident } from './ident';
+import { ident, literal } from './ident';
 
 export const PLATFORM_SCHEMA = 'platform';
 const PROVISION_LOCK = 74_201_001;
 
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /**
  * Creates (or re-aligns) one login role and one schema per context, then runs each context's migrations

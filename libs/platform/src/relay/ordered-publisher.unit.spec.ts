@@ -21,7 +21,7 @@ type Answer = (records: SentRecord[]) => Array<string | undefined> | { throw: st
  * The publisher against a scripted PutRecords (the logic under test is which records go in which call and
  * what happens to refusals; the real Kinesis path is covered by the relay's integration tests).
  */
-function harness(options: { aggregation?: AggregationMode; answer?: Answer; parkFailures?: number } = {}) {
+function harness(options: { aggregation?: AggregationMode; answer?: Answer; parkFailures?: number; latencyMs?: () => number } = {}) {
   const calls: SentRecord[][] = [];
   const parked: Parking[] = [];
   const republished: ReleasedRecord[] = [];
@@ -37,6 +37,8 @@ function harness(options: { aggregation?: AggregationMode; answer?: Answer; park
         return { key: r.PartitionKey!, aggregated, positions: messages.map((m) => String((m.event?.data as { position: string }).position)) };
       });
       calls.push(records);
+      const latency = options.latencyMs?.() ?? 0;
+      if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
       const answer = options.answer?.(records) ?? records.map(() => undefined);
       if (!Array.isArray(answer)) throw Object.assign(new Error(`${answer.throw} (scripted)`), { name: answer.throw });
       const results: PutRecordsResultEntry[] = answer.map((code) => (code ? { ErrorCode: code, ErrorMessage: `${code} (scripted)` } : { SequenceNumber: String(++sequence), ShardId: 's' }));
@@ -202,5 +204,50 @@ describe('OrderedPublisher', () => {
       expect(confirmed).toEqual([meanwhile.position]);
       expect(publisher.parkedKeys()).toEqual([]);
     });
+  });
+
+  describe('under random faults', () => {
+    /** A small deterministic generator, so a failing seed can be run again. */
+    function random(seed: number): () => number {
+      let state = seed >>> 0;
+      return () => {
+        state = (state * 1664525 + 1013904223) >>> 0;
+        return state / 2 ** 32;
+      };
+    }
+
+    it.each([1, 2, 3, 4, 5, 6, 7, 8])('confirms every record once, in push order per key, whatever Kinesis answers (seed %i)', async (seed) => {
+      const next = random(seed);
+      const codes = ['ProvisionedThroughputExceededException', 'InternalFailure', 'ServiceUnavailable'];
+      const { publisher, confirmed, checkpoints, parked } = harness({
+        aggregation: seed % 2 === 0 ? 'auto' : 'off',
+        latencyMs: () => Math.floor(next() * 4),
+        answer: (records) => {
+          const roll = next();
+          if (roll < 0.05) return { throw: roll < 0.025 ? 'ThrottlingException' : 'TimeoutError' };
+          return records.map(() => (next() < 0.3 ? codes[Math.floor(next() * codes.length)] : undefined));
+        },
+      });
+      const pushed = new Map<string, string[]>();
+      for (let i = 0; i < 600; i++) {
+        // One hot key takes half of the records, the rest spread over 40 keys.
+        const key = next() < 0.5 ? 'hot' : `k${Math.floor(next() * 40)}`;
+        const r = record(key);
+        pushed.set(key, [...(pushed.get(key) ?? []), r.position]);
+        await publisher.push(r);
+        if (i % 50 === 49) publisher.checkpoint(`c${i}`);
+        if (next() < 0.05) await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      publisher.checkpoint('end');
+      await publisher.drain();
+      await publisher.stop();
+
+      expect(parked).toEqual([]);
+      expect(publisher.pending).toBe(0);
+      expect(checkpoints[checkpoints.length - 1]).toBe('end');
+      expect([...confirmed].sort()).toEqual([...pushed.values()].flat().sort());
+      const byPosition = new Map([...pushed].flatMap(([key, positions]) => positions.map((p) => [p, key] as const)));
+      for (const [key, positions] of pushed) expect(confirmed.filter((p) => byPosition.get(p) === key)).toEqual(positions);
+    }, 30_000);
   });
 });

@@ -1,10 +1,9 @@
 import { Client } from 'pg';
 import type { ContextStorage } from '../database/context-definition';
 import type { DatabaseTopology } from '../database/database-topology';
-import { ident } from '../database/ident';
+import { ident, literal } from '../database/ident';
 
 const PLATFORM_SCHEMA = 'platform';
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** The publication the relay's slot decodes: the event_log of every schema, INSERTs only (published_at stamps are not news). */
 export const RELAY_PUBLICATION = 'eda_relay_event_log';

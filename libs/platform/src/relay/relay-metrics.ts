@@ -13,6 +13,7 @@ export class RelayMetrics {
   readonly lagRows;
   readonly parked;
   readonly parkedRecords;
+  readonly undelivered;
 
   constructor(metrics: MetricsSource) {
     this.sent = metrics.counter('relay_records_sent_total', 'Event-log records Kinesis confirmed', ['stream']);
@@ -23,6 +24,7 @@ export class RelayMetrics {
     this.lagMs = metrics.gauge('relay_lag_ms', 'Age of the oldest event-log row not yet on Kinesis');
     this.lagRows = metrics.gauge('relay_lag_rows', 'Event-log rows not yet on Kinesis (parked rows excluded)');
     this.parked = metrics.counter('eda_relay_parked_total', 'Records parked: refused for good by Kinesis (or too large), or behind such a record of their key', ['stream', 'code']);
+    this.undelivered = metrics.counter('eda_relay_undelivered_rows_total', 'Committed rows the replication stream did not deliver, found by the relay (it restarts from the slot to publish them)');
     this.parkedRecords = metrics.gauge('eda_relay_parked_records', 'Parked records still holding their key back (parked or being retried)');
   }
 }

@@ -1,4 +1,4 @@
-import { ident } from '../database/ident';
+import { ident, literal } from '../database/ident';
 
 /** GET /ops/relay (docs/contract.md §3). */
 export interface RelayStatus {
@@ -24,7 +24,7 @@ export interface StatusQueryable {
 export async function readRelayStatus(db: StatusQueryable, schemas: string[]): Promise<RelayStatus> {
   const unpublished = schemas
     .map((schema) => `SELECT count(*) AS n, min(recorded_at) AS oldest FROM ${ident(schema)}.event_log e WHERE published_at IS NULL
-      AND NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = '${schema.replace(/'/g, "''")}' AND p.position = e.position)`)
+      AND NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = ${literal(schema)} AND p.position = e.position)`)
     .join(' UNION ALL ');
   const result = await db.query(`
     WITH unpublished AS (${unpublished})

@@ -6,6 +6,7 @@ import type { ContextStorage } from '../database/context-definition';
 import type { DatabaseTopology } from '../database/database-topology';
 import { BackoffPolicy, fullJitterDelay, Pause } from '../kinesis/backoff';
 import { logicalStreams } from '../database/context-definition';
+import { ident, literal } from '../database/ident';
 import { StreamProvisioner } from '../kinesis/stream-provisioner';
 import { OrderedPublisher } from './ordered-publisher';
 import { PollingSource } from './polling-source';
@@ -43,6 +44,10 @@ export interface RelayTuning {
   backoff?: BackoffPolicy;
   /** How often the active relay looks for parked keys an operator retried or discarded. */
   releasePollMs?: number;
+  /** WAL mode: how often the relay looks for committed rows the replication stream did not deliver. */
+  undeliveredCheckMs?: number;
+  /** WAL mode: how long a committed row may stay unpublished while the stream is caught up before it counts as undelivered. */
+  undeliveredAfterMs?: number;
 }
 
 /**
@@ -62,6 +67,7 @@ export class Relay {
   private readonly provisioner: StreamProvisioner;
   private readonly standbyPause = new Pause();
   private readonly releasesPause = new Pause();
+  private readonly undeliveredPause = new Pause();
   private releasesStopped = false;
   mode?: RelayMode;
   active = false;
@@ -224,8 +230,14 @@ export class Relay {
         slotName, publication: RELAY_PUBLICATION, log: this.deps.log, alreadyPublished,
       });
       this.source = wal;
-      await whileLocked(wal.run());
-      if (!this.stopped) throw new Error('replication stream ended');
+      const watchdog = this.watchUndelivered(pool, schemas, wal);
+      try {
+        await whileLocked(wal.run());
+      } finally {
+        this.undeliveredPause.interrupt();
+      }
+      const undelivered = await watchdog;
+      if (!this.stopped) throw new Error(undelivered ?? 'replication stream ended');
     } finally {
       await this.source?.stop();
       this.releasesStopped = true;
@@ -274,6 +286,47 @@ export class Relay {
     } finally {
       await client.end().catch(() => undefined);
     }
+  }
+
+  /**
+   * A safety net under the WAL path. A row committed more than `undeliveredAfterMs` ago, unpublished and not
+   * parked, while everything the slot delivered is published, was lost between the slot and the publisher —
+   * which must not happen, but would otherwise hold its key's consumers back until the next restart. Seen on
+   * two looks in a row, the stream is ended (counted, logged with the rows) and the relay restarts: its
+   * catch-up pass publishes the row. Resolves with the reason when it ended the stream.
+   */
+  private async watchUndelivered(pool: Pool, schemas: string[], wal: WalSource): Promise<string | undefined> {
+    const afterMs = this.tuning.undeliveredAfterMs ?? 10_000;
+    const sql = schemas.map((schema) => `(SELECT ${literal(schema)}::text AS schema, position::text AS position FROM ${ident(schema)}.event_log e
+        WHERE published_at IS NULL AND recorded_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
+          AND NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = ${literal(schema)} AND p.position = e.position)
+        ORDER BY position LIMIT 20)`).join(' UNION ALL ');
+    let suspects = new Set<string>();
+    while (!this.stopped) {
+      await this.undeliveredPause.wait(this.tuning.undeliveredCheckMs ?? 5_000);
+      if (this.stopped || !wal.running) return undefined;
+      if (!wal.caughtUp()) {
+        suspects = new Set();
+        continue;
+      }
+      let rows: Array<{ schema: string; position: string }>;
+      try {
+        rows = (await pool.query<{ schema: string; position: string }>(sql, [afterMs])).rows;
+      } catch (error) {
+        this.deps.log?.(`looking for undelivered rows failed: ${(error as Error).message}`);
+        continue;
+      }
+      const seen = new Set(rows.map((r) => `${r.schema} position ${r.position}`));
+      const lost = [...seen].filter((row) => suspects.has(row));
+      suspects = seen;
+      if (lost.length === 0 || !wal.caughtUp()) continue;
+      this.deps.metrics.undelivered.inc(lost.length);
+      const reason = `the replication stream did not deliver ${lost.length} committed row(s) (${lost.join(', ')}); restarting from the slot to publish them`;
+      this.deps.log?.(`relay: ${reason}`);
+      await wal.stop();
+      return reason;
+    }
+    return undefined;
   }
 
   /**

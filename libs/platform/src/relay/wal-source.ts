@@ -79,29 +79,17 @@ export class WalSource {
     let failure: unknown;
     service.on('error', (error: Error) => {
       failure ??= error;
+      void service.stop();
     });
     service.on('data', async (_lsn: string, message: Pgoutput.Message) => {
-      switch (message.tag) {
-        case 'begin':
-          this.openTransaction = true;
-          return;
-        case 'insert':
-          if (message.relation.name !== 'event_log') return;
-          if (this.options.alreadyPublished?.delete(`${message.relation.schema}\u0000${String(message.new.position)}`)) return;
-          await this.publisher.push({
-            schema: message.relation.schema,
-            position: String(message.new.position),
-            stream: message.new.stream,
-            partitionKey: message.new.partition_key,
-            data: message.new.envelope,
-          });
-          return;
-        case 'commit':
-          this.openTransaction = false;
-          if (message.commitEndLsn) this.publisher.checkpoint(message.commitEndLsn);
-          return;
-        default:
-          return;
+      try {
+        await this.handle(message);
+      } catch (error) {
+        // The library would log the error and go on with the next message: this one would be skipped and the
+        // slot later acknowledged past it. End the stream instead; the relay restarts from the slot.
+        failure ??= error;
+        this.options.log?.(`replication message ${message.tag} could not be handled (${(error as Error).message}); restarting from the slot`);
+        void service.stop();
       }
     });
     service.on('heartbeat', (walEnd: string, _timestamp: number, shouldRespond: boolean) => {
@@ -135,6 +123,31 @@ export class WalSource {
     }
   }
 
+  private async handle(message: Pgoutput.Message): Promise<void> {
+    switch (message.tag) {
+      case 'begin':
+        this.openTransaction = true;
+        return;
+      case 'insert':
+        if (message.relation.name !== 'event_log') return;
+        if (this.options.alreadyPublished?.delete(`${message.relation.schema}\u0000${String(message.new.position)}`)) return;
+        await this.publisher.push({
+          schema: message.relation.schema,
+          position: String(message.new.position),
+          stream: message.new.stream,
+          partitionKey: message.new.partition_key,
+          data: message.new.envelope,
+        });
+        return;
+      case 'commit':
+        this.openTransaction = false;
+        if (message.commitEndLsn) this.publisher.checkpoint(message.commitEndLsn);
+        return;
+      default:
+        return;
+    }
+  }
+
   /** Stops reading; what was received keeps being published by the publisher until it is stopped too. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -157,6 +170,16 @@ export class WalSource {
       }
     });
     return this.flushing;
+  }
+
+  /** Streaming now (subscribed and not stopped). */
+  get running(): boolean {
+    return this.service !== undefined && !this.stopped;
+  }
+
+  /** Everything received is published, stamped and acknowledged (the heartbeat may move the slot on). */
+  caughtUp(): boolean {
+    return this.service !== undefined && this.idle();
   }
 
   private idle(): boolean {
