@@ -116,7 +116,10 @@ describe('database provisioning (one role and one schema per context)', () => {
     it('refuses to rewrite or delete the log', async () => {
       await expect(dataSource.query(`DELETE FROM event_log`)).rejects.toThrow(/insert-only/);
       await expect(dataSource.query(`UPDATE event_log SET type = 'other'`)).rejects.toThrow(/insert-only/);
+      await expect(dataSource.query(`UPDATE event_log SET published_at = now(), envelope = '{}'::jsonb`)).rejects.toThrow(/insert-only/);
+      await expect(dataSource.query(`UPDATE event_log SET published_at = now(), recorded_at = now()`)).rejects.toThrow(/insert-only/);
       await dataSource.query(`UPDATE event_log SET published_at = now()`);
+      expect(await dataSource.query(`SELECT count(*)::int AS n FROM event_log WHERE published_at IS NULL`)).toEqual([{ n: 0 }]);
     });
 
     it('applies a message once per handler, however often it is delivered', async () => {

@@ -7,6 +7,7 @@ import { IndexEventLogFiltersByTransaction1763900000040 } from './migrations/176
 import { CreateConsumerPositions1763900000010 } from '../consumer/migrations/1763900000010-create-consumer-positions';
 import { NotifyRelayOnCommit1763900000050 } from '../relay/migrations/1763900000050-notify-relay-on-commit';
 import { IndexEventLogByCorrelation1764900000900 } from './migrations/1764900000900-index-event-log-by-correlation';
+import { CheckInsertOnlyWithoutStamps1765200000000 } from './migrations/1765200000000-check-insert-only-without-stamps';
 
 /**
  * The platform-owned tables every context schema carries (event log, inbox, consumer positions), run
@@ -21,4 +22,5 @@ export const contextStoreMigrations: MigrationClass[] = [
   IndexEventLogFiltersByTransaction1763900000040,
   NotifyRelayOnCommit1763900000050,
   IndexEventLogByCorrelation1764900000900,
+  CheckInsertOnlyWithoutStamps1765200000000,
 ];

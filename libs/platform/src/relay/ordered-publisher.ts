@@ -117,6 +117,10 @@ export class OrderedPublisher {
   private readonly queues = new Map<string, KeyQueue>();
   /** Keys whose head may be sent now, in round-robin order. */
   private readonly ready = new Set<string>();
+  /** Ready keys per stream name. */
+  private readonly readyPerStream = new Map<string, number>();
+  /** Calls in flight that carry fewer records than a call can hold, per stream name. */
+  private readonly partialCalls = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   /** Park writes, in order (a key's parked rows get ids in its order). */
@@ -161,7 +165,7 @@ export class OrderedPublisher {
       return;
     }
     queue.entries.push(entry);
-    if (queue.state === 'open' && queue.entries.length === 1) this.ready.add(queue.key);
+    if (queue.state === 'open' && queue.entries.length === 1) this.markReady(queue);
     this.pump();
   }
 
@@ -224,7 +228,7 @@ export class OrderedPublisher {
     queue.state = 'open';
     queue.entries.unshift(...records.map((released) => ({ ...this.entryFor(released, false), released })));
     if (queue.entries.length > 0) {
-      this.ready.add(queue.key);
+      this.markReady(queue);
       this.pump();
     } else {
       this.queues.delete(queue.key);
@@ -266,39 +270,76 @@ export class OrderedPublisher {
     for (const wake of waiters) wake();
   }
 
+  private markReady(queue: KeyQueue): void {
+    if (this.ready.has(queue.key)) return;
+    this.ready.add(queue.key);
+    this.readyPerStream.set(queue.streamName, (this.readyPerStream.get(queue.streamName) ?? 0) + 1);
+  }
+
+  private unready(queue: KeyQueue): void {
+    if (!this.ready.delete(queue.key)) return;
+    const left = (this.readyPerStream.get(queue.streamName) ?? 1) - 1;
+    if (left > 0) this.readyPerStream.set(queue.streamName, left);
+    else this.readyPerStream.delete(queue.streamName);
+  }
+
   private pump(): void {
     while (!this.stopping && this.inFlight.size < this.options.maxCallsInFlight && this.ready.size > 0) {
       const batch = this.takeBatch();
       if (batch.length === 0) return;
+      const streamName = batch[0].queue.streamName;
+      const partial = batch.length < MAX_RECORDS_PER_CALL;
+      if (partial) this.partialCalls.set(streamName, (this.partialCalls.get(streamName) ?? 0) + 1);
       const call = this.send(batch).finally(() => {
         this.inFlight.delete(call);
+        if (partial) {
+          const left = this.partialCalls.get(streamName)! - 1;
+          if (left > 0) this.partialCalls.set(streamName, left);
+          else this.partialCalls.delete(streamName);
+        }
         this.pump();
       });
       this.inFlight.add(call);
     }
   }
 
-  /** One call's worth of key heads, all on the stream of the first ready key; a key being isolated goes alone. */
+  /**
+   * The stream the next call goes to. A call that cannot be filled waits while another such call of its stream
+   * is in flight (as Nagle's algorithm does): a lone record still goes at once, and under load records gather
+   * into full calls instead of many small ones taking every slot in flight.
+   */
+  private nextStream(): string | undefined {
+    const mayCall = (streamName: string) =>
+      !this.partialCalls.has(streamName) || (this.readyPerStream.get(streamName) ?? 0) >= MAX_RECORDS_PER_CALL;
+    const [firstKey] = this.ready;
+    const first = firstKey === undefined ? undefined : this.queues.get(firstKey)?.streamName;
+    if (first !== undefined && mayCall(first)) return first;
+    for (const streamName of this.readyPerStream.keys()) if (mayCall(streamName)) return streamName;
+    return undefined;
+  }
+
+  /** One call's worth of key heads, all on one stream (see nextStream); a key being isolated goes alone. */
   private takeBatch(): Outgoing[] {
     const batch: Outgoing[] = [];
-    let streamName: string | undefined;
+    const streamName = this.nextStream();
+    if (streamName === undefined) return batch;
     let bytes = 0;
     for (const key of this.ready) {
       const queue = this.queues.get(key)!;
+      if (queue.streamName !== streamName) continue;
       const head = queue.entries[0];
       if (head.bytes > MAX_RECORD_BYTES) {
         // Kinesis would refuse the whole call: refused here, so it never holds back the records it would ride with.
-        this.ready.delete(key);
+        this.unready(queue);
         this.metrics.failed.inc({ code: RECORD_TOO_LARGE });
         this.parkQueue(queue, RECORD_TOO_LARGE, `record of ${head.bytes} bytes (data + partition key) exceeds Kinesis' limit of ${MAX_RECORD_BYTES}`);
         continue;
       }
-      if (streamName !== undefined && (queue.streamName !== streamName || queue.solo)) continue;
+      if (batch.length > 0 && queue.solo) continue;
       const outgoing = this.outgoingFor(queue);
       const size = (outgoing.request.Data?.length ?? 0) + Buffer.byteLength(queue.partitionKey);
       if (batch.length > 0 && bytes + size > MAX_BYTES_PER_CALL) break;
-      streamName = queue.streamName;
-      this.ready.delete(key);
+      this.unready(queue);
       batch.push(outgoing);
       bytes += size;
       if (queue.solo || batch.length >= MAX_RECORDS_PER_CALL) break;
@@ -403,7 +444,7 @@ export class OrderedPublisher {
     queue.plainRemaining = Math.max(0, queue.plainRemaining - entries.length);
     this.metrics.sent.inc({ stream: queue.streamName }, entries.length);
     if (republished.length > 0) this.options.parking.republished?.(republished);
-    if (queue.entries.length > 0) this.ready.add(queue.key);
+    if (queue.entries.length > 0) this.markReady(queue);
     else this.queues.delete(queue.key);
   }
 
@@ -417,7 +458,7 @@ export class OrderedPublisher {
     queue.attempt++;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.ready.add(queue.key);
+      this.markReady(queue);
       this.pump();
     }, fullJitterDelay(queue.attempt, this.options.backoff));
     this.timers.add(timer);
@@ -434,7 +475,7 @@ export class OrderedPublisher {
     if (!alone) queue.solo = true;
     else if (entries.length > 1) queue.plainRemaining = entries.length;
     else return this.parkQueue(queue, code, message);
-    this.ready.add(queue.key);
+    this.markReady(queue);
   }
 
   /** Parks the key's head (refused for good) and every record queued behind it; the key's arrivals follow until released. */

@@ -206,6 +206,29 @@ describe('OrderedPublisher', () => {
     });
   });
 
+  describe('batching', () => {
+    it('sends a lone record at once, and gathers what arrives while that call is in flight into one call', async () => {
+      const { publisher, calls, confirmed } = harness({ latencyMs: () => 30 });
+      await publisher.push(record('first'));
+      expect(calls).toHaveLength(1);
+      const rest = Array.from({ length: 300 }, (_, i) => record(`k${i}`));
+      for (const r of rest) await publisher.push(r);
+      expect(calls).toHaveLength(1);
+      await publisher.drain();
+      expect(calls.map((c) => c.length)).toEqual([1, 300]);
+      expect(confirmed).toHaveLength(301);
+    });
+
+    it('sends full calls side by side without waiting for a partial one', async () => {
+      const { publisher, calls } = harness({ latencyMs: () => 30 });
+      await publisher.push(record('first'));
+      for (let i = 0; i < 1_000; i++) await publisher.push(record(`k${i}`));
+      // The lone first call is in flight; two full calls of 500 keys left beside it.
+      expect(calls.map((c) => c.length)).toEqual([1, 500, 500]);
+      await publisher.drain();
+    });
+  });
+
   describe('under random faults', () => {
     /** A small deterministic generator, so a failing seed can be run again. */
     function random(seed: number): () => number {
