@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { Client } from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../libs/platform/src/database/embedded-postgres';
@@ -38,4 +39,18 @@ export async function startBenchInfrastructure(name: string): Promise<BenchInfra
     await stop();
     throw error;
   }
+}
+
+/** Creates a database of its own on the bench's server (one per target, so none sees another's rows); returns its URL. */
+export async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

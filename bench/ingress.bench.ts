@@ -21,7 +21,7 @@ import { AppConfig } from '../libs/platform/src/config/app-config';
 import { contextStoreMigrations } from '../libs/platform/src/event-log/context-store-migrations';
 import { ProducerKeyStore } from '../libs/platform/src/event-log/producer-key-store';
 import { freePort } from '../libs/platform/src/kinesis/free-port';
-import { startBenchInfrastructure } from './bench-infrastructure';
+import { createDatabase, startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
 
 const SECONDS = Number(process.env.BENCH_INGRESS_SECONDS ?? 6);
@@ -154,19 +154,6 @@ interface Window {
   rps: number;
   p50: number;
   p99: number;
-}
-
-async function createDatabase(serverUrl: string, name: string): Promise<string> {
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {

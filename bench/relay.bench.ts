@@ -13,7 +13,7 @@ import { platformStorage } from '../libs/platform/src/platform-storage';
 import { Relay } from '../libs/platform/src/relay/relay';
 import { RelayMetrics } from '../libs/platform/src/relay/relay-metrics';
 import { readRelayStatus } from '../libs/platform/src/relay/relay-status';
-import { startBenchInfrastructure } from './bench-infrastructure';
+import { createDatabase, startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
 
 const EVENTS = Number(process.env.BENCH_RELAY_EVENTS ?? 10_000);
@@ -153,17 +153,4 @@ export async function run(): Promise<void> {
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   }
-}
-
-async function createDatabase(serverUrl: string, name: string): Promise<string> {
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
