@@ -112,3 +112,17 @@ describe('docs/aws.md IAM policies against the Kinesis calls in the code', () =>
     expect([...calls.keys()].filter((file) => file.startsWith('apps/lambda/') || file.endsWith('kinesis-event-consumer.ts'))).toEqual([]);
   });
 });
+
+describe('docs/aws.md alarm table', () => {
+  it('names only app metrics that the code registers', () => {
+    const doc = readFileSync(join(root, 'docs', 'aws.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('## What to alarm on'), doc.indexOf('\n## ', doc.indexOf('## What to alarm on') + 1));
+    const named = new Set([...table.matchAll(/`((?:eda|relay)_[a-z_]+)`/g)].map((m) => m[1]));
+    expect(named.size).toBeGreaterThan(5);
+    const registered = new Set<string>();
+    for (const path of sourceFiles(join(root, 'libs'))) {
+      for (const m of readFileSync(path, 'utf8').matchAll(/\.(?:counter|gauge|histogram|summary)\(\s*'((?:eda|relay)_[a-z_]+)'/g)) registered.add(m[1]);
+    }
+    expect([...named].filter((name) => !registered.has(name))).toEqual([]);
+  });
+});
