@@ -223,41 +223,49 @@ describe('enhanced fan-out consumer (CONSUMER_MODE=efo) on kinesis-local', () =>
     const prefix = `${uniqueName('c')}-`;
     const stream = `${prefix}${TEST_STREAM}`;
     await createStream(kinesis, stream, 1);
-    // Shard listings only at start: after the split the reader learns of the children from the event, or never.
-    const consumer = await efoConsumer(uniqueName('g'), prefix, 'efo-children', { endpoint: proxy.endpoint, efoSubscriptionMs: 2_000, shardSyncMs: 600_000 });
-    const keys = 6;
-    await putEvents(kinesis, stream, events('child', keys, 0, 5));
-    await eventually('the first records are applied, and the reader has made its one listing', async () => {
-      expect((await effects('child')).n).toBe(keys * 5);
-      expect(proxy.calls.get('ListShards') ?? 0).toBeGreaterThanOrEqual(2); // the worker's first sync and the reader's first caught-up check
-    }, 60_000, 200);
-    const listingsBefore = proxy.calls.get('ListShards');
+    // A proxy of its own, so that only this consumer's calls are counted (the other tests' consumers run on).
+    const own = await new FanOutFaultProxy(engine.endpoint).start();
+    try {
+      // Shard listings only at start: after the split the reader learns of the children from the event, or never.
+      const consumer = await efoConsumer(uniqueName('g'), prefix, 'efo-children', { endpoint: own.endpoint, efoSubscriptionMs: 2_000, shardSyncMs: 600_000 });
+      const keys = 6;
+      await putEvents(kinesis, stream, events('child', keys, 0, 5));
+      await eventually('the first records are applied, and the reader has made its one listing', async () => {
+        expect((await effects('child')).n).toBe(keys * 5);
+        expect(own.calls.get('ListShards') ?? 0).toBeGreaterThanOrEqual(2); // the worker's first sync and the reader's first caught-up check
+      }, 60_000, 200);
+      const listingsBefore = own.calls.get('ListShards');
 
-    const { Shards: [parent] = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
-    const middle = ((BigInt(parent.HashKeyRange!.StartingHashKey!) + BigInt(parent.HashKeyRange!.EndingHashKey!)) / 2n).toString();
-    await putEvents(kinesis, stream, events('child', keys, 5, 10)); // into the parent, not read yet
-    await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent.ShardId, NewStartingHashKey: middle }));
-    await waitActive(kinesis, stream);
-    const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
-    const children = Shards.filter((s) => s.ParentShardId === parent.ShardId);
-    expect(children).toHaveLength(2);
-    proxy.announceChildShards(
-      parent.ShardId!,
-      children.map((c) => ({ ShardId: c.ShardId!, ParentShards: [parent.ShardId!], HashKeyRange: { StartingHashKey: c.HashKeyRange!.StartingHashKey!, EndingHashKey: c.HashKeyRange!.EndingHashKey! } })),
-    );
-    await putEvents(kinesis, stream, events('child', keys, 10, 15)); // into the children
+      const { Shards: [parent] = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
+      const middle = ((BigInt(parent.HashKeyRange!.StartingHashKey!) + BigInt(parent.HashKeyRange!.EndingHashKey!)) / 2n).toString();
+      await putEvents(kinesis, stream, events('child', keys, 5, 10)); // into the parent, not read yet
+      await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent.ShardId, NewStartingHashKey: middle }));
+      await waitActive(kinesis, stream);
+      const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
+      const children = Shards.filter((s) => s.ParentShardId === parent.ShardId);
+      expect(children).toHaveLength(2);
+      own.announceChildShards(
+        parent.ShardId!,
+        children.map((c) => ({ ShardId: c.ShardId!, ParentShards: [parent.ShardId!], HashKeyRange: { StartingHashKey: c.HashKeyRange!.StartingHashKey!, EndingHashKey: c.HashKeyRange!.EndingHashKey! } })),
+      );
+      await putEvents(kinesis, stream, events('child', keys, 10, 15)); // into the children
 
-    await eventually('the parent is finished', async () => {
-      expect((await consumer.leases.list(TEST_STREAM)).find((l) => l.shardId === parent.ShardId)).toMatchObject({ state: 'finished', checkpoint: 'SHARD_END' });
-    }, 60_000, 50);
-    // By the ChildShards event: no listing since the split (the children's readers, started a tick later, list on their own).
-    expect(proxy.childShardsSent.get(parent.ShardId!)).toBeGreaterThanOrEqual(1);
-    expect(proxy.calls.get('ListShards')).toBe(listingsBefore);
-    await eventually('every record is applied, the parent\'s before its children\'s', async () => expect((await effects('child')).n).toBe(keys * 15), 90_000, 250);
-    expect(await effects('child')).toEqual({ n: keys * 15, distinct: keys * 15, outOfOrder: 0, keys });
-    const leases = await consumer.leases.list(TEST_STREAM);
-    expect(leases.find((l) => l.shardId === parent.ShardId)).toMatchObject({ state: 'finished', checkpoint: 'SHARD_END' });
-    expect(leases.filter((l) => l.parentShardIds.includes(parent.ShardId!)).map((l) => l.shardId).sort()).toEqual(children.map((c) => c.ShardId).sort());
+      await eventually('the parent is finished', async () => {
+        expect((await consumer.leases.list(TEST_STREAM)).find((l) => l.shardId === parent.ShardId)).toMatchObject({ state: 'finished', checkpoint: 'SHARD_END' });
+      }, 60_000, 50);
+      // By the ChildShards event: no listing since the split (the children's readers, started a tick later, list on their own).
+      expect(own.childShardsSent.get(parent.ShardId!)).toBeGreaterThanOrEqual(1);
+      expect(own.calls.get('ListShards')).toBe(listingsBefore);
+      await eventually('every record is applied, the parent\'s before its children\'s', async () => expect((await effects('child')).n).toBe(keys * 15), 90_000, 250);
+      expect(await effects('child')).toEqual({ n: keys * 15, distinct: keys * 15, outOfOrder: 0, keys });
+      const leases = await consumer.leases.list(TEST_STREAM);
+      expect(leases.find((l) => l.shardId === parent.ShardId)).toMatchObject({ state: 'finished', checkpoint: 'SHARD_END' });
+      expect(leases.filter((l) => l.parentShardIds.includes(parent.ShardId!)).map((l) => l.shardId).sort()).toEqual(children.map((c) => c.ShardId).sort());
+      consumers.splice(consumers.indexOf(consumer), 1);
+      await consumer.close(); // before its proxy goes
+    } finally {
+      await own.stop();
+    }
   });
 
   it('fails a subscribed shard over to another worker after kill -9, from the checkpoint, with no loss or double effect', async () => {
