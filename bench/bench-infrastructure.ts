@@ -11,8 +11,11 @@ export interface BenchInfrastructure {
   stop(): Promise<void>;
 }
 
-/** DATABASE_URL / KINESIS_ENDPOINT when given, else a throw-away embedded PostgreSQL and kinesalite. */
-export async function startBenchInfrastructure(name: string): Promise<BenchInfrastructure> {
+/**
+ * DATABASE_URL / KINESIS_ENDPOINT when given, else a throw-away embedded PostgreSQL and kinesalite (none with
+ * `kinesis: false`, for a bench that starts its own engine).
+ */
+export async function startBenchInfrastructure(name: string, options: { kinesis?: boolean } = {}): Promise<BenchInfrastructure> {
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s();
@@ -28,8 +31,8 @@ export async function startBenchInfrastructure(name: string): Promise<BenchInfra
       });
       serverUrl = pg.url;
     }
-    let endpoint = process.env.KINESIS_ENDPOINT;
-    if (!endpoint) {
+    let endpoint = process.env.KINESIS_ENDPOINT ?? '';
+    if (!endpoint && options.kinesis !== false) {
       const engine = await startEmbeddedKinesis();
       stops.push(() => engine.stop());
       endpoint = engine.endpoint;

@@ -14,7 +14,7 @@ import { registerHandler } from '../libs/platform/src/consumer/message-handler';
 import { SystemClock, UuidGenerator } from '../libs/platform/src/context/clock';
 import { DatabaseTopology } from '../libs/platform/src/database/database-topology';
 import { provisionDatabase } from '../libs/platform/src/database/provision-database';
-import { ShardPosition, TransactionScope, UnitOfWork } from '../libs/platform/src/database/unit-of-work';
+import { TransactionScope, UnitOfWork } from '../libs/platform/src/database/unit-of-work';
 import type { CloudEvent } from '../libs/platform/src/event-log/cloud-event';
 import { contextStoreMigrations } from '../libs/platform/src/event-log/context-store-migrations';
 import { EventLogAppender } from '../libs/platform/src/event-log/event-log-appender';
@@ -28,6 +28,7 @@ import { RelayMetrics } from '../libs/platform/src/relay/relay-metrics';
 import { ShardWakeups } from '../libs/platform/src/wakeups/shard-wakeups';
 import { startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
+import { percentile, TimedUnitOfWork } from './timed-unit-of-work';
 
 const KEYS = Number(process.env.BENCH_CONSUMER_KEYS ?? 500);
 const STEADY_RATE = Number(process.env.BENCH_CONSUMER_RATE ?? 200); // events/s
@@ -41,28 +42,6 @@ const storages = [
   { name: PRODUCER, entities: [], migrations: contextStoreMigrations },
   { name: SINK, entities: [], migrations: contextStoreMigrations },
 ];
-
-/** Notes when each delivery's transaction (inbox row + effect) has committed: the end of the measured path. */
-class TimedUnitOfWork extends UnitOfWork {
-  readonly appliedAt = new Map<string, number>();
-
-  override async runOnce(handler: string, message: CloudEvent, work: (tx: TransactionScope) => Promise<void>, position?: ShardPosition): Promise<boolean> {
-    const applied = await super.runOnce(handler, message, work, position);
-    if (applied) this.appliedAt.set(message.id, performance.now());
-    return applied;
-  }
-
-  override async runBatch(handler: string, messages: CloudEvent[], work: (message: CloudEvent, tx: TransactionScope) => Promise<void>, position?: ShardPosition, options?: Parameters<UnitOfWork['runBatch']>[4]): Promise<boolean[]> {
-    const applied = await super.runBatch(handler, messages, work, position, options);
-    const now = performance.now();
-    applied.forEach((wasApplied, i) => wasApplied && this.appliedAt.set(messages[i].id, now));
-    return applied;
-  }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -150,7 +129,8 @@ export async function run(): Promise<void> {
     await until('the relay is active', () => relay.active, 30_000);
     await until('the worker holds every shard', () => worker.heldShards().length === config.STREAM_SHARDS, 30_000);
     for (let i = 0; i < 20; i++) await commit();
-    await until('the warm-up events are applied', () => sink.appliedAt.size === 20, 30_000);
+    const applied = sink.appliedBy('sink.effects');
+    await until('the warm-up events are applied', () => applied.size === 20, 30_000);
 
     const results: Array<{ phase: string; events: number; latencies: number[]; spanMs: number; commitMs: number }> = [];
     const measure = async (phase: string, produce: () => Promise<void>) => {
@@ -159,9 +139,9 @@ export async function run(): Promise<void> {
       await produce();
       const commitMs = performance.now() - started;
       const ids = phaseIds(from);
-      await until(`the ${phase} events are applied`, () => ids.every((id) => sink.appliedAt.has(id)), 60_000);
-      const latencies = ids.map((id) => sink.appliedAt.get(id)! - committedAt.get(id)!).sort((a, b) => a - b);
-      const lastEffect = Math.max(...ids.map((id) => sink.appliedAt.get(id)!));
+      await until(`the ${phase} events are applied`, () => ids.every((id) => applied.has(id)), 60_000);
+      const latencies = ids.map((id) => applied.get(id)! - committedAt.get(id)!).sort((a, b) => a - b);
+      const lastEffect = Math.max(...ids.map((id) => applied.get(id)!));
       results.push({ phase, events: ids.length, latencies, spanMs: lastEffect - started, commitMs });
     };
 

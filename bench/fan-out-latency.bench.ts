@@ -1,71 +1,156 @@
 // Enhanced fan-out beside polling on the same engine (kinesis-local, the one that implements SubscribeToShard):
-// the time from a record's write to Kinesis to its handler's effect committed, at a steady low rate, one worker,
-// 2 shards, same handler and database. The relay's commit → Kinesis part is the same in both modes (see
-// consumer-latency), so this is the part the mode changes. Absolute figures are the engine's: kinesis-local pushes
-// an event about once a second, AWS as records arrive (ADR 0015).
+// a command's commit → relay → Kinesis → consumer → the handler's effect committed, for the same commits read by two
+// consumer groups at once, one polling (with the relay's wake-ups, as the app runs) and one subscribed (EFO), each
+// with its own handler and inbox. A steady low rate over many keys, 2 shards, one relay, one worker per group.
+// Absolute figures are the engine's: kinesis-local pushes an event about once a second, AWS as records arrive
+// (ADR 0015).
 import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../libs/platform/src/config/app-config';
+import { ConsumerMetrics } from '../libs/platform/src/consumer/consumer-metrics';
+import { consumerOptionsFrom } from '../libs/platform/src/consumer/consumer-options';
+import { ConsumerWorker } from '../libs/platform/src/consumer/consumer-worker';
+import { DeadLetterStore } from '../libs/platform/src/consumer/dead-letter-store';
+import { LeaseStore } from '../libs/platform/src/consumer/lease-store';
+import { registerHandler } from '../libs/platform/src/consumer/message-handler';
+import { SystemClock, UuidGenerator } from '../libs/platform/src/context/clock';
 import { DatabaseTopology } from '../libs/platform/src/database/database-topology';
+import { provisionDatabase } from '../libs/platform/src/database/provision-database';
+import { TransactionScope, UnitOfWork } from '../libs/platform/src/database/unit-of-work';
+import type { CloudEvent } from '../libs/platform/src/event-log/cloud-event';
+import { contextStoreMigrations } from '../libs/platform/src/event-log/context-store-migrations';
+import { EventLogAppender } from '../libs/platform/src/event-log/event-log-appender';
+import { domainEvent } from '../libs/platform/src/event-log/outgoing-message';
 import { createKinesisClient } from '../libs/platform/src/kinesis/kinesis-connection';
-import { createStream, provisionTestStores, putEvents, startTestConsumer, TEST_CONTEXT, TEST_STREAM, thingEvent } from '../libs/platform/src/consumer/testing/consumer-test-kit';
+import { StreamProvisioner } from '../libs/platform/src/kinesis/stream-provisioner';
+import { MetricsService } from '../libs/platform/src/observability/metrics.service';
+import { platformStorage } from '../libs/platform/src/platform-storage';
+import { Relay } from '../libs/platform/src/relay/relay';
+import { RelayMetrics } from '../libs/platform/src/relay/relay-metrics';
 import { startKinesisLocal } from '../libs/platform/src/testing/kinesis-local';
+import { ShardWakeups } from '../libs/platform/src/wakeups/shard-wakeups';
 import { startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
+import { percentile, TimedUnitOfWork } from './timed-unit-of-work';
 
 const RATE = Number(process.env.BENCH_EFO_RATE ?? 20); // events/s
 const SECONDS = Number(process.env.BENCH_EFO_SECONDS ?? 15);
 const KEYS = 50;
+const PRODUCER = 'bench';
+const SINK = 'sink';
+const MODES = ['polling', 'efo'] as const;
+const storages = [
+  platformStorage,
+  { name: PRODUCER, entities: [], migrations: contextStoreMigrations },
+  { name: SINK, entities: [], migrations: contextStoreMigrations },
+];
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function until(description: string, probe: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${description}`);
+    await sleep(10);
+  }
+}
 
 export async function run(): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
   try {
     const engine = await startKinesisLocal();
     stops.push(() => engine.stop());
-    const { serverUrl, stop } = await startBenchInfrastructure('efo');
+    const { serverUrl, stop } = await startBenchInfrastructure('efo', { kinesis: false });
     stops.push(stop);
-    await provisionTestStores(serverUrl);
-    const alpha = new Pool({ connectionString: new DatabaseTopology(serverUrl).access(TEST_CONTEXT).url, max: 2 });
-    stops.push(() => alpha.end());
-    const kinesis = createKinesisClient({ endpoint: engine.endpoint, region: 'us-east-1', description: 'kinesis-local' }, { maxAttempts: 3 });
-    stops.push(async () => kinesis.destroy());
+    const prefix = `bench-efo-${process.pid}-`;
+    const config = loadConfig({ STREAM_PREFIX: prefix, STREAM_SHARDS: '2' });
+    const topology = new DatabaseTopology(serverUrl);
+    await provisionDatabase(topology, storages);
+    const sinkDdl = new Pool({ connectionString: topology.access(SINK).url, max: 1 });
+    await sinkDdl.query(`CREATE TABLE effects (handler text NOT NULL, message_id text NOT NULL, seq int NOT NULL, PRIMARY KEY (handler, message_id))`);
+    await sinkDdl.end();
 
-    for (const mode of ['polling', 'efo'] as const) {
-      const prefix = `bench-${mode}-${process.pid}-`;
-      await createStream(kinesis, `${prefix}${TEST_STREAM}`, 2);
-      const consumer = await startTestConsumer({
-        ownerUrl: serverUrl,
-        kinesisEndpoint: engine.endpoint,
-        options: { consumerGroup: `bench-${mode}`, workerId: `bench-${mode}`, streamPrefix: prefix, mode, leaseTickMs: 500, shardSyncMs: 1000, idlePollMaxMs: 500 },
+    const connection = { endpoint: engine.endpoint, region: 'us-east-1', description: 'kinesis-local' };
+    const kinesis = createKinesisClient(connection, { maxAttempts: 3 });
+    const subscriber = createKinesisClient(connection, { maxAttempts: 3, subscribes: true });
+    stops.push(async () => { kinesis.destroy(); subscriber.destroy(); });
+    await new StreamProvisioner(kinesis, { shards: config.STREAM_SHARDS, retentionHours: config.STREAM_RETENTION_HOURS }).ensureAll([`${prefix}${PRODUCER}-events`]);
+
+    const appender = new EventLogAppender(new SystemClock(), new UuidGenerator());
+    const producerSource = new DataSource({ type: 'postgres', url: topology.access(PRODUCER).url, schema: PRODUCER, extra: { max: 4 } });
+    const sinkSource = new DataSource({ type: 'postgres', url: topology.access(SINK).url, schema: SINK, extra: { max: 20 } });
+    await producerSource.initialize();
+    await sinkSource.initialize();
+    stops.push(async () => { await producerSource.destroy(); await sinkSource.destroy(); });
+    const producer = new UnitOfWork(PRODUCER, producerSource, appender);
+    const committedAt = new Map<string, number>();
+    producer.onCommitted((_, events) => {
+      const now = performance.now();
+      for (const e of events) committedAt.set(e.event.id, now);
+    });
+    const sink = new TimedUnitOfWork(SINK, sinkSource, appender);
+
+    const wakeups = new ShardWakeups();
+    const relay = new Relay({
+      config, topology, storages, kinesis, metrics: new RelayMetrics(new MetricsService()), log: () => undefined,
+      onShardsWritten: (stream, shards) => wakeups.published(stream, shards),
+    });
+    relay.start();
+    stops.push(() => relay.stop());
+    const platformPool = new Pool({ connectionString: topology.access('platform').url, max: 6 });
+    stops.push(() => platformPool.end());
+    const workers = MODES.map((mode) => {
+      const handlerName = `sink.${mode}`;
+      const handler = registerHandler(`${PRODUCER}.Counted`, { handler: handlerName, context: SINK }, sink, {
+        handle: async (event: CloudEvent, tx: TransactionScope) => {
+          await tx.manager.query(`INSERT INTO effects (handler, message_id, seq) VALUES ($1, $2, $3)`, [handlerName, event.id, (event.data as { seq: number }).seq]);
+        },
       });
-      try {
-        const warm = thingEvent('warm-up', 0);
-        await putEvents(kinesis, `${prefix}${TEST_STREAM}`, [warm]);
-        for (;;) {
-          const { rows } = await alpha.query(`SELECT 1 FROM effects WHERE message_id = $1`, [warm.id]);
-          if (rows.length) break;
-          await sleep(50);
-        }
-        const ids: string[] = [];
-        const start = Date.now();
-        for (let i = 0; i < RATE * SECONDS; i++) {
-          await sleep(Math.max(0, start + (i * 1000) / RATE - Date.now()));
-          const event = thingEvent(`${mode}-${i % KEYS}`, Math.floor(i / KEYS));
-          ids.push(event.id);
-          await putEvents(kinesis, `${prefix}${TEST_STREAM}`, [event]);
-        }
-        let latencies: number[] = [];
-        for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(100)) {
-          const { rows } = await alpha.query<{ latency_ms: number }>(`SELECT latency_ms FROM effects WHERE message_id = ANY($1) ORDER BY latency_ms`, [ids]);
-          latencies = rows.map((r) => r.latency_ms);
-          if (latencies.length === ids.length) break;
-        }
-        const p = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]);
-        console.log(`${mode}: ${latencies.length}/${ids.length} applied; put → effect p50 ${p(0.5)} ms, p95 ${p(0.95)} ms, p99 ${p(0.99)} ms`);
-        report({ bench: 'fan-out-latency', name: `${mode}: put → effect p50 on kinesis-local at ${RATE}/s`, value: p(0.5), unit: 'ms' });
-        report({ bench: 'fan-out-latency', name: `${mode}: put → effect p99 on kinesis-local at ${RATE}/s`, value: p(0.99), unit: 'ms' });
-      } finally {
-        await consumer.close();
-      }
+      const options = consumerOptionsFrom(config, { consumerGroup: `bench-${mode}`, workerId: `bench-${mode}`, mode });
+      const worker = new ConsumerWorker({
+        kinesis: mode === 'efo' ? subscriber : kinesis,
+        leases: new LeaseStore(platformPool, options.consumerGroup),
+        deadLetters: new DeadLetterStore(platformPool, options.consumerGroup),
+        metrics: new ConsumerMetrics(new MetricsService()),
+        options,
+        handlers: [handler],
+        wakeups,
+      });
+      worker.start();
+      stops.push(() => worker.stop());
+      return { mode, worker, applied: sink.appliedBy(handlerName) };
+    });
+
+    const seqOfKey = new Array<number>(KEYS).fill(0);
+    let next = 0;
+    const commit = async () => {
+      const k = next++ % KEYS;
+      await producer.run(async (tx) => tx.publish(domainEvent(PRODUCER, 'Counted', `key-${k}`, { seq: seqOfKey[k]++ })));
+    };
+    const appliedByAll = (ids: string[]) => () => workers.every((w) => ids.every((id) => w.applied.has(id)));
+
+    // Warm-up: relay active, every shard held in both groups, a first round trip done.
+    await until('the relay is active', () => relay.active, 30_000);
+    await until('both groups hold every shard', () => workers.every((w) => w.worker.heldShards().length === config.STREAM_SHARDS), 60_000);
+    for (let i = 0; i < 10; i++) await commit();
+    await until('the warm-up events are applied by both groups', appliedByAll([...committedAt.keys()]), 60_000);
+
+    const from = committedAt.size;
+    const start = performance.now();
+    for (let i = 0; i < RATE * SECONDS; i++) {
+      await sleep(Math.max(0, start + (i * 1000) / RATE - performance.now()));
+      await commit();
+    }
+    const ids = [...committedAt.keys()].slice(from);
+    await until('the measured events are applied by both groups', appliedByAll(ids), 60_000);
+
+    console.log(`${ids.length} commits at ${RATE}/s over ${KEYS} keys, ${config.STREAM_SHARDS} shards, kinesis-local + embedded PostgreSQL, relay in ${relay.mode} mode;`);
+    console.log('the same commits read by a polling group (with wake-ups) and an EFO group at once:');
+    for (const { mode, applied } of workers) {
+      const latencies = ids.map((id) => applied.get(id)! - committedAt.get(id)!).sort((a, b) => a - b);
+      const p = (q: number) => Math.round(percentile(latencies, q));
+      console.log(`  ${mode.padEnd(7)} commit → effect p50 ${p(50)} ms, p95 ${p(95)} ms, p99 ${p(99)} ms, max ${Math.round(latencies[latencies.length - 1])} ms`);
+      report({ bench: 'fan-out-latency', name: `${mode}: commit → effect p50 on kinesis-local at ${RATE}/s`, value: p(50), unit: 'ms' });
+      report({ bench: 'fan-out-latency', name: `${mode}: commit → effect p99 on kinesis-local at ${RATE}/s`, value: p(99), unit: 'ms' });
     }
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand, _Record } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
+import { Logger as NestLogger } from '@nestjs/common';
 import { Pool } from 'pg';
 import { UsersEventTypes } from '@eda/contracts';
 import { CloudEvent, MetricsService, NotAKinesisEventError } from '@eda/platform';
@@ -47,6 +48,7 @@ describe('Lambda handler: Kinesis events through the app’s @OnMessage handlers
   let shardId: string;
   const handler = () => lambda;
   let lambda: ReturnType<typeof createKinesisHandler>;
+  let boots = 0;
   /** An invocation with time to spare, and one whose deadline has passed (a failing handler is not retried). */
   const plenty = { getRemainingTimeInMillis: () => 600_000, awsRequestId: 'req-plenty' };
   const late = { getRemainingTimeInMillis: () => 0, awsRequestId: 'req-late' };
@@ -94,7 +96,10 @@ describe('Lambda handler: Kinesis events through the app’s @OnMessage handlers
       CONSUMER_MAX_ATTEMPTS: '2',
       CONSUMER_RETRY_BASE_MS: '10',
     });
-    lambda = createKinesisHandler(() => bootLambda(config), 1_000);
+    lambda = createKinesisHandler(() => {
+      boots++;
+      return bootLambda(config);
+    }, 1_000);
   });
 
   afterAll(async () => {
@@ -179,7 +184,54 @@ describe('Lambda handler: Kinesis events through the app’s @OnMessage handlers
     expect((await duplicates(metrics)) - duplicatesBefore).toBe(1);
   });
 
-  it('refuses an event that is not a Kinesis stream event of this app, writing nothing', async () => {
+  it('reports a failing key inside a KPL-aggregated record by that record; the retry from it applies each message once, in order', async () => {
+    const [solo, packedKey, other] = [randomUUID(), randomUUID(), randomUUID()];
+    const packed = [registered(packedKey, 'packed'), updated(packedKey, 'Packed-Updated')];
+    // One Kinesis record carries two user records of two keys (the relay aggregates a run): `other` applies, `packed` fails.
+    const records = await putAndRead([
+      json(registered(solo, 'solo')),
+      { key: packedKey, data: await kplAggregate([...packed, registered(other, 'other')].map((e) => ({ partitionKey: e.partitionkey, data: Buffer.from(JSON.stringify(e)) }))) },
+    ]);
+    await sql.query(`
+      CREATE FUNCTION organizations.lambda_test_fail_packed() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN IF NEW.username = 'packed' THEN RAISE EXCEPTION 'packed is unavailable'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER lambda_test_fail_packed BEFORE INSERT ON organizations.known_users FOR EACH ROW EXECUTE FUNCTION organizations.lambda_test_fail_packed()`);
+
+    expect(await handler()(lambdaEvent(stream, shardId, records), late)).toEqual({ batchItemFailures: [{ itemIdentifier: records[1].SequenceNumber }] });
+    expect(await knownUser(solo)).toEqual({ username: 'solo', last_name: 'Last' });
+    expect(await knownUser(other)).toEqual({ username: 'other', last_name: 'Last' }); // another key of the same record
+    expect(await knownUser(packedKey)).toBeNull();
+
+    await sql.query(`DROP TRIGGER lambda_test_fail_packed ON organizations.known_users; DROP FUNCTION organizations.lambda_test_fail_packed()`);
+    expect(await handler()(lambdaEvent(stream, shardId, records.slice(1)), plenty)).toEqual({ batchItemFailures: [] });
+    expect(await knownUser(packedKey)).toEqual({ username: 'packed', last_name: 'Packed-Updated' });
+    expect(await inboxed(packed.map((e) => e.id))).toBe(2);
+    expect(await deadLetters(packedKey)).toEqual([]);
+  });
+
+  it('parks a record whose data is not base64 of a CloudEvent as poison and applies the rest of the batch', async () => {
+    const [before, after] = [randomUUID(), randomUUID()];
+    const records = await putAndRead([json(registered(before, 'before')), json(registered(randomUUID(), 'mangled')), json(registered(after, 'after'))]);
+    const event = lambdaEvent(stream, shardId, records);
+    const mangledKey = event.Records[1].kinesis.partitionKey;
+    event.Records[1].kinesis.data = '%%% not base64 %%%';
+
+    expect(await handler()(event, plenty)).toEqual({ batchItemFailures: [] });
+    expect(await knownUser(before)).not.toBeNull();
+    expect(await knownUser(after)).not.toBeNull();
+    expect(await deadLetters(mangledKey)).toEqual([
+      expect.objectContaining({ handler: '(unparseable)', sequence_number: records[1].SequenceNumber, status: 'parked' }),
+    ]);
+  });
+
+  it('boots the application context once for the container, whatever the number of invocations', async () => {
+    // Every invocation of this file so far went through the one context booted by the first.
+    expect(boots).toBe(1);
+    expect(await handler()({ Records: [] }, plenty)).toEqual({ batchItemFailures: [] });
+    expect(boots).toBe(1);
+  });
+
+  it('refuses an event that is not a Kinesis stream event of this app with a log line saying why, writing nothing', async () => {
     const [record] = await putAndRead([json(registered(randomUUID(), 'refused'))]);
     const good = lambdaEvent(stream, shardId, [record]);
     const before = await sql.query(`SELECT (SELECT count(*) FROM organizations.inbox) AS inbox, (SELECT count(*) FROM platform.dead_letters) AS parked`);
@@ -189,10 +241,19 @@ describe('Lambda handler: Kinesis events through the app’s @OnMessage handlers
       [{ Records: [{ ...good.Records[0], kinesis: { ...good.Records[0].kinesis, sequenceNumber: undefined } }] }, /sequenceNumber is missing/],
       [{ Records: [{ ...good.Records[0], eventSourceARN: `${ACCOUNT_ARN}other-users-events` }] }, /does not start with STREAM_PREFIX/],
     ];
-    for (const [event, reason] of refused) {
-      const error = await handler()(event, plenty).then(() => null, (e: unknown) => e);
-      expect(error).toBeInstanceOf(NotAKinesisEventError);
-      expect((error as Error).message).toMatch(reason);
+    const logged = jest.spyOn(NestLogger.prototype, 'error');
+    try {
+      for (const [event, reason] of refused) {
+        logged.mockClear();
+        const error = await handler()(event, plenty).then(() => null, (e: unknown) => e);
+        expect(error).toBeInstanceOf(NotAKinesisEventError);
+        expect((error as Error).message).toMatch(reason);
+        // Thrown, so Lambda retries the invocation (nothing is dropped unseen), and one line tells the operator why.
+        expect(logged).toHaveBeenCalledTimes(1);
+        expect(logged.mock.calls[0][0]).toMatch(new RegExp(`^Refused invocation req-plenty, not a Kinesis stream event of this app: .*${reason.source}`));
+      }
+    } finally {
+      logged.mockRestore();
     }
     const after = await sql.query(`SELECT (SELECT count(*) FROM organizations.inbox) AS inbox, (SELECT count(*) FROM platform.dead_letters) AS parked`);
     expect(after.rows).toEqual(before.rows);

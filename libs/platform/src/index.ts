@@ -42,6 +42,7 @@ export * from './consumer/consumer.module';
 export * from './consumer/kinesis-event-consumer';
 export * from './consumer/record-decoder';
 export * from './consumer/shard-discovery';
+export * from './consumer/stream-consumer-registry';
 export * from './relay';
 export * from './saga';
 export * from './projections';

@@ -54,7 +54,12 @@ class ConsumerConnections implements OnApplicationShutdown {
         return pool;
       },
     },
-    { provide: CONSUMER_KINESIS, inject: [PlatformRuntime], useFactory: (runtime: PlatformRuntime) => createKinesisClient(runtime.kinesis, { maxAttempts: 3 }) },
+    {
+      provide: CONSUMER_KINESIS,
+      inject: [PlatformRuntime],
+      // Enhanced fan-out subscribes to shards: HTTP/2 on AWS (ADR 0015).
+      useFactory: (runtime: PlatformRuntime) => createKinesisClient(runtime.kinesis, { maxAttempts: 3, subscribes: runtime.config.CONSUMER_MODE === 'efo' }),
+    },
     { provide: ConsumerMetrics, inject: [MetricsService], useFactory: (metrics: MetricsService) => new ConsumerMetrics(metrics) },
     { provide: LeaseStore, inject: [CONSUMER_PLATFORM_POOL, CONSUMER_OPTIONS], useFactory: (pool: Pool, o: ConsumerOptions) => new LeaseStore(pool, o.consumerGroup) },
     { provide: DeadLetterStore, inject: [CONSUMER_PLATFORM_POOL, CONSUMER_OPTIONS], useFactory: (pool: Pool, o: ConsumerOptions) => new DeadLetterStore(pool, o.consumerGroup) },

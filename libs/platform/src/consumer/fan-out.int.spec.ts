@@ -14,7 +14,20 @@ import { createTestDatabase, eventually, TestDatabase, uniqueName } from '../tes
 import { FanOutFaultProxy, KinesisLocalHandle, startKinesisLocal } from '../testing/kinesis-local';
 import { LeaseStore } from './lease-store';
 import { StreamConsumerRegistry } from './stream-consumer-registry';
-import { createStream, putEvents, provisionTestStores, startTestConsumer, TEST_CONTEXT, TEST_STREAM, TestConsumer, thingEvent, waitActive } from './testing/consumer-test-kit';
+import { UNPARSEABLE_HANDLER } from './dead-letter-store';
+import {
+  createStream,
+  putEvents,
+  putRecords,
+  provisionTestStores,
+  startTestConsumer,
+  TEST_CONTEXT,
+  TEST_HANDLER,
+  TEST_STREAM,
+  TestConsumer,
+  thingEvent,
+  waitActive,
+} from './testing/consumer-test-kit';
 
 const TESTING_DIR = join(__dirname, 'testing');
 
@@ -49,11 +62,11 @@ describe('enhanced fan-out consumer (CONSUMER_MODE=efo) on kinesis-local', () =>
     await engine?.stop(); // SIGKILL by pid: the engine may ignore SIGTERM
   });
 
-  async function efoConsumer(group: string, prefix: string, workerId: string, extra: { endpoint?: string; efoSubscriptionMs?: number } = {}) {
+  async function efoConsumer(group: string, prefix: string, workerId: string, extra: { endpoint?: string; efoSubscriptionMs?: number; shardSyncMs?: number } = {}) {
     const consumer = await startTestConsumer({
       ownerUrl: db.url,
       kinesisEndpoint: extra.endpoint ?? engine.endpoint,
-      options: { consumerGroup: group, workerId, streamPrefix: prefix, mode: 'efo', shardSyncMs: 1000, efoSubscriptionMs: extra.efoSubscriptionMs ?? 280_000 },
+      options: { consumerGroup: group, workerId, streamPrefix: prefix, mode: 'efo', shardSyncMs: extra.shardSyncMs ?? 1000, efoSubscriptionMs: extra.efoSubscriptionMs ?? 280_000 },
     });
     consumers.push(consumer);
     return consumer;
@@ -171,6 +184,88 @@ describe('enhanced fan-out consumer (CONSUMER_MODE=efo) on kinesis-local', () =>
     const childLeases = leases.filter((l) => l.parentShardIds.includes(parent.ShardId!));
     expect(childLeases).toHaveLength(2);
     expect(childLeases.every((l) => l.state === 'active' && l.checkpoint !== 'TRIM_HORIZON')).toBe(true);
+  });
+
+  it('parks a poison record and a failing key with its followers, as polling does; the other keys flow in order; a retry applies the key in order', async () => {
+    const prefix = `${uniqueName('d')}-`;
+    const stream = `${prefix}${TEST_STREAM}`;
+    await createStream(kinesis, stream, 2);
+    const consumer = await efoConsumer(uniqueName('g'), prefix, 'efo-dl');
+    await alpha.query(`INSERT INTO failing_keys (partition_key) VALUES ('efodl-bad')`);
+    const good = 4;
+    for (let seq = 0; seq < 5; seq++) {
+      await putEvents(kinesis, stream, [...events('efodl', good, seq, seq + 1), thingEvent('efodl-bad', seq)]);
+      if (seq === 2) await putRecords(kinesis, stream, [{ key: 'efodl-poison', data: '{not json' }]);
+    }
+    const letters = async (handler: string) => (await consumer.deadLetters.list({ handler })).items.filter((l) => l.partitionKey.startsWith('efodl'));
+    await eventually('the other keys are applied, the failing key parked with its followers, the poison record parked', async () => {
+      expect((await effects('efodl')).n).toBe(good * 5);
+      expect((await letters(TEST_HANDLER)).map((l) => (l.event!.data as { seq: number }).seq)).toEqual([0, 1, 2, 3, 4]);
+      expect(await letters(UNPARSEABLE_HANDLER)).toHaveLength(1);
+    }, 60_000, 200);
+    const [first, ...followers] = await letters(TEST_HANDLER);
+    expect(first).toMatchObject({ partitionKey: 'efodl-bad', attempts: 3, status: 'parked', error: expect.stringContaining('failing on purpose') });
+    expect(followers.every((l) => l.error === 'parked behind an earlier message of its key')).toBe(true);
+    expect((await letters(UNPARSEABLE_HANDLER)).map((l) => [l.partitionKey, l.raw, l.error])).toEqual([['efodl-poison', '{not json', 'not JSON']]);
+    expect(await effects('efodl')).toMatchObject({ n: good * 5, distinct: good * 5, outOfOrder: 0, keys: good });
+
+    // The fault is mended: a retry applies the key's messages in order, and its next message flows through the subscription.
+    await alpha.query(`DELETE FROM failing_keys WHERE partition_key = 'efodl-bad'`);
+    await (await consumer.deadLetters.retry(first.id)).completion;
+    await putEvents(kinesis, stream, [thingEvent('efodl-bad', 5)]);
+    await eventually('the released key flows again', async () => {
+      const { rows } = await alpha.query(`SELECT seq FROM effects WHERE partition_key = 'efodl-bad' ORDER BY id`);
+      expect(rows.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    }, 30_000, 200);
+  });
+
+  it('follows ChildShards at the end of a closed shard\'s subscription, as AWS ends it: parent drained first, children from the event alone', async () => {
+    const prefix = `${uniqueName('c')}-`;
+    const stream = `${prefix}${TEST_STREAM}`;
+    await createStream(kinesis, stream, 1);
+    // A proxy of its own, so that only this consumer's calls are counted (the other tests' consumers run on).
+    const own = await new FanOutFaultProxy(engine.endpoint).start();
+    try {
+      // Shard listings only at start: after the split the reader learns of the children from the event, or never.
+      const consumer = await efoConsumer(uniqueName('g'), prefix, 'efo-children', { endpoint: own.endpoint, efoSubscriptionMs: 2_000, shardSyncMs: 600_000 });
+      const keys = 6;
+      await putEvents(kinesis, stream, events('child', keys, 0, 5));
+      await eventually('the first records are applied, and the reader has made its one listing', async () => {
+        expect((await effects('child')).n).toBe(keys * 5);
+        expect(own.calls.get('ListShards') ?? 0).toBeGreaterThanOrEqual(2); // the worker's first sync and the reader's first caught-up check
+      }, 60_000, 200);
+      const listingsBefore = own.calls.get('ListShards');
+
+      const { Shards: [parent] = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
+      const middle = ((BigInt(parent.HashKeyRange!.StartingHashKey!) + BigInt(parent.HashKeyRange!.EndingHashKey!)) / 2n).toString();
+      await putEvents(kinesis, stream, events('child', keys, 5, 10)); // into the parent, not read yet
+      await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent.ShardId, NewStartingHashKey: middle }));
+      await waitActive(kinesis, stream);
+      const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
+      const children = Shards.filter((s) => s.ParentShardId === parent.ShardId);
+      expect(children).toHaveLength(2);
+      own.announceChildShards(
+        parent.ShardId!,
+        children.map((c) => ({ ShardId: c.ShardId!, ParentShards: [parent.ShardId!], HashKeyRange: { StartingHashKey: c.HashKeyRange!.StartingHashKey!, EndingHashKey: c.HashKeyRange!.EndingHashKey! } })),
+      );
+      await putEvents(kinesis, stream, events('child', keys, 10, 15)); // into the children
+
+      await eventually('the parent is finished', async () => {
+        expect((await consumer.leases.list(TEST_STREAM)).find((l) => l.shardId === parent.ShardId)).toMatchObject({ state: 'finished', checkpoint: 'SHARD_END' });
+      }, 60_000, 50);
+      // By the ChildShards event: no listing since the split (the children's readers, started a tick later, list on their own).
+      expect(own.childShardsSent.get(parent.ShardId!)).toBeGreaterThanOrEqual(1);
+      expect(own.calls.get('ListShards')).toBe(listingsBefore);
+      await eventually('every record is applied, the parent\'s before its children\'s', async () => expect((await effects('child')).n).toBe(keys * 15), 90_000, 250);
+      expect(await effects('child')).toEqual({ n: keys * 15, distinct: keys * 15, outOfOrder: 0, keys });
+      const leases = await consumer.leases.list(TEST_STREAM);
+      expect(leases.find((l) => l.shardId === parent.ShardId)).toMatchObject({ state: 'finished', checkpoint: 'SHARD_END' });
+      expect(leases.filter((l) => l.parentShardIds.includes(parent.ShardId!)).map((l) => l.shardId).sort()).toEqual(children.map((c) => c.ShardId).sort());
+      consumers.splice(consumers.indexOf(consumer), 1);
+      await consumer.close(); // before its proxy goes
+    } finally {
+      await own.stop();
+    }
   });
 
   it('fails a subscribed shard over to another worker after kill -9, from the checkpoint, with no loss or double effect', async () => {
