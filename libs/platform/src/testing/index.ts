@@ -5,3 +5,4 @@ export * from './kinesis-fault-proxy';
 export * from './stream-reader';
 export * from './cloud-event.fixture';
 export * from './kpl.fixture';
+export * from './query-plan';
