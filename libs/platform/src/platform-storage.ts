@@ -3,6 +3,7 @@ import { contextStoreMigrations } from './event-log/context-store-migrations';
 import { CreateConsumerLeases1764100000000 } from './consumer/migrations/1764100000000-create-consumer-leases';
 import { CreateDeadLetters1764100000001 } from './consumer/migrations/1764100000001-create-dead-letters';
 import { CreateConsumerStreams1764100000002 } from './consumer/migrations/1764100000002-create-consumer-streams';
+import { IndexParkedDeadLettersForPaging1765300000200 } from './consumer/migrations/1765300000200-index-parked-dead-letters-for-paging';
 import { CreateProducerKeys1764000000500 } from './event-log/migrations/1764000000500-create-producer-keys';
 import { AddProducerKeyScopes1764800000800 } from './event-log/migrations/1764800000800-add-producer-key-scopes';
 import { NotifyProducerKeyChanges1765100000000 } from './event-log/migrations/1765100000000-notify-producer-key-changes';
@@ -21,6 +22,7 @@ export const platformStorage: ContextStorage = {
     CreateConsumerLeases1764100000000,
     CreateDeadLetters1764100000001,
     CreateConsumerStreams1764100000002,
+    IndexParkedDeadLettersForPaging1765300000200,
     CreateProducerKeys1764000000500,
     AddProducerKeyScopes1764800000800,
     NotifyProducerKeyChanges1765100000000,

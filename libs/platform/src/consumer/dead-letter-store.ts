@@ -96,6 +96,30 @@ function toDeadLetter(r: Row): DeadLetter {
   };
 }
 
+export interface DeadLetterListFilter {
+  handler?: string;
+  partitionKey?: string;
+  status?: DeadLetterStatus;
+  limit: number;
+  /** Only letters after this id. */
+  cursor?: string;
+}
+
+/**
+ * The page query of GET /ops/dead-letters (one row more than the page, to know of a next one), apart so its plan
+ * can be checked (dead-letter-paging.int.spec.ts). Sent with its parameters (planned for their values), parked
+ * letters page along one of the partial `dead_letters_parked_*` indexes, stopped by LIMIT.
+ */
+export function deadLetterListQuery(consumerGroup: string, filter: DeadLetterListFilter): { sql: string; params: unknown[] } {
+  return {
+    sql: `SELECT * FROM dead_letters
+           WHERE consumer_group = $1 AND ($2::text IS NULL OR handler = $2) AND ($3::text IS NULL OR status = $3)
+             AND ($4::bigint IS NULL OR id > $4) AND ($6::text IS NULL OR partition_key = $6)
+           ORDER BY id LIMIT $5`,
+    params: [consumerGroup, filter.handler ?? null, filter.status ?? null, filter.cursor ?? null, filter.limit + 1, filter.partitionKey ?? null],
+  };
+}
+
 /**
  * platform.dead_letters of one consumer group. A partition key is "parked" for a handler on a stream while it
  * has a parked row there; the reader's "park behind" and the retry's "resolve and look for the next" take the
@@ -139,14 +163,9 @@ export class DeadLetterStore {
     return keys;
   }
 
-  async list(filter: { handler?: string; partitionKey?: string; status?: DeadLetterStatus; limit: number; cursor?: string }): Promise<{ items: DeadLetter[]; nextCursor: string | null }> {
-    const { rows } = await this.pool.query<Row>(
-      `SELECT * FROM dead_letters
-        WHERE consumer_group = $1 AND ($2::text IS NULL OR handler = $2) AND ($3::text IS NULL OR status = $3)
-          AND ($4::bigint IS NULL OR id > $4) AND ($6::text IS NULL OR partition_key = $6)
-        ORDER BY id LIMIT $5`,
-      [this.consumerGroup, filter.handler ?? null, filter.status ?? null, filter.cursor ?? null, filter.limit + 1, filter.partitionKey ?? null],
-    );
+  async list(filter: DeadLetterListFilter): Promise<{ items: DeadLetter[]; nextCursor: string | null }> {
+    const { sql, params } = deadLetterListQuery(this.consumerGroup, filter);
+    const { rows } = await this.pool.query<Row>(sql, params);
     const items = rows.slice(0, filter.limit).map(toDeadLetter);
     return { items, nextCursor: rows.length > filter.limit ? items[items.length - 1].id : null };
   }

@@ -45,6 +45,34 @@ export interface SagaListFilter {
   limit: number;
 }
 
+/**
+ * The page query of GET /ops/sagas, apart so its plan can be checked (saga-store-paging.int.spec.ts). Parameters
+ * are sent with it (an unnamed statement, planned for their values), so an absent filter folds away and the
+ * query is a range of `saga_instances_created_idx` or, with a status, `saga_instances_status_created_idx`,
+ * stopped by LIMIT; `stuck` reads the deadline index and the parked ids instead.
+ */
+export function sagaListQuery(filter: SagaListFilter, now: Date): { sql: string; params: unknown[] } {
+  return {
+    sql: `SELECT ${COLUMNS} FROM saga_instances
+           WHERE ($1::text IS NULL OR status = $1)
+             AND ($2::timestamptz IS NULL OR created_at <= $2)
+             AND ($4::timestamptz IS NULL OR (created_at, id) > ($4, $5::uuid))
+             AND (NOT $6::boolean OR (deadline IS NOT NULL AND deadline <= $7) OR id = ANY($8::uuid[]))
+           ORDER BY created_at, id
+           LIMIT $3`,
+    params: [
+      filter.status ?? null,
+      filter.olderThanSeconds === undefined ? null : new Date(now.getTime() - filter.olderThanSeconds * 1000),
+      filter.limit,
+      filter.after?.createdAt ?? null,
+      filter.after?.id ?? null,
+      filter.stuck === true,
+      now,
+      filter.parkedIds ?? [],
+    ],
+  };
+}
+
 /** The `saga_instances` table of one context, inside the caller's transaction (the context's own role). */
 export class SagaStore {
   constructor(private readonly manager: EntityManager) {}
@@ -111,27 +139,10 @@ export class SagaStore {
     return rows.length === 0 ? null : toInstance<S>(rows[0]);
   }
 
-  /** Oldest first, by (created_at, id): the status index serves a status filter, the keyset any page. */
+  /** Oldest first, by (created_at, id): one index range per page whatever the filter (see sagaListQuery). */
   async list(filter: SagaListFilter, now: Date): Promise<SagaInstance[]> {
-    const rows: SagaRow[] = await this.manager.query(
-      `SELECT ${COLUMNS} FROM saga_instances
-        WHERE ($1::text IS NULL OR status = $1)
-          AND ($2::timestamptz IS NULL OR created_at <= $2)
-          AND ($4::timestamptz IS NULL OR (created_at, id) > ($4, $5::uuid))
-          AND (NOT $6::boolean OR (deadline IS NOT NULL AND deadline <= $7) OR id = ANY($8::uuid[]))
-        ORDER BY created_at, id
-        LIMIT $3`,
-      [
-        filter.status ?? null,
-        filter.olderThanSeconds === undefined ? null : new Date(now.getTime() - filter.olderThanSeconds * 1000),
-        filter.limit,
-        filter.after?.createdAt ?? null,
-        filter.after?.id ?? null,
-        filter.stuck === true,
-        now,
-        filter.parkedIds ?? [],
-      ],
-    );
+    const { sql, params } = sagaListQuery(filter, now);
+    const rows: SagaRow[] = await this.manager.query(sql, params);
     return rows.map((r) => toInstance(r));
   }
 

@@ -6,3 +6,4 @@ export * from './stream-reader';
 export * from './cloud-event.fixture';
 export * from './kpl.fixture';
 export * from './kinesis-local';
+export * from './query-plan';
