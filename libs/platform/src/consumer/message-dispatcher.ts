@@ -93,6 +93,8 @@ export class MessageDispatcher {
     try {
       const applied = await handler.unitOfWork.runBatch(handler.name, events, (event, tx) => handler.handle(event, tx), position, {
         workAll: handler.handleBatch && ((all, tx) => handler.handleBatch!(all, tx)),
+        prepare: handler.prepareBatch && ((all, tx) => handler.prepareBatch!(all, tx)),
+        finish: handler.finishBatch && ((tx) => handler.finishBatch!(tx)),
       });
       stopTimer();
       applied.forEach((wasApplied, j) => this.delivered(batch, handler, events[j], wasApplied));

@@ -10,8 +10,19 @@ import { domainEvent, OutgoingMessage } from '../event-log/outgoing-message';
 /** The transaction a command handler works in: its state changes and the messages it publishes commit together. */
 export class TransactionScope {
   private readonly outgoing: OutgoingMessage[] = [];
+  private readonly kept = new Map<unknown, unknown>();
 
   constructor(readonly manager: EntityManager, readonly context: string) {}
+
+  /** Keeps a value for the rest of this transaction under `key` (a batch's prepared state, see MessageHandler.prepareBatch). */
+  keep<T>(key: { readonly prototype: T }, value: T): void {
+    this.kept.set(key, value);
+  }
+
+  /** What `keep` kept under `key`, if anything. */
+  find<T>(key: { readonly prototype: T }): T | undefined {
+    return this.kept.get(key) as T | undefined;
+  }
 
   /** Queues the events the aggregate recorded as `<context>.<Name>` on `<context>-events`. */
   collect(...aggregates: AggregateRoot[]): void {
@@ -117,7 +128,14 @@ export class UnitOfWork {
     messages: CloudEvent[],
     work: (message: CloudEvent, tx: TransactionScope) => Promise<void>,
     position?: ShardPosition,
-    options: { lockTimeoutMs?: number; workAll?: (messages: CloudEvent[], tx: TransactionScope) => Promise<void> } = {},
+    options: {
+      lockTimeoutMs?: number;
+      workAll?: (messages: CloudEvent[], tx: TransactionScope) => Promise<void>;
+      /** Before `work` runs for each applied message: loads and locks for all of them at once. */
+      prepare?: (messages: CloudEvent[], tx: TransactionScope) => Promise<void>;
+      /** After `work` ran for the last one: writes what they left in memory. */
+      finish?: (tx: TransactionScope) => Promise<void>;
+    } = {},
   ): Promise<boolean[]> {
     const lockTimeoutMs = options.lockTimeoutMs ?? 200;
     let appended: AppendedEvent[] = [];
@@ -140,7 +158,8 @@ export class UnitOfWork {
           // The handler takes them all at once (a projection's one read, one upsert).
           if (applied.length > 0) await options.workAll(applied, tx);
           appended.push(...this.appender.toCloudEvents(this.context, tx.drain()));
-        } else {
+        } else if (applied.length > 0) {
+          await options.prepare?.(applied, tx);
           for (const message of applied) {
             await inMessage(handler, message, position, async (active) => {
               active.setAttribute('eda.inbox.duplicate', false);
@@ -148,6 +167,7 @@ export class UnitOfWork {
               appended.push(...this.appender.toCloudEvents(this.context, tx.drain()));
             });
           }
+          await options.finish?.(tx);
         }
         await manager.query(`SELECT set_config('lock_timeout', '0', true)`);
         await this.appender.append(manager, this.context, appended);

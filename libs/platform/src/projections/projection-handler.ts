@@ -13,7 +13,7 @@ export const PROJECTION_METADATA = 'eda:projections:projection';
  * ProjectionHandler(KnownUsersProjection) {}`, listed in the context module's providers. The consumer finds it
  * as any `@OnMessage` handler; the ProjectionRegistry finds the projection on it (rebuilds).
  */
-export function ProjectionHandler(projection: Projection): new () => Required<MessageHandler> {
+export function ProjectionHandler(projection: Projection): new () => Required<Pick<MessageHandler, 'handle' | 'handleBatch'>> {
   @Injectable()
   @OnMessage(projection.types, { handler: projection.name, context: projection.context })
   class Handler implements MessageHandler {

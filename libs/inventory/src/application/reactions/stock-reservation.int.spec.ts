@@ -143,6 +143,39 @@ describe('inventory stock reservation participants', () => {
     expect(elapsed).toBeLessThan(30_000);
   });
 
+  it('applies a batch as one transaction, loaded and written once, with the result of applying it one by one', async () => {
+    const [a, b] = [await product(5), await product(50)];
+    const [first, second, third, fourth] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const messages = [
+      reserveCommand(first, [{ sku: a, quantity: 2 }, { sku: b, quantity: 1 }]),
+      reserveCommand(second, [{ sku: a, quantity: 2 }]),
+      // Only 1 of a is left: rejected, and nothing of b is taken for it.
+      reserveCommand(third, [{ sku: b, quantity: 1 }, { sku: a, quantity: 2 }]),
+      // The first order's command again, with a new message id: the first answer again, nothing reserved twice.
+      reserveCommand(first, [{ sku: a, quantity: 2 }, { sku: b, quantity: 1 }]),
+      reserveCommand(fourth, [{ sku: 'NO-SUCH-SKU', quantity: 1 }]),
+    ];
+    const applied = await uow.runBatch('inventory.reserve-stock', messages, (m, tx) => reserveHandler.handle(m, tx), undefined, {
+      prepare: (all, tx) => reserveHandler.prepareBatch(all, tx),
+      finish: (tx) => reserveHandler.finishBatch(tx),
+    });
+    expect(applied).toEqual([true, true, true, true, true]);
+    expect(await stock(a)).toMatchObject({ reserved: 4, available: 1 });
+    expect(await stock(b)).toMatchObject({ reserved: 1, available: 49 });
+    const answered = async (orderId: string) => (await answers(orderId)).map((r) => [r.envelope.type, r.envelope.causationid, r.envelope.data.reason ?? null]);
+    expect(await answered(first)).toEqual([['inventory.StockReserved', messages[0].id, null], ['inventory.StockReserved', messages[3].id, null]]);
+    expect(await answered(second)).toEqual([['inventory.StockReserved', messages[1].id, null]]);
+    expect(await answered(third)).toEqual([['inventory.StockReservationRejected', messages[2].id, 'OUT_OF_STOCK']]);
+    expect(await answered(fourth)).toEqual([['inventory.StockReservationRejected', messages[4].id, 'UNKNOWN_PRODUCT']]);
+    // The same commands again, as a redelivered batch: all in the inbox, nothing applied or answered twice.
+    expect(await uow.runBatch('inventory.reserve-stock', messages, (m, tx) => reserveHandler.handle(m, tx), undefined, {
+      prepare: (all, tx) => reserveHandler.prepareBatch(all, tx),
+      finish: (tx) => reserveHandler.finishBatch(tx),
+    })).toEqual([false, false, false, false, false]);
+    expect((await stock(a)).reserved).toBe(4);
+    expect(await answered(second)).toHaveLength(1);
+  });
+
   it('has the database refuse negative stock and reservations beyond stock on hand, whatever the code does', async () => {
     const a = await product(2);
     const owner = db;

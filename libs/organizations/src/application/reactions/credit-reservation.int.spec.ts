@@ -164,6 +164,40 @@ describe('organizations credit reservation participants', () => {
     ]);
   });
 
+  it('applies a batch as one transaction, loaded and written once, with the result of applying it one by one', async () => {
+    const [member, outsider] = [await knownUser(), await knownUser()];
+    const [acme, other] = [await organizationWithMember(1_000, member), await organizationWithMember(500, member)];
+    const membersBefore = (await credit(acme)).members;
+    const [first, second, third, fourth, fifth] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const commands = [
+      reserveCommand({ orderId: first, organizationId: acme, userId: member, amountCents: 600 }),
+      reserveCommand({ orderId: second, organizationId: other, userId: member, amountCents: 300 }),
+      // 400 left on acme: refused, and nothing of it taken.
+      reserveCommand({ orderId: third, organizationId: acme, userId: member, amountCents: 401 }),
+      reserveCommand({ orderId: fourth, organizationId: acme, userId: outsider, amountCents: 1 }),
+      // The first order's command again, with a new message id: the first answer again, nothing reserved twice.
+      reserveCommand({ orderId: first, organizationId: acme, userId: member, amountCents: 600 }),
+      reserveCommand({ orderId: fifth, organizationId: acme, userId: member, amountCents: 400 }),
+    ];
+    const batch = () => uow.runBatch('organizations.reserve-credit', commands, (c, tx) => reserveHandler.handle(c, tx), undefined, {
+      prepare: (all, tx) => reserveHandler.prepareBatch(all, tx),
+      finish: (tx) => reserveHandler.finishBatch(tx),
+    });
+    expect(await batch()).toEqual(commands.map(() => true));
+    expect(await credit(acme)).toMatchObject({ creditReservedCents: 1_000, creditAvailableCents: 0, members: membersBefore });
+    expect((await credit(other)).creditReservedCents).toBe(300);
+    const answered = async (orderId: string) => (await answers(orderId)).map((e) => [e.type, e.causationid, e.data.reason ?? null]);
+    expect(await answered(first)).toEqual([['organizations.CreditReserved', commands[0].id, null], ['organizations.CreditReserved', commands[4].id, null]]);
+    expect(await answered(second)).toEqual([['organizations.CreditReserved', commands[1].id, null]]);
+    expect(await answered(third)).toEqual([['organizations.CreditReservationRejected', commands[2].id, 'CREDIT_LIMIT_EXCEEDED']]);
+    expect(await answered(fourth)).toEqual([['organizations.CreditReservationRejected', commands[3].id, 'CUSTOMER_NOT_ELIGIBLE']]);
+    expect(await answered(fifth)).toEqual([['organizations.CreditReserved', commands[5].id, null]]);
+    // Redelivered as a batch: all in the inbox, nothing applied or answered twice.
+    expect(await batch()).toEqual(commands.map(() => false));
+    expect((await credit(acme)).creditReservedCents).toBe(1_000);
+    expect(await answered(fifth)).toHaveLength(1);
+  });
+
   it('has the database refuse reserved credit beyond the limit, whatever the code does', async () => {
     const org = (await t.request('POST', '/organizations', { name: 'Acme', creditLimitCents: 10 })).body;
     await expect(db.query('UPDATE organizations.organizations SET credit_reserved_cents = 11 WHERE id = $1', [org.id])).rejects.toThrow(/organizations_reserved_within_limit/);

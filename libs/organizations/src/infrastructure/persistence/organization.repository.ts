@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { ConcurrencyConflictError } from '@eda/platform';
 import { Organization, UserStanding } from '../../domain/organization.aggregate';
 import { OrganizationNotFoundError } from '../../domain/organization.errors';
@@ -30,6 +30,39 @@ export class OrganizationRepository {
     const organization = Organization.restore({ ...row, members: members.map(({ userId, role, addedAt }) => ({ userId, role, addedAt })) });
     this.loadedMembers.set(organization, membersKey(organization.snapshot().members));
     return organization;
+  }
+
+  /** Many at once, locked in id order (the order every transaction uses); ids that are not organizations are left out. */
+  async findManyForUpdate(ids: string[]): Promise<Map<string, Organization>> {
+    const wanted = [...new Set(ids.filter((id) => UUID.test(id)))].sort();
+    if (wanted.length === 0) return new Map();
+    const rows = await this.manager
+      .getRepository(OrganizationSchema)
+      .createQueryBuilder('o')
+      .where({ id: In(wanted) })
+      .orderBy('o.id', 'ASC')
+      .setLock('pessimistic_write')
+      .getMany();
+    if (rows.length === 0) return new Map();
+    const members = await this.manager
+      .getRepository(OrganizationMemberSchema)
+      .find({ where: { organizationId: In(rows.map((r) => r.id)) }, order: { addedAt: 'ASC' } });
+    const found = new Map<string, Organization>();
+    for (const row of rows) {
+      const own = members.filter((m) => m.organizationId === row.id).map(({ userId, role, addedAt }) => ({ userId, role, addedAt }));
+      const organization = Organization.restore({ ...row, members: own });
+      this.loadedMembers.set(organization, membersKey(organization.snapshot().members));
+      found.set(row.id, organization);
+    }
+    return found;
+  }
+
+  /** The standing of many users at once (see standingOf); users never heard of are left out. */
+  async standingsOf(userIds: string[]): Promise<Map<string, UserStanding>> {
+    const wanted = [...new Set(userIds.filter((id) => UUID.test(id)))];
+    if (wanted.length === 0) return new Map();
+    const rows = await this.manager.getRepository(KnownUserSchema).findBy({ userId: In(wanted) });
+    return new Map(rows.map((row) => [row.userId, { active: row.active }]));
   }
 
   /** The context's own view of a user (its read model of users' events); null when it never heard of them. */
