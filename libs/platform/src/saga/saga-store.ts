@@ -15,6 +15,7 @@ interface SagaRow {
   updated_at: Date;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const COLUMNS = 'id, saga_type, status, step, state, version, deadline, history, created_at, updated_at';
 
 function toInstance<S>(row: SagaRow): SagaInstance<S> {
@@ -102,6 +103,14 @@ export class SagaStore {
     return rows.length === 0 ? null : toInstance<S>(rows[0]);
   }
 
+  /** Many sagas read and locked at once, in id order (the order every batch takes them in, so two never deadlock). */
+  async findManyForUpdate<S>(ids: string[]): Promise<LockedSagas<S>> {
+    // Saga ids are uuids: another id names no saga (the input's own path reports it).
+    const wanted = [...new Set(ids.filter((id) => UUID.test(id)))].sort();
+    const rows: SagaRow[] = wanted.length === 0 ? [] : await this.manager.query(`SELECT ${COLUMNS} FROM saga_instances WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [wanted]);
+    return new LockedSagas<S>(rows.map((row) => toInstance<S>(row)));
+  }
+
   /**
    * Writes a decision, conditional on the version that was read: a concurrent change makes it throw
    * ConcurrencyConflictError (the caller's transaction rolls back and the input is applied again).
@@ -166,5 +175,26 @@ export class SagaStore {
       `SELECT status, count(*)::int AS n FROM saga_instances GROUP BY status`,
     );
     return new Map(rows.map((r) => [r.status, r.n]));
+  }
+}
+
+/**
+ * Sagas a transaction holds locked (a batch of inputs read them in one statement, see findManyForUpdate), kept
+ * current as the transaction advances them: a second input of one saga in the batch decides on what the first left.
+ */
+export class LockedSagas<S = unknown> {
+  private readonly byId: Map<string, SagaInstance<S>>;
+
+  constructor(instances: SagaInstance<S>[]) {
+    this.byId = new Map(instances.map((i) => [i.id, i]));
+  }
+
+  get(id: string): SagaInstance<S> | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Replaces a held saga with what `advance` returned; a saga not held is left out. */
+  advanced(instance: SagaInstance<S>): void {
+    if (this.byId.has(instance.id)) this.byId.set(instance.id, instance);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CreditRejectionReason, StockRejectionReason } from '@eda/contracts';
 import { InventoryEventTypes, OrganizationsEventTypes } from '@eda/contracts';
-import { CloudEvent, MessageHandler, OnMessage, TransactionScope } from '@eda/platform';
+import { CloudEvent, LockedSagas, MessageHandler, OnMessage, SagaStore, TransactionScope } from '@eda/platform';
 import { InvalidOrderError } from '../../domain/order.errors';
 import { PlaceOrderInput } from '../sagas/place-order/place-order.saga';
 import { PlaceOrderSagaRunner } from '../sagas/place-order/place-order.saga-runner';
@@ -37,7 +37,7 @@ export function toSagaInput(event: CloudEvent): { orderId: string; input: PlaceO
  * Drives the place-order saga with the participants' answers (keyed by the order id on inventory-events
  * and organizations-events). The consumer runs it once per message (inbox) in the orders unit of work;
  * the saga row's lock (and its version, as a guard) makes two answers of one saga, read concurrently from
- * two streams, apply one after the other.
+ * two streams, apply one after the other. A batch of answers locks its sagas at once (prepareBatch).
  */
 @Injectable()
 @OnMessage(
@@ -53,6 +53,12 @@ export function toSagaInput(event: CloudEvent): { orderId: string; input: PlaceO
 )
 export class AdvancePlaceOrderSagaOnParticipantRepliesHandler implements MessageHandler {
   constructor(private readonly saga: PlaceOrderSagaRunner) {}
+
+  /** A batch's sagas are read and locked in one statement; each answer still advances its saga in `handle`. */
+  async prepareBatch(events: CloudEvent[], tx: TransactionScope): Promise<void> {
+    const orderIds = events.map((e) => (e.data as { orderId?: unknown } | undefined)?.orderId).filter((id): id is string => typeof id === 'string');
+    tx.keep(LockedSagas, await new SagaStore(tx.manager).findManyForUpdate(orderIds));
+  }
 
   async handle(event: CloudEvent, tx: TransactionScope): Promise<void> {
     const { orderId, input } = toSagaInput(event);

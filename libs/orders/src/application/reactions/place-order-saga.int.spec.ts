@@ -74,6 +74,26 @@ describe('place-order saga reactions and deadlines', () => {
     expect(await order(id)).toMatchObject({ status: 'PENDING', totalCents: 1_400, items: [{ sku, quantity: 2, unitPriceCents: 700 }] });
   });
 
+  it('advances a batch of answers with its sagas locked at once: two answers of one saga in one batch decide in turn', async () => {
+    const sku = await priced(100);
+    const [both, stockOnly, rejected] = [await placeOrder(sku), await placeOrder(sku), await placeOrder(sku)];
+    const batch = [
+      reply('inventory.StockReserved', both),
+      reply('inventory.StockReserved', stockOnly),
+      reply('organizations.CreditReserved', both),
+      reply('inventory.StockReservationRejected', rejected, { reason: 'OUT_OF_STOCK', skus: [sku] }),
+    ];
+    const applied = await uow.runBatch('orders.place-order-saga', batch, (e, tx) => replies.handle(e, tx), undefined, {
+      prepare: (all, tx) => replies.prepareBatch(all, tx),
+    });
+    expect(applied).toEqual([true, true, true, true]);
+    expect(await saga(both)).toMatchObject({ status: 'COMPLETED', version: 3 });
+    expect((await order(both)).status).toBe('APPROVED');
+    expect(await saga(stockOnly)).toMatchObject({ status: 'RUNNING', version: 2, state: { stock: 'RESERVED', credit: 'PENDING' } });
+    expect((await order(rejected)).status).toBe('REJECTED');
+    expect(await typesLogged(both)).toContain('orders.OrderApproved');
+  });
+
   it('times out a saga whose participant never answers, rejects with TIMEOUT and compensates; it ends once the release is answered', async () => {
     const id = await placeOrder(await priced(100));
     await eventually('the deadline fires', async () => {

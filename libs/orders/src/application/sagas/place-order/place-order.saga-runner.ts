@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, Clock, command, SagaInstance, SagaStore, TransactionScope } from '@eda/platform';
+import { AppConfig, Clock, command, LockedSagas, SagaInstance, SagaStore, TransactionScope } from '@eda/platform';
 import { Order } from '../../../domain/order.aggregate';
 import { OrderRepository } from '../../../infrastructure/persistence/order.repository';
 import {
@@ -44,13 +44,15 @@ export class PlaceOrderSagaRunner {
 
   /**
    * Feeds one input to the order's saga. Returns false when there is no such saga (a reply about an order
-   * this context never placed). `locked`: the instance the caller already read (the deadline scheduler).
+   * this context never placed). `locked`: the instance the caller already read (the deadline scheduler); else
+   * the one a batch locked (LockedSagas kept in the transaction), else it is read and locked here.
    */
   async feed(tx: TransactionScope, orderId: string, input: PlaceOrderInput, locked?: SagaInstance): Promise<boolean> {
     const sagas = new SagaStore(tx.manager);
     // Locked for the transaction: the stock and credit answers of one saga come in parallel (ADR 0016) and
     // would otherwise often decide on the same version, the loser retrying after a backoff.
-    const instance = (locked ?? (await sagas.findForUpdate<PlaceOrderSagaState>(orderId))) as SagaInstance<PlaceOrderSagaState> | null;
+    const batch = tx.find(LockedSagas) as LockedSagas<PlaceOrderSagaState> | undefined;
+    const instance = (locked ?? batch?.get(orderId) ?? (await sagas.findForUpdate<PlaceOrderSagaState>(orderId))) as SagaInstance<PlaceOrderSagaState> | null;
     if (!instance || instance.sagaType !== PLACE_ORDER_SAGA) {
       this.logger.warn({ orderId, input: input.type }, 'no place-order saga for this order; input ignored');
       return false;
@@ -71,7 +73,8 @@ export class PlaceOrderSagaRunner {
     // Conditional on the version read, as a guard behind the lock: should a write ever slip past it, this
     // throws and the whole transaction (inbox row included) rolls back, so the input is applied again.
     const status = sagaStatusOf(decision.state.step);
-    await sagas.advance(instance, { status, step: decision.state.step, state: decision.state, deadline }, now);
+    const advanced = await sagas.advance(instance, { status, step: decision.state.step, state: decision.state, deadline }, now);
+    batch?.advanced(advanced);
     if (status === 'STUCK' && instance.status !== 'STUCK') {
       // Once per saga (it enters STUCK once): the alert an operator acts on, with what to look at.
       this.logger.error(
