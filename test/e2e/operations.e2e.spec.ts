@@ -22,6 +22,14 @@ describe('operations endpoints (every process serves them)', () => {
     expect(String(metrics.headers['content-type'])).toContain('text/plain');
     expect(metrics.body).toMatch(/eda_events_appended_total\{source="users",type="users.UserRegistered"\} 1/);
     expect(metrics.body).toContain('process_cpu_user_seconds_total');
+    // The app's own series follow Prometheus' conventions: one prefix, seconds, counters in _total.
+    const own = [...(metrics.body as string).matchAll(/^# TYPE (\S+) (\S+)$/gm)]
+      .map(([, name, type]) => ({ name, type }))
+      .filter(({ name }) => !name.startsWith('process_') && !name.startsWith('nodejs_'));
+    expect(own.map((m) => m.name)).toEqual(expect.arrayContaining(['eda_relay_lag_seconds', 'eda_relay_records_sent_total']));
+    expect(own.filter(({ name }) => !name.startsWith('eda_'))).toEqual([]);
+    expect(own.filter(({ name, type }) => type === 'counter' && !name.endsWith('_total'))).toEqual([]);
+    expect(own.filter(({ name }) => /_ms$|_millis(econds)?$/.test(name))).toEqual([]);
   });
 
   it('documents every route in OpenAPI 3 and serves Swagger UI', async () => {

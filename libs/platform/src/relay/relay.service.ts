@@ -67,7 +67,7 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
 
   async status(): Promise<RelayStatus> {
     const status = await readRelayStatus(this.platform, this.runtime.storages.map((s) => s.name));
-    this.metrics.lagMs.set(status.lagMs);
+    this.metrics.lagSeconds.set(status.lagMs / 1000);
     this.metrics.lagRows.set(status.pending);
     this.metrics.parkedRecords.set(status.parked);
     return status;
