@@ -6,6 +6,7 @@ import type { RegisteredHandler } from './message-handler';
 import type { DecodedMessage } from './record-decoder';
 import type { ShardPosition } from '../database/unit-of-work';
 import type { CloudEvent } from '../event-log/cloud-event';
+import { fullJitterDelay, sleep } from '../kinesis/backoff';
 
 /** What a reader tells the dispatcher about the batch's shard. */
 export interface ShardBatch {
@@ -174,7 +175,7 @@ export class MessageDispatcher {
         this.metrics.handlerFailures.inc({ handler: handler.name });
         if (attempt === this.options.maxAttempts) break;
         if (batch.isStopping()) return 'stopped';
-        await delay(backoff(attempt, this.options.retryBaseMs, this.options.retryMaxMs));
+        await sleep(fullJitterDelay(attempt - 1, { baseMs: this.options.retryBaseMs, capMs: this.options.retryMaxMs }));
       }
     }
     const reason = lastError instanceof Error ? lastError.message : String(lastError);
@@ -216,13 +217,4 @@ export class MessageDispatcher {
 /** Plain code-unit order: the same in every process, whatever the locale. */
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Exponential backoff with full jitter. */
-export function backoff(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.random() * Math.min(maxMs, baseMs * 2 ** (attempt - 1));
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
