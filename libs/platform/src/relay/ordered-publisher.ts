@@ -4,8 +4,7 @@ import { BackoffPolicy, fullJitterDelay, sleep } from '../kinesis/backoff';
 import { inSpan, linkToTraceparent, MESSAGING_SYSTEM, recordSpanFailure } from '../observability/tracing';
 import type { StreamProvisioner } from '../kinesis/stream-provisioner';
 import type { RelayMetrics } from './relay-metrics';
-import type { Parking, ReleasedRecord } from './parked-store';
-import type { RelayRecord, SourceCheckpoint } from './relay-record';
+import type { Parking, RelayRecord, ReleasedRecord, SourceCheckpoint } from './relay-record';
 
 export const MAX_RECORDS_PER_CALL = 500;
 export const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;

@@ -4,7 +4,7 @@ import type { StreamProvisioner } from '../kinesis/stream-provisioner';
 import { MetricsService } from '../observability/metrics.service';
 import { eventually } from '../testing/eventually';
 import { AggregationMode, KEY_PARKED, MAX_RECORD_BYTES, OrderedPublisher, RECORD_TOO_LARGE } from './ordered-publisher';
-import type { Parking, ReleasedRecord } from './parked-store';
+import type { Parking, ReleasedRecord } from './relay-record';
 import { RelayMetrics } from './relay-metrics';
 import type { RelayRecord } from './relay-record';
 

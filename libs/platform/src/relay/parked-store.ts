@@ -1,7 +1,8 @@
-import type { RelayRecord } from './relay-record';
+import type { Parking, ParkedStatus, ReleasedRecord } from './relay-record';
 import { ident } from '../database/ident';
 import { KEY_PARKED } from './ordered-publisher';
 
+export type { Parking, ParkedStatus, ReleasedRecord } from './relay-record';
 
 /** A pg Pool or a TypeORM DataSource: both run parameterised SQL (rows come back bare or in `rows`). */
 interface SqlRunner {
@@ -12,8 +13,6 @@ async function rowsOf<T>(db: SqlRunner, sql: string, params?: unknown[]): Promis
   const result = await db.query(sql, params);
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
-
-export type ParkedStatus = 'parked' | 'retrying' | 'published' | 'discarded';
 
 /** A row of platform.relay_parked as operations see it. */
 export interface ParkedRecord {
@@ -28,19 +27,6 @@ export interface ParkedRecord {
   status: ParkedStatus;
   parkedAt: string;
   updatedAt: string;
-}
-
-/** What the publisher parks: the record and why. */
-export interface Parking {
-  record: RelayRecord;
-  code: string;
-  message: string;
-}
-
-/** A parked row the relay sends again: the stored envelope and its parked id. */
-export interface ReleasedRecord extends RelayRecord {
-  parkedId: string;
-  status: ParkedStatus;
 }
 
 interface Row {

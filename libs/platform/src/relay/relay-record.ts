@@ -13,3 +13,18 @@ export interface RelayRecord {
 
 /** A point in the source (an LSN, a poll batch) that may be acknowledged once every record pushed before it is confirmed. */
 export type SourceCheckpoint = string;
+
+export type ParkedStatus = 'parked' | 'retrying' | 'published' | 'discarded';
+
+/** What the publisher parks: the record and why. */
+export interface Parking {
+  record: RelayRecord;
+  code: string;
+  message: string;
+}
+
+/** A parked row the relay sends again: the stored envelope and its parked id. */
+export interface ReleasedRecord extends RelayRecord {
+  parkedId: string;
+  status: ParkedStatus;
+}
