@@ -2,8 +2,7 @@ import { rmSync } from 'node:fs';
 import { Client } from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../libs/platform/src/database/embedded-postgres';
-import { startEmbeddedKinesis } from '../libs/platform/src/kinesis/embedded-kinesis';
+import { startEmbeddedKinesis, startEmbeddedPostgres } from '@eda/platform/runtime';
 
 export interface BenchInfrastructure {
   serverUrl: string;

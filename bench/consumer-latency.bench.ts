@@ -4,31 +4,11 @@
 // measured by libs/platform/src/consumer/consumer-workers.int.spec.ts.)
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../libs/platform/src/config/app-config';
-import { ConsumerMetrics } from '../libs/platform/src/consumer/consumer-metrics';
-import { consumerOptionsFrom } from '../libs/platform/src/consumer/consumer-options';
-import { ConsumerWorker } from '../libs/platform/src/consumer/consumer-worker';
-import { DeadLetterStore } from '../libs/platform/src/consumer/dead-letter-store';
-import { LeaseStore } from '../libs/platform/src/consumer/lease-store';
-import { registerHandler } from '../libs/platform/src/consumer/message-handler';
-import { SystemClock, UuidGenerator } from '../libs/platform/src/context/clock';
-import { DatabaseTopology } from '../libs/platform/src/database/database-topology';
-import { provisionDatabase } from '../libs/platform/src/database/provision-database';
-import { TransactionScope, UnitOfWork } from '../libs/platform/src/database/unit-of-work';
-import type { CloudEvent } from '../libs/platform/src/event-log/cloud-event';
-import { contextStoreMigrations } from '../libs/platform/src/event-log/context-store-migrations';
-import { EventLogAppender } from '../libs/platform/src/event-log/event-log-appender';
-import { domainEvent } from '../libs/platform/src/event-log/outgoing-message';
-import { createKinesisClient } from '../libs/platform/src/kinesis/kinesis-connection';
-import { StreamProvisioner } from '../libs/platform/src/kinesis/stream-provisioner';
-import { MetricsService } from '../libs/platform/src/observability/metrics.service';
-import { platformStorage } from '../libs/platform/src/platform-storage';
-import { Relay } from '../libs/platform/src/relay/relay';
-import { RelayMetrics } from '../libs/platform/src/relay/relay-metrics';
-import { ShardWakeups } from '../libs/platform/src/wakeups/shard-wakeups';
 import { startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
 import { percentile, TimedUnitOfWork } from './timed-unit-of-work';
+import { type CloudEvent, contextStoreMigrations, createKinesisClient, DatabaseTopology, domainEvent, EventLogAppender, loadConfig, MetricsService, platformStorage, provisionDatabase, registerHandler, Relay, RelayMetrics, StreamProvisioner, SystemClock, TransactionScope, UnitOfWork, UuidGenerator } from '@eda/platform';
+import { ConsumerMetrics, consumerOptionsFrom, ConsumerWorker, DeadLetterStore, LeaseStore, ShardWakeups } from '@eda/platform/runtime';
 
 const KEYS = Number(process.env.BENCH_CONSUMER_KEYS ?? 500);
 const STEADY_RATE = Number(process.env.BENCH_CONSUMER_RATE ?? 200); // events/s

@@ -17,12 +17,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { QueryRunner } from 'typeorm';
-import { AppConfig } from '../libs/platform/src/config/app-config';
-import { contextStoreMigrations } from '../libs/platform/src/event-log/context-store-migrations';
-import { ProducerKeyStore } from '../libs/platform/src/event-log/producer-key-store';
-import { freePort } from '../libs/platform/src/kinesis/free-port';
 import { createDatabase, startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
+import { AppConfig, contextStoreMigrations, ProducerKeyStore } from '@eda/platform';
+import { freePort } from '@eda/platform/runtime';
 
 const SECONDS = Number(process.env.BENCH_INGRESS_SECONDS ?? 6);
 const WARMUP_SECONDS = Number(process.env.BENCH_INGRESS_WARMUP_SECONDS ?? 3);

@@ -6,9 +6,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from '../libs/platform/src/kinesis/free-port';
 import { startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
+import { freePort } from '@eda/platform/runtime';
 
 const ROUNDS = Number(process.env.BENCH_ORDER_ROUNDS ?? 4);
 const IN_FLIGHT = Number(process.env.BENCH_ORDER_IN_FLIGHT ?? 50);

@@ -2,19 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { Client, Pool } from 'pg';
-import { loadConfig } from '../libs/platform/src/config/app-config';
-import { DatabaseTopology } from '../libs/platform/src/database/database-topology';
-import { provisionDatabase } from '../libs/platform/src/database/provision-database';
-import { contextStoreMigrations } from '../libs/platform/src/event-log/context-store-migrations';
-import { createKinesisClient } from '../libs/platform/src/kinesis/kinesis-connection';
-import { StreamProvisioner } from '../libs/platform/src/kinesis/stream-provisioner';
-import { MetricsService } from '../libs/platform/src/observability/metrics.service';
-import { platformStorage } from '../libs/platform/src/platform-storage';
-import { Relay } from '../libs/platform/src/relay/relay';
-import { RelayMetrics } from '../libs/platform/src/relay/relay-metrics';
-import { readRelayStatus } from '../libs/platform/src/relay/relay-status';
 import { createDatabase, startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
+import { contextStoreMigrations, createKinesisClient, DatabaseTopology, loadConfig, MetricsService, platformStorage, provisionDatabase, readRelayStatus, Relay, RelayMetrics, StreamProvisioner } from '@eda/platform';
 
 const EVENTS = Number(process.env.BENCH_RELAY_EVENTS ?? 10_000);
 const KEYS = Number(process.env.BENCH_RELAY_KEYS ?? 1_000);

@@ -1,5 +1,4 @@
-import { ShardPosition, TransactionScope, UnitOfWork } from '../libs/platform/src/database/unit-of-work';
-import type { CloudEvent } from '../libs/platform/src/event-log/cloud-event';
+import { type CloudEvent, ShardPosition, TransactionScope, UnitOfWork } from '@eda/platform';
 
 /** Notes when each delivery's transaction (inbox row + effect) has committed, per handler: the end of the measured path. */
 export class TimedUnitOfWork extends UnitOfWork {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { freePort } from '@eda/platform';
+import { freePort } from '@eda/platform/runtime';
 import { createTestDatabase, eventually, testKinesisEndpoint, TestDatabase, uniqueName } from '@eda/platform/testing';
 import { AppProcess, buildApp, JsonResponse } from '../support/app-process';
 

@@ -2,7 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@eda/platform';
+import { freePort } from '@eda/platform/runtime';
 import { eventually } from '@eda/platform/testing';
 import { buildApp } from '../support/app-process';
 

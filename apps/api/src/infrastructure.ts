@@ -9,9 +9,8 @@ import {
   PlatformRuntime,
   StreamProvisioner,
   provisionDatabase,
-  startEmbeddedKinesis,
-  startEmbeddedPostgres,
 } from '@eda/platform';
+import { startEmbeddedKinesis, startEmbeddedPostgres } from '@eda/platform/runtime';
 import { OpsToken, resolveOpsToken } from './ops-token';
 
 export interface Infrastructure {
