@@ -1,5 +1,5 @@
 import type { ContextStorage } from './database/context-definition';
-import { contextStoreMigrations } from './event-log/context-store-migrations';
+import { contextStoreMigrations } from './context-store-migrations';
 import { CreateConsumerLeases1764100000000 } from './consumer/migrations/1764100000000-create-consumer-leases';
 import { CreateDeadLetters1764100000001 } from './consumer/migrations/1764100000001-create-dead-letters';
 import { CreateConsumerStreams1764100000002 } from './consumer/migrations/1764100000002-create-consumer-streams';

@@ -6,7 +6,7 @@ import { loadConfig } from '../config/app-config';
 import { ContextPersistenceModule } from '../database/context-persistence.module';
 import { TransactionScope } from '../database/unit-of-work';
 import type { CloudEvent } from '../event-log/cloud-event';
-import { contextStoreMigrations } from '../event-log/context-store-migrations';
+import { contextStoreMigrations } from '../context-store-migrations';
 import { PlatformModule } from '../platform.module';
 import { PlatformRuntime } from '../platform-runtime';
 import { platformStorage } from '../platform-storage';

@@ -3,7 +3,7 @@ import { createTestDatabase, TestDatabase } from '@eda/platform/testing';
 import { SystemClock, UuidGenerator } from '../context/clock';
 import { UnitOfWork } from '../database/unit-of-work';
 import { MAX_EVENT_BYTES } from './cloud-event';
-import { contextStoreMigrations } from './context-store-migrations';
+import { contextStoreMigrations } from '../context-store-migrations';
 import { EventLogAppender } from './event-log-appender';
 import { EventTooLargeError } from './event-log.errors';
 import { domainEvent } from './outgoing-message';

@@ -1,9 +1,9 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { DatabaseTopology } from './database-topology';
-import type { ContextStorage } from './context-definition';
-import { provisionRelay } from '../relay/provision-relay';
-import { ident, literal } from './ident';
+import { DatabaseTopology } from './database/database-topology';
+import type { ContextStorage } from './database/context-definition';
+import { provisionRelay } from './relay/provision-relay';
+import { ident, literal } from './database/ident';
 
 export const PLATFORM_SCHEMA = 'platform';
 const PROVISION_LOCK = 74_201_001;

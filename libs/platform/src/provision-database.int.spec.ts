@@ -1,13 +1,13 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '../testing';
-import { SystemClock, UuidGenerator } from '../context/clock';
-import { contextStoreMigrations } from '../event-log/context-store-migrations';
-import { EventLogAppender } from '../event-log/event-log-appender';
-import { domainEvent } from '../event-log/outgoing-message';
-import { DatabaseTopology } from './database-topology';
+import { createTestDatabase, TestDatabase } from './testing';
+import { SystemClock, UuidGenerator } from './context/clock';
+import { contextStoreMigrations } from './context-store-migrations';
+import { EventLogAppender } from './event-log/event-log-appender';
+import { domainEvent } from './event-log/outgoing-message';
+import { DatabaseTopology } from './database/database-topology';
 import { PLATFORM_SCHEMA, provisionDatabase } from './provision-database';
-import { UnitOfWork } from './unit-of-work';
+import { UnitOfWork } from './database/unit-of-work';
 
 const storages = ['platform', 'alpha', 'beta'].map((name) => ({ name, entities: [], migrations: contextStoreMigrations }));
 
