@@ -3,6 +3,7 @@ import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { ProducerKeyStore } from '@eda/platform';
 import { eventually, readStream, testKinesisClient } from '@eda/platform/testing';
 import { MAX_RELEASE_RESENDS } from '../../libs/orders/src/application/sagas/place-order/place-order.saga';
+import { aCustomer, aPricedProduct } from '../support/mothers';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -41,20 +42,8 @@ function poisonHarness(env: Record<string, string>) {
 }
 
 async function prepareCustomer(t: TestApp): Promise<{ userId: string; organizationId: string; sku: string }> {
-  const n = randomUUID().slice(0, 8);
-  const user = await t.request('POST', '/users', { email: `abuse.${n}@example.com`, username: `abuse_${n}`, firstName: 'Ada', lastName: 'Abuse' });
-  expect(user.status).toBe(201);
-  const org = await t.request('POST', '/organizations', { name: `Abuse ${n}`, creditLimitCents: 100_000_000 });
-  expect(org.status).toBe(201);
-  await eventually('the organizations context knows the user', async () => {
-    expect((await t.request('POST', `/organizations/${org.body.id}/members`, { userId: user.body.id, role: 'member' })).status).toBe(201);
-  }, 60_000, 100);
-  const sku = `SKU-${n}`;
-  expect((await t.request('POST', '/products', { sku, name: 'Widget', priceCents: 100, initialStock: 100_000 })).status).toBe(201);
-  await eventually('orders knows the price', async () => {
-    expect((await t.sql.query('SELECT 1 FROM orders.product_prices WHERE sku = $1', [sku])).rows).toHaveLength(1);
-  }, 60_000, 100);
-  return { userId: user.body.id, organizationId: org.body.id, sku };
+  const { user, org } = await aCustomer(t, 100_000_000);
+  return { userId: user.id, organizationId: org.id, sku: await aPricedProduct(t, 100, 100_000) };
 }
 
 /** "Within seconds": what an ordinary order may take on a busy 2-core machine (it takes well under one). */

@@ -4,6 +4,7 @@ import { logicalStreams, ProducerKeyStore } from '@eda/platform';
 import { eventually } from '@eda/platform/testing';
 import { storages } from '../../apps/api/src/contexts';
 import { recordsOnStreams, streamContractProblems } from '../support/stream-contract';
+import { aMembership, aPricedProduct, aUser } from '../support/mothers';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -28,24 +29,6 @@ describe('the streams match the AsyncAPI document', () => {
     expect([method, url, res.status, res.status === status ? undefined : res.body]).toEqual([method, url, status, undefined]);
     return res.body;
   };
-  const registerUser = async () => {
-    const n = randomUUID().slice(0, 8);
-    return (await ok('POST', '/users', { email: `ada.${n}@example.com`, username: `ada_${n}`, firstName: 'Ada', lastName: 'Lovelace' }, 201)) as { id: string };
-  };
-  /** The organizations context learns of users from their events: until then adding one answers 422. */
-  const addMember = (organizationId: string, userId: string) =>
-    eventually('the organizations context knows the user', async () => {
-      await ok('POST', `/organizations/${organizationId}/members`, { userId, role: 'member' }, 201);
-    }, WAIT, 200);
-  /** A product the orders context has priced (its catalog is fed by inventory's events). */
-  const createProduct = async (priceCents: number, initialStock: number) => {
-    const sku = `SKU-${randomUUID().slice(0, 8)}`;
-    await ok('POST', '/products', { sku, name: 'Widget', priceCents, initialStock }, 201);
-    await eventually('orders knows the product price', async () => {
-      expect((await t.sql.query('SELECT 1 FROM orders.product_prices WHERE sku = $1', [sku])).rows).toHaveLength(1);
-    }, WAIT, 100);
-    return sku;
-  };
   const place = async (userId: string, organizationId: string, items: Array<{ sku: string; quantity: number }>) =>
     ((await ok('POST', '/orders', { userId, organizationId, items }, 202)) as { id: string }).id;
   const settled = (id: string, status: string) =>
@@ -62,16 +45,16 @@ describe('the streams match the AsyncAPI document', () => {
     for (const channel of Object.values(document.channels)) expect(channel.parameters.streamPrefix.default).toBe(t.streamPrefix);
 
     // Users, an organization, products; the member learns of the organization's name, the orders context of prices.
-    const ada = await registerUser();
-    const grace = await registerUser();
-    const outsider = await registerUser();
+    const ada = await aUser(t);
+    const grace = await aUser(t);
+    const outsider = await aUser(t);
     await ok('PATCH', `/users/${grace.id}`, { lastName: 'Hopper' });
     const org = (await ok('POST', '/organizations', { name: `Acme ${randomUUID().slice(0, 8)}`, creditLimitCents: 10_000 }, 201)) as { id: string };
-    await addMember(org.id, ada.id);
-    await addMember(org.id, grace.id);
+    await aMembership(t, org.id, ada.id);
+    await aMembership(t, org.id, grace.id);
     await ok('PATCH', `/organizations/${org.id}`, { name: `Acme Corp ${randomUUID().slice(0, 8)}`, creditLimitCents: 5_000 });
-    const widget = await createProduct(1_000, 10);
-    const scarce = await createProduct(100, 1);
+    const widget = await aPricedProduct(t, 1_000, 10);
+    const scarce = await aPricedProduct(t, 100, 1);
     await ok('PATCH', `/products/${widget}`, { name: 'Blue widget', priceCents: 1_100 });
     await ok('POST', `/products/${widget}/restock`, { quantity: 5 });
 

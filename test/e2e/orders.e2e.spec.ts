@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { eventually } from '@eda/platform/testing';
 import { streamContractProblems } from '../support/stream-contract';
+import { aCustomer, anOrganization, aPricedProduct, aUser } from '../support/mothers';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -21,37 +22,6 @@ describe('orders (REST + saga over the stream)', () => {
 
   const SAGA_WAIT = 60_000;
 
-  const registerUser = async () => {
-    const n = randomUUID().slice(0, 8);
-    const res = await t.request('POST', '/users', { email: `ada.${n}@example.com`, username: `ada_${n}`, firstName: 'Ada', lastName: `Lovelace${n}` });
-    expect(res.status).toBe(201);
-    return res.body as { id: string; lastName: string };
-  };
-  const createOrganization = async (creditLimitCents: number) => {
-    const res = await t.request('POST', '/organizations', { name: `Acme ${randomUUID().slice(0, 8)}`, creditLimitCents });
-    expect(res.status).toBe(201);
-    return res.body as { id: string; name: string };
-  };
-  /** The organization learns of the user from users' events over the stream; until then adding answers 422. */
-  const addMember = (organizationId: string, userId: string) =>
-    eventually('the organizations context knows the user', async () => {
-      expect((await t.request('POST', `/organizations/${organizationId}/members`, { userId, role: 'member' })).status).toBe(201);
-    }, SAGA_WAIT, 200);
-  /** A product the orders context has priced (its read model is fed by inventory's events over the stream). */
-  const createProduct = async (priceCents: number, initialStock: number) => {
-    const sku = `SKU-${randomUUID().slice(0, 8)}`;
-    expect((await t.request('POST', '/products', { sku, name: 'Widget', priceCents, initialStock })).status).toBe(201);
-    await eventually('orders knows the product price', async () => {
-      expect((await db.query('SELECT price_cents FROM orders.product_prices WHERE sku = $1', [sku])).rows).toHaveLength(1);
-    }, SAGA_WAIT, 100);
-    return sku;
-  };
-  const customer = async (creditLimitCents: number) => {
-    const user = await registerUser();
-    const org = await createOrganization(creditLimitCents);
-    await addMember(org.id, user.id);
-    return { user, org };
-  };
   const place = (body: unknown, headers: Record<string, string> = {}) => t.request('POST', '/orders', body, headers);
   const order = async (id: string) => (await t.request('GET', `/orders/${id}`)).body;
   const settled = (id: string, status: string) =>
@@ -65,8 +35,8 @@ describe('orders (REST + saga over the stream)', () => {
   const sagaOf = async (id: string) => (await t.request('GET', '/ops/sagas?limit=500')).body.find((s: { id: string }) => s.id === id);
 
   it('approves an order of a member within credit: stock and credit stay reserved', async () => {
-    const { user, org } = await customer(10_000);
-    const sku = await createProduct(1_250, 10);
+    const { user, org } = await aCustomer(t, 10_000);
+    const sku = await aPricedProduct(t, 1_250, 10);
     const res = await place({ userId: user.id, organizationId: org.id, items: [{ sku, quantity: 3 }] });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ id: expect.any(String), status: 'PENDING' });
@@ -86,9 +56,9 @@ describe('orders (REST + saga over the stream)', () => {
   });
 
   it('rejects with OUT_OF_STOCK when stock is short, releasing the credit asked for at the same time: nothing stays reserved', async () => {
-    const { user, org } = await customer(100_000);
-    const plenty = await createProduct(100, 50);
-    const scarce = await createProduct(100, 1);
+    const { user, org } = await aCustomer(t, 100_000);
+    const plenty = await aPricedProduct(t, 100, 50);
+    const scarce = await aPricedProduct(t, 100, 1);
     const res = await place({ userId: user.id, organizationId: org.id, items: [{ sku: plenty, quantity: 5 }, { sku: scarce, quantity: 2 }] });
     expect(res.status).toBe(202);
     const rejected = await settled(res.body.id, 'REJECTED');
@@ -104,8 +74,8 @@ describe('orders (REST + saga over the stream)', () => {
   });
 
   it('rejects with CREDIT_LIMIT_EXCEEDED and releases the stock it had reserved', async () => {
-    const { user, org } = await customer(1_000);
-    const sku = await createProduct(600, 10);
+    const { user, org } = await aCustomer(t, 1_000);
+    const sku = await aPricedProduct(t, 600, 10);
     const res = await place({ userId: user.id, organizationId: org.id, items: [{ sku, quantity: 2 }] });
     const rejected = await settled(res.body.id, 'REJECTED');
     expect(rejected.rejectionReason).toBe('CREDIT_LIMIT_EXCEEDED');
@@ -115,9 +85,9 @@ describe('orders (REST + saga over the stream)', () => {
   });
 
   it('rejects with CUSTOMER_NOT_ELIGIBLE when the user is not a member of the organization, releasing the stock', async () => {
-    const user = await registerUser();
-    const org = await createOrganization(100_000);
-    const sku = await createProduct(100, 5);
+    const user = await aUser(t);
+    const org = await anOrganization(t, 100_000);
+    const sku = await aPricedProduct(t, 100, 5);
     const res = await place({ userId: user.id, organizationId: org.id, items: [{ sku, quantity: 1 }] });
     const rejected = await settled(res.body.id, 'REJECTED');
     expect(rejected.rejectionReason).toBe('CUSTOMER_NOT_ELIGIBLE');
@@ -125,8 +95,8 @@ describe('orders (REST + saga over the stream)', () => {
   });
 
   it('rejects with UNKNOWN_PRODUCT an order for a sku nobody sells (202 first, then REJECTED)', async () => {
-    const { user, org } = await customer(100_000);
-    const sku = await createProduct(100, 5);
+    const { user, org } = await aCustomer(t, 100_000);
+    const sku = await aPricedProduct(t, 100, 5);
     const res = await place({ userId: user.id, organizationId: org.id, items: [{ sku, quantity: 1 }, { sku: 'NO-SUCH-SKU', quantity: 1 }] });
     expect(res.status).toBe(202);
     expect(res.body.status).toBe('PENDING');
@@ -137,8 +107,8 @@ describe('orders (REST + saga over the stream)', () => {
   });
 
   it('cancels an approved order: CANCELLING (202), then CANCELLED with stock and credit released; a second cancel is 409', async () => {
-    const { user, org } = await customer(10_000);
-    const sku = await createProduct(500, 10);
+    const { user, org } = await aCustomer(t, 10_000);
+    const sku = await aPricedProduct(t, 500, 10);
     const { body } = await place({ userId: user.id, organizationId: org.id, items: [{ sku, quantity: 4 }] });
     await settled(body.id, 'APPROVED');
     const cancel = await t.request('POST', `/orders/${body.id}/cancel`);
@@ -154,8 +124,8 @@ describe('orders (REST + saga over the stream)', () => {
   });
 
   it('refuses to cancel a rejected order (409) and answers 404 for an unknown one', async () => {
-    const { user, org } = await customer(100);
-    const sku = await createProduct(1_000, 10);
+    const { user, org } = await aCustomer(t, 100);
+    const sku = await aPricedProduct(t, 1_000, 10);
     const { body } = await place({ userId: user.id, organizationId: org.id, items: [{ sku, quantity: 1 }] });
     await settled(body.id, 'REJECTED');
     const res = await t.request('POST', `/orders/${body.id}/cancel`);
@@ -166,8 +136,8 @@ describe('orders (REST + saga over the stream)', () => {
   });
 
   it('answers a repeated Idempotency-Key with the same order, and 409 when the body differs', async () => {
-    const { user, org } = await customer(100_000);
-    const sku = await createProduct(100, 100);
+    const { user, org } = await aCustomer(t, 100_000);
+    const sku = await aPricedProduct(t, 100, 100);
     const key = `key-${randomUUID()}`;
     const body = { userId: user.id, organizationId: org.id, items: [{ sku, quantity: 1 }] };
     const answers = await Promise.all(Array.from({ length: 4 }, () => place(body, { 'Idempotency-Key': key })));
@@ -214,8 +184,8 @@ describe('orders (REST + saga over the stream)', () => {
   });
 
   it('lists a user’s orders newest first with user and organization names, filtered and paged', async () => {
-    const { user, org } = await customer(100_000);
-    const sku = await createProduct(100, 100);
+    const { user, org } = await aCustomer(t, 100_000);
+    const sku = await aPricedProduct(t, 100, 100);
     const ids: string[] = [];
     for (let i = 1; i <= 3; i++) ids.push((await place({ userId: user.id, organizationId: org.id, items: [{ sku, quantity: i }] })).body.id);
     for (const id of ids) await settled(id, 'APPROVED');

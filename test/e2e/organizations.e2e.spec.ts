@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { eventually } from '@eda/platform/testing';
 import { streamContractProblems } from '../support/stream-contract';
+import { anOrganization, aUser } from '../support/mothers';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('organizations (REST)', () => {
@@ -18,14 +19,6 @@ describe('organizations (REST)', () => {
   const eventTypes = async (subject: string) =>
     (await db.query('SELECT type FROM organizations.event_log WHERE subject = $1 ORDER BY position', [subject])).rows.map((r) => r.type);
   const countEvents = async () => (await db.query('SELECT count(*)::int AS n FROM organizations.event_log')).rows[0].n as number;
-  const createOrganization = async (body: Record<string, unknown> = {}) =>
-    (await t.request('POST', '/organizations', { name: 'Acme', creditLimitCents: 100_000, ...body })).body;
-  const registerUser = async () => {
-    const n = randomUUID().slice(0, 8);
-    const res = await t.request('POST', '/users', { email: `ada.${n}@example.com`, username: `ada_${n}`, firstName: 'Ada', lastName: 'Lovelace' });
-    expect(res.status).toBe(201);
-    return res.body as { id: string; username: string };
-  };
   /** Brings the organizations' view of users up to date through the ops route (no relay or consumer needed). */
   const rebuildKnownUsers = async () => {
     const res = await t.request('POST', '/ops/projections/organizations.known-users/rebuild');
@@ -48,7 +41,7 @@ describe('organizations (REST)', () => {
   });
 
   it('renames and changes the credit limit in one PATCH (200), recording OrganizationRenamed and CreditLimitChanged', async () => {
-    const org = await createOrganization();
+    const org = await anOrganization(t, 100_000, 'Acme');
     const res = await t.request('PATCH', `/organizations/${org.id}`, { name: 'Acme Ltd', creditLimitCents: 70_000 });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: 'Acme Ltd', creditLimitCents: 70_000, creditAvailableCents: 70_000 });
@@ -85,7 +78,7 @@ describe('organizations (REST)', () => {
   });
 
   it('refuses an invalid PATCH field by field and changes nothing', async () => {
-    const org = await createOrganization();
+    const org = await anOrganization(t, 100_000, 'Acme');
     const res = await t.request('PATCH', `/organizations/${org.id}`, { name: '', creditLimitCents: -5 });
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.errors).sort()).toEqual(['creditLimitCents', 'name']);
@@ -93,7 +86,7 @@ describe('organizations (REST)', () => {
   });
 
   it('refuses to add a user its view of users does not know (422) and records nothing', async () => {
-    const org = await createOrganization();
+    const org = await anOrganization(t, 100_000, 'Acme');
     const before = await countEvents();
     const res = await t.request('POST', `/organizations/${org.id}/members`, { userId: randomUUID(), role: 'member' });
     expect(res.status).toBe(422);
@@ -106,14 +99,14 @@ describe('organizations (REST)', () => {
     ['a user id that is not a UUID', { userId: 'ada' }],
     ['no role', { role: undefined }],
   ])('refuses a member with %s (400)', async (_what, override) => {
-    const org = await createOrganization();
+    const org = await anOrganization(t, 100_000, 'Acme');
     const res = await t.request('POST', `/organizations/${org.id}/members`, { userId: randomUUID(), role: 'member', ...override });
     expect(res.status).toBe(400);
   });
 
   it('adds a known active user (201) with the names from its view of users; twice is 409; removal is 204 then 404', async () => {
-    const org = await createOrganization();
-    const user = await registerUser();
+    const org = await anOrganization(t, 100_000, 'Acme');
+    const user = await aUser(t, { lastName: 'Lovelace' });
     await rebuildKnownUsers();
     const added = await t.request('POST', `/organizations/${org.id}/members`, { userId: user.id, role: 'admin' });
     expect(added.status).toBe(201);
@@ -136,8 +129,8 @@ describe('organizations (REST)', () => {
   });
 
   it('lets exactly one of many concurrent additions of one member win', async () => {
-    const org = await createOrganization();
-    const user = await registerUser();
+    const org = await anOrganization(t, 100_000, 'Acme');
+    const user = await aUser(t, { lastName: 'Lovelace' });
     await rebuildKnownUsers();
     const answers = await Promise.all(
       Array.from({ length: 6 }, () => t.request('POST', `/organizations/${org.id}/members`, { userId: user.id, role: 'member' })),
@@ -146,8 +139,8 @@ describe('organizations (REST)', () => {
   });
 
   it('refuses to add a user its view of users knows as deactivated (422)', async () => {
-    const org = await createOrganization();
-    const user = await registerUser();
+    const org = await anOrganization(t, 100_000, 'Acme');
+    const user = await aUser(t, { lastName: 'Lovelace' });
     expect((await t.request('POST', `/users/${user.id}/deactivate`)).status).toBe(200);
     await rebuildKnownUsers();
     const res = await t.request('POST', `/organizations/${org.id}/members`, { userId: user.id, role: 'member' });
@@ -156,8 +149,8 @@ describe('organizations (REST)', () => {
   });
 
   it('rebuilds its view of users from the users event log: names follow profile updates', async () => {
-    const org = await createOrganization();
-    const user = await registerUser();
+    const org = await anOrganization(t, 100_000, 'Acme');
+    const user = await aUser(t, { lastName: 'Lovelace' });
     await rebuildKnownUsers();
     await t.request('POST', `/organizations/${org.id}/members`, { userId: user.id, role: 'member' });
     await t.request('PATCH', `/users/${user.id}`, { lastName: 'King' });
@@ -169,8 +162,8 @@ describe('organizations (REST)', () => {
   // Needs the relay and the consumer running in the app: users' events reach the organizations' view of
   // users, and organizations' events reach the users' memberships, through Kinesis.
   it('through REST alone, a member added to an organization shows up in GET /users/:id and the organization shows the member’s name', async () => {
-    const org = await createOrganization({ name: 'Initech' });
-    const user = await registerUser();
+    const org = await anOrganization(t, 100_000, 'Initech');
+    const user = await aUser(t, { lastName: 'Lovelace' });
     const added = await eventually(
       'the organizations context knows the new user and accepts them as a member',
       async () => {
