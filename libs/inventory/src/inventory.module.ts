@@ -1,12 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ContextPersistenceModule } from '@eda/platform';
 import { InventoryController } from './api/inventory.controller';
+import { ReleaseStockHandler } from './application/bus-commands/release-stock/release-stock.handler';
+import { ReserveStockHandler } from './application/bus-commands/reserve-stock/reserve-stock.handler';
 import { CreateProductHandler } from './application/commands/create-product/create-product.handler';
 import { RestockProductHandler } from './application/commands/restock-product/restock-product.handler';
 import { UpdateProductHandler } from './application/commands/update-product/update-product.handler';
 import { GetProductHandler } from './application/queries/get-product/get-product.handler';
-import { ReleaseStockOnReleaseStockHandler } from './application/reactions/release-stock-on-release-stock.handler';
-import { ReserveStockOnReserveStockHandler } from './application/reactions/reserve-stock-on-reserve-stock.handler';
 import { inventoryStorage } from './inventory.storage';
 
 /** The inventory bounded context: products, stock, and the stock reservations of order sagas; owns the `inventory` schema. */
@@ -25,8 +25,8 @@ export class InventoryModule {
         UpdateProductHandler,
         RestockProductHandler,
         GetProductHandler,
-        ReserveStockOnReserveStockHandler,
-        ReleaseStockOnReleaseStockHandler,
+        ReserveStockHandler,
+        ReleaseStockHandler,
       ],
     };
   }

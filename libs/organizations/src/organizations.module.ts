@@ -1,14 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ContextPersistenceModule, ProjectionsModule } from '@eda/platform';
 import { OrganizationsController } from './api/organizations.controller';
+import { ReleaseCreditHandler } from './application/bus-commands/release-credit/release-credit.handler';
+import { ReserveCreditHandler } from './application/bus-commands/reserve-credit/reserve-credit.handler';
 import { AddMemberHandler } from './application/commands/add-member/add-member.handler';
 import { CreateOrganizationHandler } from './application/commands/create-organization/create-organization.handler';
 import { RemoveMemberHandler } from './application/commands/remove-member/remove-member.handler';
 import { UpdateOrganizationHandler } from './application/commands/update-organization/update-organization.handler';
 import { KnownUsersHandler } from './application/projections/known-users/known-users.handler';
 import { GetOrganizationHandler } from './application/queries/get-organization/get-organization.handler';
-import { ReleaseCreditOnReleaseCreditHandler } from './application/reactions/release-credit-on-release-credit.handler';
-import { ReserveCreditOnReserveCreditHandler } from './application/reactions/reserve-credit-on-reserve-credit.handler';
 import { organizationsStorage } from './organizations.storage';
 
 /** The organizations bounded context: organizations, members, credit and its reservations; owns the `organizations` schema. */
@@ -29,8 +29,8 @@ export class OrganizationsModule {
         AddMemberHandler,
         RemoveMemberHandler,
         GetOrganizationHandler,
-        ReserveCreditOnReserveCreditHandler,
-        ReleaseCreditOnReleaseCreditHandler,
+        ReserveCreditHandler,
+        ReleaseCreditHandler,
         KnownUsersHandler,
       ],
     };

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { ReserveStockData } from '@eda/contracts';
 import { InventoryCommandTypes } from '@eda/contracts';
 import { Clock, CloudEvent, MessageHandler, OnMessage, TransactionScope } from '@eda/platform';
-import { InvalidReservationError } from '../../domain/inventory.errors';
-import { StockReservationsInTransaction } from '../../infrastructure/persistence/stock-reservations-in-transaction';
+import { InvalidReservationError } from '../../../domain/inventory.errors';
+import { StockReservationsInTransaction } from '../../../infrastructure/persistence/stock-reservations-in-transaction';
 
 /**
  * Saga participant: reserves all lines of an order or none, answering StockReserved or
@@ -14,7 +14,7 @@ import { StockReservationsInTransaction } from '../../infrastructure/persistence
  */
 @Injectable()
 @OnMessage(InventoryCommandTypes.ReserveStock, { handler: 'inventory.reserve-stock', context: 'inventory', stream: 'inventory-commands' })
-export class ReserveStockOnReserveStockHandler implements MessageHandler {
+export class ReserveStockHandler implements MessageHandler {
   constructor(private readonly clock: Clock) {}
 
   async prepareBatch(messages: CloudEvent[], tx: TransactionScope): Promise<void> {

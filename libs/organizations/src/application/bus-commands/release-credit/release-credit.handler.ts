@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { ReleaseCreditData } from '@eda/contracts';
 import { OrganizationsCommandTypes } from '@eda/contracts';
 import { Clock, CloudEvent, domainEvent, MessageHandler, OnMessage, TransactionScope } from '@eda/platform';
-import { CreditReservation } from '../../domain/credit-reservation.aggregate';
-import { InvalidCreditReservationError } from '../../domain/organization.errors';
-import { CreditReservationRepository } from '../../infrastructure/persistence/credit-reservation.repository';
-import { OrganizationRepository } from '../../infrastructure/persistence/organization.repository';
+import { CreditReservation } from '../../../domain/credit-reservation.aggregate';
+import { InvalidCreditReservationError } from '../../../domain/organization.errors';
+import { CreditReservationRepository } from '../../../infrastructure/persistence/credit-reservation.repository';
+import { OrganizationRepository } from '../../../infrastructure/persistence/organization.repository';
 
 /**
  * Saga compensation: gives an order's reserved credit back, once. Always answers CreditReleased (keyed by
@@ -13,7 +13,7 @@ import { OrganizationRepository } from '../../infrastructure/persistence/organiz
  */
 @Injectable()
 @OnMessage(OrganizationsCommandTypes.ReleaseCredit, { handler: 'organizations.release-credit', context: 'organizations', stream: 'organizations-commands' })
-export class ReleaseCreditOnReleaseCreditHandler implements MessageHandler {
+export class ReleaseCreditHandler implements MessageHandler {
   constructor(private readonly clock: Clock) {}
 
   async handle(message: CloudEvent, tx: TransactionScope): Promise<void> {

@@ -3,24 +3,27 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
 import { testCloudEvent } from '@eda/platform/testing';
-import { startTestApp, TestApp } from '../../../../../test/support/test-app';
-import { ReleaseStockOnReleaseStockHandler } from './release-stock-on-release-stock.handler';
-import { ReserveStockOnReserveStockHandler } from './reserve-stock-on-reserve-stock.handler';
+import { startTestApp, TestApp } from '../../../../../../test/support/test-app';
+import { ReleaseStockHandler } from '../release-stock/release-stock.handler';
+import { ReserveStockHandler } from './reserve-stock.handler';
 
-/** The inventory saga participants, called as the consumer calls them: runOnce in inventory's unit of work, real PostgreSQL. */
+/**
+ * ReserveStock and its inverse ReleaseStock (which gives back what this one reserved, so it is tested here), called as
+ * the consumer calls them: runOnce in inventory's unit of work, real PostgreSQL.
+ */
 describe('inventory stock reservation participants', () => {
   let t: TestApp;
   let db: Pool;
   let uow: UnitOfWork;
-  let reserveHandler: ReserveStockOnReserveStockHandler;
-  let releaseHandler: ReleaseStockOnReleaseStockHandler;
+  let reserveHandler: ReserveStockHandler;
+  let releaseHandler: ReleaseStockHandler;
 
   beforeAll(async () => {
     t = await startTestApp({ DATABASE_POOL_SIZE: '12', ROLES: 'api' });
     db = t.sql;
     uow = new UnitOfWork('inventory', t.app.get(getDataSourceToken('inventory'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
-    reserveHandler = t.app.get(ReserveStockOnReserveStockHandler, { strict: false });
-    releaseHandler = t.app.get(ReleaseStockOnReleaseStockHandler, { strict: false });
+    reserveHandler = t.app.get(ReserveStockHandler, { strict: false });
+    releaseHandler = t.app.get(ReleaseStockHandler, { strict: false });
   });
   afterAll(async () => {
     await t.close();

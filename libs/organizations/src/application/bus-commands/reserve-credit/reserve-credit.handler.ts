@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { OrganizationsCommandTypes } from '@eda/contracts';
 import { Clock, CloudEvent, MessageHandler, OnMessage, TransactionScope } from '@eda/platform';
-import { requireCreditRequest } from '../../domain/credit-reservation.aggregate';
-import { CreditReservationsInTransaction } from '../../infrastructure/persistence/credit-reservations-in-transaction';
+import { requireCreditRequest } from '../../../domain/credit-reservation.aggregate';
+import { CreditReservationsInTransaction } from '../../../infrastructure/persistence/credit-reservations-in-transaction';
 
 /**
  * Saga participant: reserves an order's amount on its organization's credit (the organization row locked
@@ -13,7 +13,7 @@ import { CreditReservationsInTransaction } from '../../infrastructure/persistenc
  */
 @Injectable()
 @OnMessage(OrganizationsCommandTypes.ReserveCredit, { handler: 'organizations.reserve-credit', context: 'organizations', stream: 'organizations-commands' })
-export class ReserveCreditOnReserveCreditHandler implements MessageHandler {
+export class ReserveCreditHandler implements MessageHandler {
   constructor(private readonly clock: Clock) {}
 
   async prepareBatch(messages: CloudEvent[], tx: TransactionScope): Promise<void> {

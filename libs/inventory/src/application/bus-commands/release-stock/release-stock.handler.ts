@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { ReleaseStockData } from '@eda/contracts';
 import { InventoryCommandTypes } from '@eda/contracts';
 import { Clock, CloudEvent, domainEvent, MessageHandler, OnMessage, TransactionScope } from '@eda/platform';
-import { InvalidReservationError } from '../../domain/inventory.errors';
-import { StockReservation } from '../../domain/stock-reservation.aggregate';
-import { ProductRepository } from '../../infrastructure/persistence/product.repository';
-import { StockReservationRepository } from '../../infrastructure/persistence/stock-reservation.repository';
+import { InvalidReservationError } from '../../../domain/inventory.errors';
+import { StockReservation } from '../../../domain/stock-reservation.aggregate';
+import { ProductRepository } from '../../../infrastructure/persistence/product.repository';
+import { StockReservationRepository } from '../../../infrastructure/persistence/stock-reservation.repository';
 
 /**
  * Saga compensation: gives an order's reserved stock back, once. Always answers StockReleased (keyed by the
@@ -13,7 +13,7 @@ import { StockReservationRepository } from '../../infrastructure/persistence/sto
  */
 @Injectable()
 @OnMessage(InventoryCommandTypes.ReleaseStock, { handler: 'inventory.release-stock', context: 'inventory', stream: 'inventory-commands' })
-export class ReleaseStockOnReleaseStockHandler implements MessageHandler {
+export class ReleaseStockHandler implements MessageHandler {
   constructor(private readonly clock: Clock) {}
 
   async handle(message: CloudEvent, tx: TransactionScope): Promise<void> {

@@ -3,26 +3,29 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
 import { testCloudEvent } from '@eda/platform/testing';
-import { startTestApp, TestApp } from '../../../../../test/support/test-app';
-import { KnownUsersHandler } from '../projections/known-users/known-users.handler';
-import { ReleaseCreditOnReleaseCreditHandler } from './release-credit-on-release-credit.handler';
-import { ReserveCreditOnReserveCreditHandler } from './reserve-credit-on-reserve-credit.handler';
+import { startTestApp, TestApp } from '../../../../../../test/support/test-app';
+import { KnownUsersHandler } from '../../projections/known-users/known-users.handler';
+import { ReleaseCreditHandler } from '../release-credit/release-credit.handler';
+import { ReserveCreditHandler } from './reserve-credit.handler';
 
-/** The organizations saga participants, called as the consumer calls them: runOnce in organizations' unit of work, real PostgreSQL. */
+/**
+ * ReserveCredit and its inverse ReleaseCredit (which gives back what this one reserved, so it is tested here), called as
+ * the consumer calls them: runOnce in organizations' unit of work, real PostgreSQL.
+ */
 describe('organizations credit reservation participants', () => {
   let t: TestApp;
   let db: Pool;
   let uow: UnitOfWork;
-  let reserveHandler: ReserveCreditOnReserveCreditHandler;
-  let releaseHandler: ReleaseCreditOnReleaseCreditHandler;
+  let reserveHandler: ReserveCreditHandler;
+  let releaseHandler: ReleaseCreditHandler;
   let knownUsers: KnownUsersHandler;
 
   beforeAll(async () => {
     t = await startTestApp({ DATABASE_POOL_SIZE: '12', ROLES: 'api' });
     db = t.sql;
     uow = new UnitOfWork('organizations', t.app.get(getDataSourceToken('organizations'), { strict: false }), t.app.get(EventLogAppender, { strict: false }));
-    reserveHandler = t.app.get(ReserveCreditOnReserveCreditHandler, { strict: false });
-    releaseHandler = t.app.get(ReleaseCreditOnReleaseCreditHandler, { strict: false });
+    reserveHandler = t.app.get(ReserveCreditHandler, { strict: false });
+    releaseHandler = t.app.get(ReleaseCreditHandler, { strict: false });
     knownUsers = t.app.get(KnownUsersHandler, { strict: false });
   });
   afterAll(async () => {
