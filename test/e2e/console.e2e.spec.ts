@@ -1,15 +1,19 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { Logger } from '@nestjs/common';
 import { chromium, Browser, Page } from '@playwright/test';
-import { ProducerKeyStore } from '@eda/platform';
+import { OpsAccess, ProducerKeyStore } from '@eda/platform';
 import { eventually, testKinesisClient } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
 const UI_WAIT = 30_000;
+const TRACE_VIEWER = 'http://localhost:16686/trace/{traceId}';
+const SAGA_HANDLER = 'orders.place-order-saga';
 
 /**
  * The operations console in a real browser (Debian's chromium driven by Playwright) against the app
@@ -22,13 +26,15 @@ describe('operations console (browser)', () => {
   let browser: Browser;
   let page: Page;
   const kinesis = testKinesisClient();
+  // What the app logs through Nest's Logger, kept for the audit assertions (the calls go through unchanged).
+  const logged = jest.spyOn(Logger.prototype, 'log');
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`The console tests drive Debian's chromium at ${CHROMIUM}, which is missing: apt-get install -y chromium (.ci/run does).`);
     }
     mkdirSync(ARTIFACTS, { recursive: true });
-    t = await startTestApp({ CONSUMER_MAX_ATTEMPTS: '2', CONSUMER_RETRY_BASE_MS: '20', CONSUMER_IDLE_POLL_MAX_MS: '200', SAGA_TIMEOUT_SECONDS: '600' });
+    t = await startTestApp({ CONSUMER_MAX_ATTEMPTS: '2', CONSUMER_RETRY_BASE_MS: '20', CONSUMER_IDLE_POLL_MAX_MS: '200', SAGA_TIMEOUT_SECONDS: '600', CONSOLE_TRACE_URL: TRACE_VIEWER });
     await t.app.listen(0, '127.0.0.1');
     base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
     browser = await chromium.launch({
@@ -40,7 +46,11 @@ describe('operations console (browser)', () => {
     page.on('pageerror', (error) => console.error(`console page error: ${error.message}`));
   });
   afterAll(async () => {
+    logged.mockRestore();
     await browser?.close();
+    // The fetch calls' keep-alive pool re-opens a socket it never sends on, which the server would wait for
+    // (until its headers timeout, a minute) before it can close: every client is this test's, so drop them.
+    (t?.app.getHttpAdapter().getHttpServer() as import('node:http').Server | undefined)?.closeAllConnections();
     await t?.close();
     kinesis.destroy();
   });
@@ -70,6 +80,30 @@ describe('operations console (browser)', () => {
     expect(res.status).toBe(202);
     return res.body.id as string;
   };
+  /**
+   * Holds an organization's orders in RESERVING, as a participant's reply the saga cannot apply does: the orders
+   * context fails (a trigger, made with the database owner's rights; no hook in the app) whenever it would record
+   * the credit reserved, so that CreditReserved is parked as a dead letter under the order's id. Returns the release.
+   */
+  async function holdCreditReplies(organizationId: string): Promise<() => Promise<void>> {
+    const trigger = `test_hold_${organizationId.replace(/-/g, '')}`;
+    await t.sql.query(`
+      CREATE OR REPLACE FUNCTION orders.test_refuse_credit_reserved() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'test: the orders context cannot apply this CreditReserved'; END $$`);
+    await t.sql.query(`
+      CREATE TRIGGER ${trigger} BEFORE UPDATE ON orders.saga_instances FOR EACH ROW
+      WHEN (NEW.state->>'organizationId' = '${organizationId}' AND NEW.state->>'credit' = 'RESERVED')
+      EXECUTE FUNCTION orders.test_refuse_credit_reserved()`);
+    return async () => {
+      await t.sql.query(`DROP TRIGGER IF EXISTS ${trigger} ON orders.saga_instances`);
+    };
+  }
+  /** The detail of this saga (not the one shown before the page switched to it). */
+  const detail = (id: string) => page.locator(`[data-testid=saga-detail][data-saga="${id}"]`);
+  const parkedOf = async (orderId: string) =>
+    ((await t.request('GET', `/ops/dead-letters?handler=${encodeURIComponent(SAGA_HANDLER)}&key=${orderId}`)).body.items as Array<{ id: string; type: string }>);
+  const auditLines = (action: string, sagaId: string) =>
+    logged.mock.calls.filter(([message, context]) => context === action && (message as { sagaId?: string }).sagaId === sagaId).map(([message]) => message as Record<string, unknown>);
 
   it('serves a shell without data and keeps every data route behind the token', async () => {
     for (const path of ['/console', '/console/console.js', '/console/console.css']) {
@@ -138,6 +172,12 @@ describe('operations console (browser)', () => {
     expect(await page.locator('tr[data-type="inventory.ReserveStock"]').count()).toBe(1);
     expect(await page.locator('tr[data-type="organizations.ReserveCredit"]').count()).toBe(1);
     expect(await page.locator('[data-testid=saga-legs]').textContent()).toContain('stock (inventory): RESERVED');
+    // Each event's trace id links to the trace viewer (CONSOLE_TRACE_URL) with that id in it.
+    const viewer = page.locator('tr[data-type="orders.OrderApproved"] [data-testid=trace-viewer]');
+    const traceId = await page.locator('tr[data-type="orders.OrderApproved"] td:nth-child(6) a.mono').textContent();
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(await viewer.getAttribute('href')).toBe(TRACE_VIEWER.replace('{traceId}', traceId!));
+    expect(await viewer.getAttribute('rel')).toBe('noopener noreferrer');
     await shot('saga-approved');
 
     // Over the credit limit: stock was reserved, credit refused, so the saga releases the stock.
@@ -167,6 +207,97 @@ describe('operations console (browser)', () => {
     const res = await t.request('POST', `/ops/sagas/${id}/expire`);
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('SAGA.INVALID_STATE');
+  });
+
+  it('shows an order waiting on a parked reply (PENDING, stuck), its producer-controlled events as text, then APPROVED once the reply is retried', async () => {
+    const { user, org } = await customer(10_000);
+    const sku = await product(100);
+    const release = await holdCreditReplies(org.id);
+    try {
+      const id = await placeOrder(user.id, org.id, sku, 1);
+      await page.goto(`${base}/console#sagas`);
+      await page.locator(`[data-testid=stuck-sagas] tr[data-saga="${id}"]`, { hasText: 'reply parked' }).waitFor({ timeout: UI_WAIT });
+      expect((await t.request('GET', `/orders/${id}`)).body.status).toBe('PENDING');
+
+      await page.goto(`${base}/console#saga/${id}`);
+      await detail(id).locator('[data-testid=saga-legs]', { hasText: 'credit (organizations): PENDING' }).waitFor({ timeout: UI_WAIT });
+      expect(await detail(id).locator('[data-testid=saga-status]').textContent()).toBe('RUNNING');
+      expect(await detail(id).locator('[data-testid=saga-step]').textContent()).toBe('RESERVING');
+      await page.locator('tr', { hasText: 'organizations.CreditReserved' }).first().waitFor();
+
+      // An external producer's event about this order: its data is shown as text, never run.
+      const source = `notes-${randomUUID().slice(0, 8)}`;
+      const key = (await t.app.get(ProducerKeyStore).issue([source], 'console e2e')).key;
+      const evil = '<script>window.__pwned = 3</script><img src=x onerror=window.__pwned=4>';
+      const posted = await t.request('POST', '/events', { specversion: '1.0', id: randomUUID(), source, type: 'com.acme.Note', subject: id, partitionkey: id, data: { note: evil } }, { authorization: `Bearer ${key}` });
+      expect(posted.status).toBeLessThan(300);
+      await page.locator('tr[data-type="com.acme.Note"]').waitFor({ timeout: UI_WAIT });
+      expect(await page.locator('tr[data-type="com.acme.Note"] pre').textContent()).toContain(evil);
+      expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(await page.locator('tr[data-type="com.acme.Note"] script, tr[data-type="com.acme.Note"] img').count()).toBe(0);
+      await shot('saga-waiting');
+
+      // The operator fixes the cause and retries the parked reply from the dead letters page.
+      await release();
+      const [parked] = await parkedOf(id);
+      await page.goto(`${base}/console#dead-letters`);
+      await page.fill('input[name=key]', id);
+      await page.click('form.filters button[type=submit]');
+      await page.click(`tr[data-id="${parked.id}"] button[data-action=retry]`);
+      await page.locator(`tr[data-id="${parked.id}"]`).waitFor({ state: 'detached', timeout: UI_WAIT });
+      await page.fill('input[name=key]', '');
+      await page.click('form.filters button[type=submit]');
+
+      await page.goto(`${base}/console#saga/${id}`);
+      await detail(id).locator('[data-testid=saga-step]', { hasText: 'APPROVED' }).waitFor({ timeout: UI_WAIT });
+      expect(await detail(id).locator('[data-testid=saga-status]').textContent()).toBe('COMPLETED');
+      expect(await detail(id).locator('[data-testid=saga-legs]').textContent()).toContain('credit (organizations): RESERVED');
+      expect(await page.locator('table').nth(0).locator('tbody tr td:first-child').allTextContents()).toEqual(['RESERVING', 'APPROVED']);
+      expect((await t.request('GET', `/orders/${id}`)).body.status).toBe('APPROVED');
+    } finally {
+      await release();
+    }
+  });
+
+  it('fires a stuck saga\'s deadline from its page after a confirmation: it compensates; viewing and firing are audited', async () => {
+    const { user, org } = await customer(10_000);
+    const sku = await product(100);
+    const release = await holdCreditReplies(org.id);
+    try {
+      const id = await placeOrder(user.id, org.id, sku, 2);
+      await page.goto(`${base}/console#saga/${id}`);
+      await detail(id).locator('.badge.warn', { hasText: 'reply parked' }).waitFor({ timeout: UI_WAIT });
+      await detail(id).locator('[data-testid=saga-legs]', { hasText: 'stock (inventory): RESERVED' }).waitFor({ timeout: UI_WAIT });
+      const confirmations: string[] = [];
+      const confirm = (dialog: { message(): string }) => void confirmations.push(dialog.message());
+      page.on('dialog', confirm);
+      await page.click('button[data-action=expire]');
+      await detail(id).locator('[data-testid=saga-step]', { hasText: 'REJECTING' }).waitFor({ timeout: UI_WAIT });
+      page.off('dialog', confirm);
+      expect(confirmations).toEqual([expect.stringContaining(`Fire the deadline of saga ${id} now?`)]);
+      expect(await detail(id).locator('[data-testid=saga-status]').textContent()).toBe('COMPENSATING');
+      await page.locator('tr[data-type="inventory.ReleaseStock"]').waitFor({ timeout: UI_WAIT });
+      await page.locator('tr[data-type="organizations.ReleaseCredit"]').waitFor({ timeout: UI_WAIT });
+      expect((await t.request('GET', `/orders/${id}`)).body).toMatchObject({ status: 'REJECTED', rejectionReason: 'TIMEOUT' });
+
+      // Who (the token's fingerprint, never the token), from where and when: in the log.
+      const fingerprint = t.app.get(OpsAccess).fingerprint;
+      expect(auditLines('saga viewed', id).length).toBeGreaterThan(0);
+      const fired = auditLines('saga deadline fired by an operator', id);
+      expect(fired).toEqual([expect.objectContaining({ sagaId: id, token: fingerprint, ip: '127.0.0.1', at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), status: 'COMPENSATING', step: 'REJECTING' })]);
+      expect(inspect(logged.mock.calls, { depth: 6 })).not.toContain(t.opsToken);
+
+      // The credit's answers were parked behind the held reply: retried, the compensation ends.
+      await release();
+      const [parked] = await parkedOf(id);
+      expect((await t.request('POST', `/ops/dead-letters/${parked.id}/retry`)).status).toBe(202);
+      await detail(id).locator('[data-testid=saga-step]', { hasText: 'REJECTED' }).waitFor({ timeout: UI_WAIT });
+      expect(await detail(id).locator('[data-testid=saga-status]').textContent()).toBe('COMPENSATED');
+      expect(await page.locator('table').nth(0).locator('tbody tr td:first-child').allTextContents()).toEqual(['RESERVING', 'REJECTING', 'REJECTED']);
+      await eventually('the stock is released', async () => expect((await t.request('GET', `/products/${sku}`)).body).toMatchObject({ reserved: 0 }), UI_WAIT, 200);
+    } finally {
+      await release();
+    }
   });
 
   it('lists dead letters by handler and key, retries one until it is gone, discards another with a confirmation', async () => {
@@ -215,13 +346,58 @@ describe('operations console (browser)', () => {
     expect((await t.sql.query('SELECT status FROM platform.dead_letters WHERE id = $1', [parked.id])).rows[0].status).toBe('discarded');
   });
 
-  it('shows every shard lease with its owner, checkpoint and lag', async () => {
+  it('shows every shard lease of every group with its owner, checkpoint and lag, and a dead worker\'s leases moving', async () => {
     await page.goto(`${base}/console#consumers`);
     await page.locator('tr[data-shard^="inventory-commands/"]').first().waitFor({ timeout: UI_WAIT });
     const row = await page.locator('tr[data-shard^="inventory-commands/"]').first().locator('td').allTextContents();
     expect(row[2]).not.toBe('');
     expect(row[3]).toMatch(/^\d+$|TRIM_HORIZON/);
-    await shot('consumers');
+
+    // Another deployment's group in the same database: one worker alive, one that stopped renewing (it died).
+    const other = `billing-${randomUUID().slice(0, 8)}`;
+    await t.sql.query(
+      `INSERT INTO platform.consumer_leases (consumer_group, stream, shard_id, owner, counter, expires_at, checkpoint)
+       VALUES ($1, 'billing-events', 'shardId-000000000000', 'billing-worker-1', 7, now() + interval '1 hour', '49650000000000000000000000000000000000000000000000000001'),
+              ($1, 'billing-events', 'shardId-000000000001', 'billing-worker-2', 9, now() - interval '5 seconds', 'TRIM_HORIZON')`,
+      [other],
+    );
+    try {
+      const group = page.locator(`[data-group="${other}"]`);
+      const moving = group.locator('tr[data-shard="billing-events/shardId-000000000001"] [data-testid=lease-owner]');
+      await moving.filter({ hasText: 'moving to a live worker' }).waitFor({ timeout: UI_WAIT });
+      expect(await moving.textContent()).toContain('billing-worker-2');
+      expect(await group.locator('p.summary').textContent()).toMatch(/workers: billing-worker-1 \(1\).*1 expired: moving/);
+      await shot('consumers');
+      // The live worker takes it over: the page, refreshing itself, shows the new owner.
+      await t.sql.query(
+        `UPDATE platform.consumer_leases SET owner = 'billing-worker-1', counter = counter + 1, expires_at = now() + interval '1 hour'
+          WHERE consumer_group = $1 AND shard_id = 'shardId-000000000001'`,
+        [other],
+      );
+      await moving.filter({ hasText: /^billing-worker-1$/ }).waitFor({ timeout: UI_WAIT });
+    } finally {
+      await t.sql.query('DELETE FROM platform.consumer_leases WHERE consumer_group = $1', [other]);
+    }
+
+    // This process's own group: a lease taken by a worker that then died moves to the live worker once expired.
+    const own = (await t.request('GET', '/ops/consumers')).body.find((l: { stream: string; owner: string | null }) => l.stream === 'inventory-commands' && l.owner);
+    const { rows: [hijacked] } = await t.sql.query(
+      `UPDATE platform.consumer_leases SET owner = 'worker-that-died', counter = counter + 1, expires_at = now() - interval '1 second'
+        WHERE consumer_group = $1 AND stream = $2 AND shard_id = $3 RETURNING counter::int AS counter`,
+      [own.consumerGroup, own.stream, own.shardId],
+    );
+    await eventually('the live worker takes the dead worker\'s lease', async () => {
+      const { rows: [lease] } = await t.sql.query(
+        'SELECT owner, counter::int AS counter FROM platform.consumer_leases WHERE consumer_group = $1 AND stream = $2 AND shard_id = $3',
+        [own.consumerGroup, own.stream, own.shardId],
+      );
+      expect(lease.owner).toBe(own.owner);
+      expect(lease.counter).toBeGreaterThan(hijacked.counter);
+    }, UI_WAIT, 200);
+    await page.reload();
+    const ownerCell = page.locator(`[data-group="${own.consumerGroup}"] tr[data-shard="${own.stream}/${own.shardId}"] [data-testid=lease-owner]`);
+    await ownerCell.waitFor({ timeout: UI_WAIT });
+    expect(await ownerCell.textContent()).toBe(own.owner);
   });
 
   it('flags a hot key after a burst on one key, with sizing advice', async () => {

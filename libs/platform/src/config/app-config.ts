@@ -30,6 +30,13 @@ export class AppConfig {
   @IsOptional() @Matches(/^[A-Za-z0-9._~+/-]{32,512}=*$/, { message: 'must be 32 to 512 characters of A-Z a-z 0-9 . _ ~ + / - (a Bearer token)' })
   OPS_TOKEN?: string;
 
+  /**
+   * A trace viewer's page for one trace, `{traceId}` standing for the id (e.g. a Jaeger's
+   * `http://localhost:16686/trace/{traceId}`): the operations console links each event's trace id there.
+   */
+  @IsOptional() @Matches(/^https?:\/\/[^\s<>"']*\{traceId\}[^\s<>"']*$/, { message: 'must be an http(s):// URL containing {traceId}' })
+  CONSOLE_TRACE_URL?: string;
+
   /** POST /events accepted per second per producer key (per client IP without a valid key); 0 turns the limit off. */
   @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
   EVENTS_RATE_LIMIT_PER_SECOND = 1000;

@@ -21,6 +21,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: '::' }).HOST).toBe('::');
   });
 
+  it('reads CONSOLE_TRACE_URL only as an http(s) URL with {traceId} in it', () => {
+    expect(loadConfig({}).CONSOLE_TRACE_URL).toBeUndefined();
+    expect(loadConfig({ CONSOLE_TRACE_URL: 'http://localhost:16686/trace/{traceId}' }).CONSOLE_TRACE_URL).toBe('http://localhost:16686/trace/{traceId}');
+    for (const bad of ['http://localhost:16686/trace/', 'javascript:alert(1)//{traceId}', 'http://x/{traceId}"><script>']) {
+      expect(() => loadConfig({ CONSOLE_TRACE_URL: bad })).toThrow(/^Invalid configuration: CONSOLE_TRACE_URL .*must be an http\(s\):\/\/ URL containing \{traceId\}/);
+    }
+  });
+
   it('never prints a bad OPS_TOKEN', () => {
     expect(() => loadConfig({ OPS_TOKEN: 'tooshort-secret' })).toThrow(/^Invalid configuration: OPS_TOKEN \(value hidden\) must be 32 to 512/);
     expect(() => loadConfig({ OPS_TOKEN: `${'s'.repeat(40)} with spaces` })).not.toThrow(/with spaces/);

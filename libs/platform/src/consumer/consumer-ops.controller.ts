@@ -15,7 +15,10 @@ export interface ConsumerLeaseView {
   consumerGroup: string;
   stream: string;
   shardId: string;
+  /** The worker holding the lease; null while it is free or expired. */
   owner: string | null;
+  /** The worker whose lease ran out unrenewed (it died or stalled): the shard is moving to a live worker; null otherwise. */
+  expiredOwner: string | null;
   checkpoint: string;
   millisBehindLatest: number | null;
   state: 'active' | 'finished';
@@ -40,19 +43,23 @@ export class ConsumerOpsController {
   private readonly readSamples: Array<{ at: number; counts: Map<string, number> }> = [];
 
   @Get('consumers')
-  @ApiOkResponse({ description: 'Shard leases of this consumer group: who reads each shard, how far, how far behind' })
+  @ApiOkResponse({ description: 'Shard leases of every consumer group, this process\'s first: who reads each shard, how far, how far behind' })
   async consumers(): Promise<ConsumerLeaseView[]> {
     const rates = await this.readRates();
-    return (await this.leases.list()).map((l) => ({
-      consumerGroup: this.leases.consumerGroup,
+    const own = this.leases.consumerGroup;
+    const leases = await this.leases.listEveryGroup();
+    return [...leases.filter((l) => l.consumerGroup === own), ...leases.filter((l) => l.consumerGroup !== own)].map((l) => ({
+      consumerGroup: l.consumerGroup,
       stream: l.stream,
       shardId: l.shardId,
       owner: l.expired ? null : l.owner,
+      expiredOwner: l.expired ? l.owner : null,
       checkpoint: l.checkpoint,
       millisBehindLatest: l.millisBehindLatest,
       state: l.state,
       resetAt: l.streamResetAt ? l.streamResetAt.toISOString() : null,
-      readsPerSecond: rates.get(`${l.stream}/${l.shardId}`) ?? null,
+      // The counter counts this process's reads, which are of its own group's leases only.
+      readsPerSecond: l.consumerGroup === own ? rates.get(`${l.stream}/${l.shardId}`) ?? null : null,
     }));
   }
 

@@ -70,6 +70,17 @@ export class LeaseStore {
     return rows.map(toLease);
   }
 
+  /**
+   * The leases of every consumer group in this database, by group (for GET /ops/consumers: other groups are other
+   * deployments reading the same streams). Read only: this store changes its own group's leases alone.
+   */
+  async listEveryGroup(): Promise<Array<Lease & { consumerGroup: string }>> {
+    const { rows } = await this.pool.query<LeaseRow & { consumer_group: string }>(
+      `SELECT consumer_group, ${COLUMNS} FROM consumer_leases ORDER BY consumer_group, stream, shard_id`,
+    );
+    return rows.map((row) => ({ consumerGroup: row.consumer_group, ...toLease(row) }));
+  }
+
   /** Records a shard the group has not seen; a new group starts at TRIM_HORIZON. */
   async createIfMissing(stream: string, shardId: string, parentShardIds: string[]): Promise<boolean> {
     const { rowCount } = await this.pool.query(

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiNotFoundResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
 import { Clock } from '../context/clock';
 import type { UnitOfWork } from '../database/unit-of-work';
 import { DomainError } from '../ddd/domain-error';
@@ -33,7 +34,7 @@ export interface SagaInstanceView {
 export interface SagaDetailView extends SagaInstanceView {
   legs: Array<{ name: string; status: string }>;
   /** The saga's events and commands in the order they were recorded (GET /ops/sagas/:id). */
-  messages: Array<{ recordedAt: string; log: string; id: string; type: string; source: string; subject: string | null; partitionKey: string; correlationId: string; causationId: string; traceId: string | null; data: unknown }>;
+  messages: Array<{ recordedAt: string; log: string; id: string; type: string; source: string; subject: string | null; partitionKey: string; correlationId: string; causationId: string; traceId: string | null; traceUrl: string | null; data: unknown }>;
   /** Parked dead letters keyed by this saga: the participant replies it is missing. */
   parkedReplies: Array<{ id: string; handler: string; type: string | null; error: string; attempts: number }>;
 }
@@ -91,6 +92,7 @@ export class SagaOpsController {
     private readonly clock: Clock,
     private readonly events: EventLogQuery,
     private readonly access: OpsAccess,
+    private readonly config: AppConfig,
     @InjectDataSource('platform') private readonly platform: DataSource,
   ) {}
 
@@ -172,7 +174,7 @@ export class SagaOpsController {
     const parkedReplies = await this.parkedReplies(id);
     const view = this.view(instance, uow.context, now, new Set(parkedReplies.length > 0 ? [id] : []));
     const definition = this.registry.all().find((d) => d.sagaType === instance.sagaType);
-    const messages = (await this.events.byCorrelationOf(id, MAX_MESSAGES)).map(({ schema, recordedAt, event }) => messageView(schema, recordedAt, event));
+    const messages = (await this.events.byCorrelationOf(id, MAX_MESSAGES)).map(({ schema, recordedAt, event }) => messageView(schema, recordedAt, event, this.config.CONSOLE_TRACE_URL));
     return { ...view, legs: definition?.legs?.(instance.state) ?? [], messages, parkedReplies };
   }
 
@@ -253,7 +255,8 @@ export class SagaOpsController {
   }
 }
 
-function messageView(log: string, recordedAt: string, e: CloudEvent): SagaDetailView['messages'][number] {
+/** `traceUrl`: CONSOLE_TRACE_URL with the trace id in it (hex only, so the URL stays the operator's). */
+function messageView(log: string, recordedAt: string, e: CloudEvent, traceUrl: string | undefined): SagaDetailView['messages'][number] {
   const trace = typeof e.traceparent === 'string' ? TRACEPARENT.exec(e.traceparent) : null;
   return {
     recordedAt,
@@ -266,6 +269,7 @@ function messageView(log: string, recordedAt: string, e: CloudEvent): SagaDetail
     correlationId: e.correlationid,
     causationId: e.causationid,
     traceId: trace ? trace[1] : null,
+    traceUrl: trace && traceUrl ? traceUrl.replaceAll('{traceId}', trace[1]) : null,
     data: e.data,
   };
 }

@@ -46,7 +46,7 @@
       else if (name === 'className') node.className = value;
       else node.setAttribute(name, String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -124,7 +124,7 @@
       return [
         el('p', {}, el('a', { href: '#sagas' }, '← Sagas')),
         el('h2', {}, `Saga ${saga.id}`),
-        el('dl', { 'data-testid': 'saga-detail' },
+        el('dl', { 'data-testid': 'saga-detail', 'data-saga': saga.id },
           el('dt', {}, 'Type'), el('dd', {}, `${saga.sagaType} (${saga.context})`),
           el('dt', {}, 'Status'), el('dd', {}, el('span', { className: 'badge', 'data-testid': 'saga-status' }, saga.status), ' ', stuckBadges(saga.stuck)),
           el('dt', {}, 'Step'), el('dd', { 'data-testid': 'saga-step' }, saga.step),
@@ -142,7 +142,11 @@
           el('tr', { 'data-type': m.type },
             el('td', {}, time(m.recordedAt)), el('td', {}, m.log), el('td', { className: 'mono' }, m.type), el('td', {}, m.source),
             el('td', { className: 'mono' }, m.partitionKey),
-            el('td', {}, m.traceId ? el('a', { href: `#saga/${encodeURIComponent(saga.id)}`, className: 'mono', title: 'Show only this trace', onclick: (e) => { e.preventDefault(); state.trace = m.traceId; render(); } }, m.traceId) : '—'),
+            el('td', {}, m.traceId ? [
+              el('a', { href: `#saga/${encodeURIComponent(saga.id)}`, className: 'mono', title: 'Show only this trace', onclick: (e) => { e.preventDefault(); state.trace = m.traceId; render(); } }, m.traceId),
+              // CONSOLE_TRACE_URL: the operator's trace viewer (the server builds the URL; only http(s) is ever a link).
+              m.traceUrl && /^https?:\/\//.test(m.traceUrl) ? [' ', el('a', { href: m.traceUrl, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'trace-viewer' }, 'open trace ↗')] : null,
+            ] : '—'),
             el('td', {}, json(m.data)))), 'No event recorded yet.'),
       ];
     },
@@ -176,18 +180,29 @@
 
     async consumers() {
       const { body } = await api('/ops/consumers');
+      // This process's group comes first; other groups are other deployments sharing the database.
       const groups = [...new Set(body.map((l) => l.consumerGroup))];
-      return groups.length === 0 ? [el('h2', {}, 'Shard leases'), el('p', {}, 'No lease yet.')] : groups.map((group) => [
-        el('h2', {}, `Shard leases of group ${group}`),
-        table(['Stream', 'Shard', 'Owner', 'Checkpoint', 'Behind latest', 'Reads/s', 'State'], body.filter((l) => l.consumerGroup === group).map((l) =>
-          el('tr', { 'data-shard': `${l.stream}/${l.shardId}` },
-            el('td', {}, l.stream), el('td', { className: 'mono' }, l.shardId),
-            el('td', { className: 'mono' }, l.owner === null ? el('span', { className: 'badge warn' }, 'free (expired or never taken): moving to a live worker') : l.owner),
-            el('td', { className: 'mono' }, l.checkpoint),
-            el('td', { className: 'num' }, l.millisBehindLatest === null ? '—' : `${num(l.millisBehindLatest)} ms`),
-            el('td', { className: 'num' }, l.readsPerSecond === null ? '—' : num(l.readsPerSecond, 1)),
-            el('td', {}, l.state, l.resetAt ? ` (stream re-created ${time(l.resetAt)})` : '')))),
-      ]);
+      return groups.length === 0 ? [el('h2', {}, 'Shard leases'), el('p', {}, 'No lease yet.')] : groups.map((group, i) => {
+        const leases = body.filter((l) => l.consumerGroup === group);
+        const owners = new Map();
+        for (const l of leases) if (l.owner) owners.set(l.owner, (owners.get(l.owner) || 0) + 1);
+        const moving = leases.filter((l) => l.expiredOwner).length;
+        return el('div', { 'data-group': group },
+          el('h2', {}, `Shard leases of group ${group}`, i === 0 ? ' (this process\'s)' : ''),
+          el('p', { className: 'summary' }, `${leases.length} shard lease(s); workers: `,
+            owners.size === 0 ? 'none' : [...owners].map(([owner, n]) => `${owner} (${n})`).join(', '),
+            moving > 0 ? el('span', { className: 'badge warn' }, `${moving} expired: moving to a live worker`) : null),
+          table(['Stream', 'Shard', 'Owner', 'Checkpoint', 'Behind latest', 'Reads/s', 'State'], leases.map((l) =>
+            el('tr', { 'data-shard': `${l.stream}/${l.shardId}`, className: l.expiredOwner ? 'stuck' : '' },
+              el('td', {}, l.stream), el('td', { className: 'mono' }, l.shardId),
+              el('td', { className: 'mono', 'data-testid': 'lease-owner' }, l.owner !== null ? l.owner
+                : l.expiredOwner !== null ? [l.expiredOwner, ' ', el('span', { className: 'badge warn' }, 'expired (worker stopped renewing): moving to a live worker')]
+                : l.state === 'finished' ? '—' : el('span', { className: 'badge warn' }, 'free: waiting for a worker')),
+              el('td', { className: 'mono' }, l.checkpoint),
+              el('td', { className: 'num' }, l.millisBehindLatest === null ? '—' : `${num(l.millisBehindLatest)} ms`),
+              el('td', { className: 'num' }, l.readsPerSecond === null ? '—' : num(l.readsPerSecond, 1)),
+              el('td', {}, l.state, l.resetAt ? ` (stream re-created ${time(l.resetAt)})` : '')))));
+      });
     },
 
     async streams() {
