@@ -34,6 +34,7 @@ export * from './platform-runtime';
 export * from './platform-storage';
 export * from './platform.module';
 export * from './consumer/message-handler';
+export * from './consumer/set-based-handler';
 export * from './consumer/on-message.decorator';
 export * from './consumer/consumer.module';
 export * from './consumer/kinesis-event-consumer';

@@ -14,13 +14,16 @@ export class TransactionScope {
 
   constructor(readonly manager: EntityManager, readonly context: string) {}
 
-  /** Keeps a value for the rest of this transaction under `key` (a batch's prepared state, see MessageHandler.prepareBatch). */
-  keep<T>(key: { readonly prototype: T }, value: T): void {
+  /**
+   * Keeps a value for the rest of this transaction under `key` — a class, or the handler that keeps it (a batch's
+   * prepared state, see MessageHandler.prepareBatch).
+   */
+  keep<T>(key: object, value: T): void {
     this.kept.set(key, value);
   }
 
   /** What `keep` kept under `key`, if anything. */
-  find<T>(key: { readonly prototype: T }): T | undefined {
+  find<T>(key: object): T | undefined {
     return this.kept.get(key) as T | undefined;
   }
 

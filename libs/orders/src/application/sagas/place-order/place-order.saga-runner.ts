@@ -51,7 +51,7 @@ export class PlaceOrderSagaRunner {
     const sagas = new SagaStore(tx.manager);
     // Locked for the transaction: the stock and credit answers of one saga come in parallel (ADR 0016) and
     // would otherwise often decide on the same version, the loser retrying after a backoff.
-    const batch = tx.find(LockedSagas) as LockedSagas<PlaceOrderSagaState> | undefined;
+    const batch = tx.find<LockedSagas<PlaceOrderSagaState>>(LockedSagas);
     const instance = (locked ?? batch?.get(orderId) ?? (await sagas.findForUpdate<PlaceOrderSagaState>(orderId))) as SagaInstance<PlaceOrderSagaState> | null;
     if (!instance || instance.sagaType !== PLACE_ORDER_SAGA) {
       this.logger.warn({ orderId, input: input.type }, 'no place-order saga for this order; input ignored');
