@@ -5,10 +5,10 @@ import { OrderRepository } from '../../../infrastructure/persistence/order.repos
 import {
   decide,
   PLACE_ORDER_SAGA,
-  PlaceOrderCommand,
   PlaceOrderDecision,
   PlaceOrderEvent,
   PlaceOrderInput,
+  PlaceOrderSagaCommand,
   PlaceOrderSagaState,
   sagaStatusOf,
   startPlaceOrder,
@@ -100,7 +100,7 @@ export class PlaceOrderSagaRunner {
   }
 
   /** Commands are keyed by the saga id, so each participant sees one saga's commands in the order sent. */
-  private publish(tx: TransactionScope, commands: PlaceOrderCommand[]): void {
+  private publish(tx: TransactionScope, commands: PlaceOrderSagaCommand[]): void {
     for (const c of commands) tx.publish(command(c.target, c.name, c.data.orderId, c.data.orderId, c.data));
   }
 

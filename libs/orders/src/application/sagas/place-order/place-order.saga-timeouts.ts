@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { SagaRegistry, UnitOfWork } from '@eda/platform';
-import { PLACE_ORDER_SAGA, PlaceOrderSagaState } from './place-order.saga';
+import { Leg, PLACE_ORDER_LEGS, PLACE_ORDER_SAGA, PlaceOrderSagaState } from './place-order.saga';
 import { PlaceOrderSagaRunner } from './place-order.saga-runner';
 
 /** Registers the place-order saga with the runtime's deadline scheduler: a passed deadline is a DeadlinePassed input. */
@@ -17,7 +17,7 @@ export class PlaceOrderSagaTimeouts implements OnModuleInit {
       },
       legs: (state) => {
         const s = state as PlaceOrderSagaState;
-        return [{ name: 'stock (inventory)', status: s.stock }, { name: 'credit (organizations)', status: s.credit }];
+        return (Object.keys(PLACE_ORDER_LEGS) as Leg[]).map((leg) => ({ name: `${leg} (${PLACE_ORDER_LEGS[leg].participant})`, status: s[leg] }));
       },
     });
   }

@@ -20,6 +20,9 @@ import type { SagaStatus } from '@eda/platform';
  * CUSTOMER_NOT_ELIGIBLE); approve once both are reserved (ADR 0016). A refusal, a timeout or a cancellation
  * releases whatever was asked for and ends the order. An order with a sku it could not price asks for the
  * stock only (its credit is never asked) and is rejected UNKNOWN_PRODUCT.
+ *
+ * It is written as three tables — the legs (PLACE_ORDER_LEGS), the steps (PLACE_ORDER_STEPS) and the rules
+ * (PLACE_ORDER_RULES) — which `decide` applies without knowing any leg or step by name (ADR 0006, addendum).
  */
 export const PLACE_ORDER_SAGA = 'place-order';
 
@@ -51,6 +54,9 @@ export const MAX_RELEASE_RESENDS = 3;
  */
 export type LegStatus = 'IDLE' | 'PENDING' | 'RESERVED' | 'REJECTED' | 'RELEASING' | 'RELEASED';
 
+/** The saga's participants; each is a field of the state holding its LegStatus. */
+export type Leg = 'stock' | 'credit';
+
 export interface PlaceOrderSagaState {
   orderId: string;
   userId: string;
@@ -77,7 +83,8 @@ export type PlaceOrderInput =
   | { type: 'CancelRequested' }
   | { type: 'DeadlinePassed' };
 
-export type PlaceOrderCommand =
+/** What the saga sends its participants (not to be confused with the CQRS PlaceOrderCommand that places the order). */
+export type PlaceOrderSagaCommand =
   | { target: 'inventory'; name: 'ReserveStock'; data: ReserveStockData }
   | { target: 'inventory'; name: 'ReleaseStock'; data: ReleaseStockData }
   | { target: 'organizations'; name: 'ReserveCredit'; data: ReserveCreditData }
@@ -92,42 +99,169 @@ export type PlaceOrderEvent =
 
 export interface PlaceOrderDecision {
   state: PlaceOrderSagaState;
-  commands: PlaceOrderCommand[];
+  commands: PlaceOrderSagaCommand[];
   events: PlaceOrderEvent[];
   /** restart: wait SAGA_TIMEOUT_SECONDS from now; keep: the current deadline stands; clear: wait for nothing. */
   deadline: 'restart' | 'keep' | 'clear';
 }
 
-const FINAL_STEPS: ReadonlySet<PlaceOrderStep> = new Set(['REJECTED', 'CANCELLED']);
-/** Gave up waiting for the releases: nothing is sent on a deadline any more, but their answers still end the saga. */
-const STUCK_STEPS: ReadonlySet<PlaceOrderStep> = new Set(['REJECTING_STUCK', 'CANCELLING_STUCK']);
-const SETTLED: ReadonlySet<LegStatus> = new Set(['IDLE', 'REJECTED', 'RELEASED']);
+type LegAnswer = Exclude<PlaceOrderInput, { type: 'CancelRequested' | 'DeadlinePassed' }>['type'];
+type Refusal = Extract<PlaceOrderInput, { reason: unknown }>;
+/** The answers a leg gets: to its reserve (reserved or refused) and to its release. */
+type Answer = 'reserved' | 'refused' | 'released';
 
-export function sagaStatusOf(step: PlaceOrderStep): SagaStatus {
-  switch (step) {
-    case 'RESERVING':
-    case 'RESERVING_STOCK':
-    case 'RESERVING_CREDIT':
-      return 'RUNNING';
-    case 'APPROVED':
-      return 'COMPLETED';
-    case 'REJECTING':
-    case 'CANCELLING':
-      return 'COMPENSATING';
-    case 'REJECTED':
-    case 'CANCELLED':
-      return 'COMPENSATED';
-    case 'REJECTING_STUCK':
-    case 'CANCELLING_STUCK':
-      return 'STUCK';
-  }
+// ─── 1. The legs: what each participant is asked, what its answers mean, how it is given back ───────────────
+
+interface LegDefinition {
+  /** The context asked, as the operations console names it. */
+  participant: PlaceOrderSagaCommand['target'];
+  /** Its amount is the order's total: never asked for an order with an unpriced sku (PLACE_ORDER_RULES.unpricedHeld). */
+  needsPrices: boolean;
+  reserve: (state: PlaceOrderSagaState) => PlaceOrderSagaCommand;
+  /** The answers to the reserve: held, or refused — the refusal's reason is the order's rejection reason. */
+  reserved: LegAnswer;
+  refused: Refusal['type'];
+  /** The compensation and its answer. A release follows its reserve on the same key, so it also undoes a reserve not answered yet. */
+  release: (state: PlaceOrderSagaState) => PlaceOrderSagaCommand;
+  released: LegAnswer;
 }
 
-/**
- * The saga's first decision, taken with the order's placement: ask the inventory for every line and the
- * organization for the total, both at once; with a sku unpriced, the inventory only (no credit for a total
- * that is not known).
- */
+export const PLACE_ORDER_LEGS: Readonly<Record<Leg, LegDefinition>> = {
+  stock: {
+    participant: 'inventory',
+    needsPrices: false,
+    reserve: (s) => ({ target: 'inventory', name: 'ReserveStock', data: { orderId: s.orderId, lines: s.lines.map((l) => ({ ...l })) } }),
+    reserved: 'StockReserved',
+    refused: 'StockReservationRejected',
+    release: (s) => ({ target: 'inventory', name: 'ReleaseStock', data: { orderId: s.orderId } }),
+    released: 'StockReleased',
+  },
+  credit: {
+    participant: 'organizations',
+    needsPrices: true,
+    reserve: (s) => ({
+      target: 'organizations',
+      name: 'ReserveCredit',
+      data: { orderId: s.orderId, organizationId: s.organizationId, userId: s.userId, amountCents: s.totalCents },
+    }),
+    reserved: 'CreditReserved',
+    refused: 'CreditReservationRejected',
+    release: (s) => ({ target: 'organizations', name: 'ReleaseCredit', data: { orderId: s.orderId, organizationId: s.organizationId } }),
+    released: 'CreditReleased',
+  },
+};
+
+/** The legs, in the order their commands are sent. */
+const LEGS = Object.keys(PLACE_ORDER_LEGS) as Leg[];
+
+// ─── 2. The steps: what entering each one does, and where it leads ──────────────────────────────────────────
+
+interface StepDefinition {
+  /** The runtime's status (saga_instances.status), which is also the phase PLACE_ORDER_RULES.phases reads. */
+  status: SagaStatus;
+  /** Entering it asks these legs (their reserve is sent, the leg PENDING). */
+  asks?: readonly Leg[];
+  /** Entering it releases every leg that holds or may yet hold (RESERVED or PENDING). */
+  releases?: true;
+  /** The order event entering it records. */
+  records?: (state: PlaceOrderSagaState) => PlaceOrderEvent;
+  /** A leg held, but not every leg: the step it goes on to (else the other answers are awaited). */
+  onceHeld?: PlaceOrderStep;
+  /** Once no leg holds anything any more (every release answered): where the compensation ends. */
+  settlesAs?: PlaceOrderStep;
+  /** A deadline after the last re-send of the unanswered releases: where the compensation stops (ADR 0010). */
+  givesUpAs?: PlaceOrderStep;
+}
+
+export const PLACE_ORDER_STEPS: Readonly<Record<PlaceOrderStep, StepDefinition>> = {
+  RESERVING: { status: 'RUNNING', asks: ['stock', 'credit'] },
+  // A row of the sequential saga (before ADR 0016) asks the credit only once the stock is held, with a deadline of its own.
+  RESERVING_STOCK: { status: 'RUNNING', asks: ['stock'], onceHeld: 'RESERVING_CREDIT' },
+  RESERVING_CREDIT: { status: 'RUNNING', asks: ['credit'] },
+  APPROVED: { status: 'COMPLETED', records: () => ({ name: 'OrderApproved' }) },
+  // The order is REJECTED as the rejection is decided; the saga goes on until the releases are answered.
+  REJECTING: {
+    status: 'COMPENSATING',
+    releases: true,
+    // Entered only through a rejection rule, which sets the reason first.
+    records: (s) => ({ name: 'OrderRejected', reason: s.rejectionReason as OrderRejectionReason }),
+    settlesAs: 'REJECTED',
+    givesUpAs: 'REJECTING_STUCK',
+  },
+  REJECTING_STUCK: { status: 'STUCK', settlesAs: 'REJECTED' },
+  REJECTED: { status: 'COMPENSATED' },
+  CANCELLING: {
+    status: 'COMPENSATING',
+    releases: true,
+    records: () => ({ name: 'OrderCancellationRequested' }),
+    settlesAs: 'CANCELLED',
+    givesUpAs: 'CANCELLING_STUCK',
+  },
+  CANCELLING_STUCK: { status: 'STUCK', settlesAs: 'CANCELLED' },
+  CANCELLED: { status: 'COMPENSATED', records: () => ({ name: 'OrderCancelled' }) },
+};
+
+// ─── 3. The rules: what each input does ──────────────────────────────────────────────────────────────────────
+
+/** What a participant's answer does to its leg. */
+type LegChange = 'held' | 'refused' | 'released' | 'unwanted';
+
+interface PhaseRules {
+  /** Waits for answers: entering a step of this phase starts a deadline, else clears it. */
+  waits: boolean;
+  /** A cancellation: the step it leads to, or null: it changes nothing. */
+  cancel: PlaceOrderStep | null;
+  /** The deadline passed: reject the order, send the unanswered releases again, or stop waiting. */
+  deadline: { reject: OrderRejectionReason } | 'resend-releases' | 'stop-waiting';
+  /**
+   * A reservation the saga does not want (its leg never asked, refused, or given back already) is released
+   * again; awaitRelease: the leg is RELEASING until that is answered; deadline: what happens to the deadline.
+   */
+  unwantedReservation: { awaitRelease: boolean; deadline: PlaceOrderDecision['deadline'] };
+}
+
+export const PLACE_ORDER_RULES = {
+  /** Placement: every leg at once (ADR 0016); an order with an unpriced sku, the stock only: no credit for an unknown total. */
+  start: { priced: 'RESERVING', unpriced: 'RESERVING_STOCK' } satisfies Record<'priced' | 'unpriced', PlaceOrderStep>,
+  /**
+   * An answer changes its leg only from the statuses listed; from any other it changes nothing: a duplicate,
+   * or a reservation whose release is already on its way (sent after the reserve, on the same key) and undoes it.
+   */
+  answers: {
+    reserved: { PENDING: 'held', IDLE: 'unwanted', REJECTED: 'unwanted', RELEASED: 'unwanted' },
+    refused: { PENDING: 'refused' },
+    released: { RELEASING: 'released' },
+  } satisfies Record<Answer, Partial<Record<LegStatus, LegChange>>>,
+  /** A leg held for an order with an unpriced sku (a leg that needs no price, then): the order is rejected, the leg released. */
+  unpricedHeld: { reject: 'UNKNOWN_PRODUCT' } satisfies { reject: OrderRejectionReason },
+  /** A leg held, and with it every leg: the order is approved. Else the step's onceHeld; else the other answers are awaited. */
+  allHeld: 'APPROVED' satisfies PlaceOrderStep,
+  /** Every rejection — a leg refused (its reason), the deadline while reserving, unpricedHeld — enters this step. */
+  rejection: 'REJECTING' satisfies PlaceOrderStep,
+  /** A leg released: once every leg is in one of these, the compensation ends (the step's settlesAs). */
+  settled: ['IDLE', 'REJECTED', 'RELEASED'] satisfies readonly LegStatus[],
+  /** What a cancellation, a deadline and an unwanted reservation do, by phase (the step's status). */
+  phases: {
+    RUNNING: { waits: true, cancel: 'CANCELLING', deadline: { reject: 'TIMEOUT' }, unwantedReservation: { awaitRelease: true, deadline: 'restart' } },
+    COMPLETED: { waits: false, cancel: 'CANCELLING', deadline: 'stop-waiting', unwantedReservation: { awaitRelease: true, deadline: 'restart' } },
+    // Already compensating, a repeated cancellation changes nothing; an ended order cannot be cancelled (the Order answers 409 first).
+    COMPENSATING: { waits: true, cancel: null, deadline: 'resend-releases', unwantedReservation: { awaitRelease: true, deadline: 'restart' } },
+    // Gave up re-sending: a late reservation is released once more, without a deadline; the answers still end it.
+    STUCK: { waits: false, cancel: null, deadline: 'stop-waiting', unwantedReservation: { awaitRelease: true, deadline: 'keep' } },
+    // Ended: the state stays as it ended; a late reservation is only undone.
+    COMPENSATED: { waits: false, cancel: null, deadline: 'stop-waiting', unwantedReservation: { awaitRelease: false, deadline: 'clear' } },
+  } satisfies Record<SagaStatus, PhaseRules>,
+  /** While compensating, each deadline re-sends the unanswered releases, this many times; the next gives up (the step's givesUpAs). */
+  releaseResends: MAX_RELEASE_RESENDS,
+} as const;
+
+// ─── decide: applies the tables ─────────────────────────────────────────────────────────────────────────────
+
+export function sagaStatusOf(step: PlaceOrderStep): SagaStatus {
+  return PLACE_ORDER_STEPS[step].status;
+}
+
+/** The saga's first decision, taken with the order's placement (PLACE_ORDER_RULES.start). */
 export function startPlaceOrder(order: {
   orderId: string;
   userId: string;
@@ -136,166 +270,114 @@ export function startPlaceOrder(order: {
   totalCents: number;
   unpricedSkus: string[];
 }): PlaceOrderDecision {
-  const priced = order.unpricedSkus.length === 0;
   const state: PlaceOrderSagaState = {
     ...order,
     lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
     unpricedSkus: [...order.unpricedSkus],
-    step: priced ? 'RESERVING' : 'RESERVING_STOCK',
-    stock: 'PENDING',
-    credit: priced ? 'PENDING' : 'IDLE',
+    step: PLACE_ORDER_RULES.start[order.unpricedSkus.length === 0 ? 'priced' : 'unpriced'],
+    stock: 'IDLE',
+    credit: 'IDLE',
     rejectionReason: null,
   };
-  const commands = priced ? [reserveStock(state), reserveCredit(state)] : [reserveStock(state)];
-  return { state, commands, events: [], deadline: 'restart' };
+  return enter(state, state.step);
 }
 
 export function decide(state: PlaceOrderSagaState, input: PlaceOrderInput): PlaceOrderDecision {
+  const phase: PhaseRules = PLACE_ORDER_RULES.phases[sagaStatusOf(state.step)];
   switch (input.type) {
-    case 'StockReserved':
-      return onReserved(state, 'stock');
-    case 'CreditReserved':
-      return onReserved(state, 'credit');
-    case 'StockReservationRejected':
-      return onRefused(state, 'stock', input.reason);
-    case 'CreditReservationRejected':
-      return onRefused(state, 'credit', input.reason);
-    case 'StockReleased':
-      return onReleased(state, 'stock');
-    case 'CreditReleased':
-      return onReleased(state, 'credit');
     case 'CancelRequested':
-      return onCancelRequested(state);
+      return phase.cancel ? enter(state, phase.cancel) : unchanged(state);
     case 'DeadlinePassed':
-      return onDeadline(state);
-  }
-}
-
-type Leg = 'stock' | 'credit';
-
-function onReserved(state: PlaceOrderSagaState, leg: Leg): PlaceOrderDecision {
-  const current = state[leg];
-  if (current === 'PENDING') {
-    // PENDING only while reserving: a compensation turns every PENDING leg into RELEASING.
-    const reserved = { ...state, [leg]: 'RESERVED' as const };
-    if (leg === 'stock' && state.unpricedSkus.length > 0) {
-      return compensate(reserved, 'REJECTING', [{ name: 'OrderRejected', reason: 'UNKNOWN_PRODUCT' }], 'UNKNOWN_PRODUCT');
-    }
-    if (reserved.stock === 'RESERVED' && reserved.credit === 'RESERVED') {
-      return { state: { ...reserved, step: 'APPROVED' }, commands: [], events: [{ name: 'OrderApproved' }], deadline: 'clear' };
-    }
-    // A row of the sequential saga (before ADR 0016): the credit is asked only now, with a deadline of its own.
-    if (state.step === 'RESERVING_STOCK') {
-      const next: PlaceOrderSagaState = { ...reserved, step: 'RESERVING_CREDIT', credit: 'PENDING' };
-      return { state: next, commands: [reserveCredit(next)], events: [], deadline: 'restart' };
-    }
-    // RESERVING: the other leg's answer is still to come, under the deadline both legs share.
-    return { state: reserved, commands: [], events: [], deadline: 'keep' };
-  }
-  // A release was sent after the reserve on the same key, so the participant undoes this one by itself.
-  if (current === 'RESERVED' || current === 'RELEASING') return unchanged(state);
-  // A reservation the saga no longer wants (its release already came back, or it never asked): undo it.
-  if (FINAL_STEPS.has(state.step)) return { state, commands: [release(state, leg)], events: [], deadline: 'clear' };
-  // A stuck saga asks once more for this leg but sets no deadline: it already gave up re-sending.
-  return { state: { ...state, [leg]: 'RELEASING' }, commands: [release(state, leg)], events: [], deadline: STUCK_STEPS.has(state.step) ? 'keep' : 'restart' };
-}
-
-/**
- * A refusal rejects the order with its reason and releases the other leg, PENDING or RESERVED. A refusal
- * that comes after the order was already rejected (the other leg's refusal, a timeout) changes nothing: the
- * first reason stands, and the release sent for this leg is answered all the same.
- */
-function onRefused(state: PlaceOrderSagaState, leg: Leg, reason: OrderRejectionReason): PlaceOrderDecision {
-  if (state[leg] !== 'PENDING') return unchanged(state);
-  return compensate({ ...state, [leg]: 'REJECTED' }, 'REJECTING', [{ name: 'OrderRejected', reason }], reason);
-}
-
-function onReleased(state: PlaceOrderSagaState, leg: Leg): PlaceOrderDecision {
-  if (state[leg] !== 'RELEASING') return unchanged(state);
-  return settle({ state: { ...state, [leg]: 'RELEASED' }, commands: [], events: [], deadline: 'keep' });
-}
-
-function onCancelRequested(state: PlaceOrderSagaState): PlaceOrderDecision {
-  switch (state.step) {
-    case 'RESERVING':
-    case 'RESERVING_STOCK':
-    case 'RESERVING_CREDIT':
-    case 'APPROVED':
-      return compensate(state, 'CANCELLING', [{ name: 'OrderCancellationRequested' }], null);
-    // Already cancelling: a repeated request changes nothing. A rejected or cancelled order cannot be
-    // cancelled; the Order refuses that (409) before the saga is asked.
+      return onDeadline(state, phase);
     default:
+      return onAnswer(state, input, phase);
+  }
+}
+
+/** Which leg each participant answer is about, and which of its answers it is. */
+const ANSWERS = Object.fromEntries(
+  LEGS.flatMap((leg) => (['reserved', 'refused', 'released'] as const).map((answer) => [PLACE_ORDER_LEGS[leg][answer], { leg, answer }])),
+) as Record<LegAnswer, { leg: Leg; answer: Answer }>;
+
+function onAnswer(state: PlaceOrderSagaState, input: Extract<PlaceOrderInput, { type: LegAnswer }>, phase: PhaseRules): PlaceOrderDecision {
+  const { leg, answer } = ANSWERS[input.type];
+  const changes: Partial<Record<LegStatus, LegChange>> = PLACE_ORDER_RULES.answers[answer];
+  switch (changes[state[leg]]) {
+    case 'held':
+      return onHeld({ ...state, [leg]: 'RESERVED' }, leg);
+    case 'refused':
+      return reject({ ...state, [leg]: 'REJECTED' }, (input as Refusal).reason);
+    case 'released':
+      return settle({ state: { ...state, [leg]: 'RELEASED' }, commands: [], events: [], deadline: 'keep' });
+    case 'unwanted': {
+      const { awaitRelease, deadline } = phase.unwantedReservation;
+      return { state: awaitRelease ? { ...state, [leg]: 'RELEASING' } : state, commands: [PLACE_ORDER_LEGS[leg].release(state)], events: [], deadline };
+    }
+    case undefined:
       return unchanged(state);
   }
 }
 
-function onDeadline(state: PlaceOrderSagaState): PlaceOrderDecision {
-  switch (state.step) {
-    case 'RESERVING':
-    case 'RESERVING_STOCK':
-    case 'RESERVING_CREDIT':
-      return compensate(state, 'REJECTING', [{ name: 'OrderRejected', reason: 'TIMEOUT' }], 'TIMEOUT');
-    case 'REJECTING':
-    case 'CANCELLING': {
-      const resends = state.releaseResends ?? 0;
-      // Asked MAX_RELEASE_RESENDS times more without an answer: asking again would only repeat forever
-      // (e.g. the answers are parked as dead letters behind an earlier one). Stop, visibly, for an operator.
-      if (resends >= MAX_RELEASE_RESENDS) {
-        return { state: { ...state, step: state.step === 'REJECTING' ? 'REJECTING_STUCK' : 'CANCELLING_STUCK' }, commands: [], events: [], deadline: 'clear' };
-      }
-      // A release unanswered in time: ask again (releases are idempotent) and keep waiting.
-      const commands: PlaceOrderCommand[] = (['stock', 'credit'] as const).filter((leg) => state[leg] === 'RELEASING').map((leg) => release(state, leg));
-      return { state: { ...state, releaseResends: resends + 1 }, commands, events: [], deadline: 'restart' };
-    }
-    default:
-      return { state, commands: [], events: [], deadline: 'clear' };
-  }
+function onHeld(state: PlaceOrderSagaState, leg: Leg): PlaceOrderDecision {
+  if (state.unpricedSkus.length > 0 && !PLACE_ORDER_LEGS[leg].needsPrices) return reject(state, PLACE_ORDER_RULES.unpricedHeld.reject);
+  if (LEGS.every((l) => state[l] === 'RESERVED')) return enter(state, PLACE_ORDER_RULES.allHeld);
+  const { onceHeld } = PLACE_ORDER_STEPS[state.step];
+  if (onceHeld) return enter(state, onceHeld);
+  // The other answers are still to come, under the deadline the legs share.
+  return { state, commands: [], events: [], deadline: 'keep' };
+}
+
+function onDeadline(state: PlaceOrderSagaState, phase: PhaseRules): PlaceOrderDecision {
+  const rule = phase.deadline;
+  if (rule === 'stop-waiting') return { state, commands: [], events: [], deadline: 'clear' };
+  if (rule !== 'resend-releases') return reject(state, rule.reject);
+  const resends = state.releaseResends ?? 0;
+  const { givesUpAs } = PLACE_ORDER_STEPS[state.step];
+  // Asked this often without an answer: asking again would only repeat forever (e.g. the answers are parked
+  // as dead letters behind an earlier one). Stop, visibly, for an operator.
+  if (givesUpAs && resends >= PLACE_ORDER_RULES.releaseResends) return enter(state, givesUpAs);
+  // A release unanswered in time: ask again (releases are idempotent) and keep waiting.
+  const commands = LEGS.filter((leg) => state[leg] === 'RELEASING').map((leg) => PLACE_ORDER_LEGS[leg].release(state));
+  return { state: { ...state, releaseResends: resends + 1 }, commands, events: [], deadline: 'restart' };
+}
+
+function reject(state: PlaceOrderSagaState, reason: OrderRejectionReason): PlaceOrderDecision {
+  return enter({ ...state, rejectionReason: reason }, PLACE_ORDER_RULES.rejection);
 }
 
 /**
- * Releases every leg that holds or may yet hold something (PENDING: its answer may still come; the
- * release follows the reserve on the same partition key, so the participant sees them in that order).
+ * Enters a step as its row says: asks its legs, or releases every leg that holds or may yet hold (a PENDING
+ * one: its answer may still come, and the release follows the reserve on the same partition key, so the
+ * participant sees them in that order); records its order event; waits with a fresh deadline if its status
+ * waits, else clears it. A compensation with nothing to release ends at once.
  */
-function compensate(state: PlaceOrderSagaState, step: 'REJECTING' | 'CANCELLING', events: PlaceOrderEvent[], reason: OrderRejectionReason | null): PlaceOrderDecision {
-  let next: PlaceOrderSagaState = { ...state, step, rejectionReason: reason ?? state.rejectionReason };
-  const commands: PlaceOrderCommand[] = [];
-  for (const leg of ['stock', 'credit'] as const) {
-    if (next[leg] === 'PENDING' || next[leg] === 'RESERVED') {
-      commands.push(release(next, leg));
+function enter(state: PlaceOrderSagaState, to: PlaceOrderStep): PlaceOrderDecision {
+  const step = PLACE_ORDER_STEPS[to];
+  let next: PlaceOrderSagaState = { ...state, step: to };
+  const commands: PlaceOrderSagaCommand[] = [];
+  for (const leg of LEGS) {
+    if (step.asks?.includes(leg)) {
+      next = { ...next, [leg]: 'PENDING' };
+      commands.push(PLACE_ORDER_LEGS[leg].reserve(next));
+    } else if (step.releases && (next[leg] === 'PENDING' || next[leg] === 'RESERVED')) {
       next = { ...next, [leg]: 'RELEASING' };
+      commands.push(PLACE_ORDER_LEGS[leg].release(next));
     }
   }
-  return settle({ state: next, commands, events, deadline: 'restart' });
+  const events = step.records ? [step.records(next)] : [];
+  const decision: PlaceOrderDecision = { state: next, commands, events, deadline: PLACE_ORDER_RULES.phases[step.status].waits ? 'restart' : 'clear' };
+  return step.releases ? settle(decision) : decision;
 }
 
-/** Ends the compensation once neither participant holds anything (also a stuck one, when the answers come at last). */
+/** Ends a compensation once no leg holds anything (also a stuck one, when the answers come at last). */
 function settle(decision: PlaceOrderDecision): PlaceOrderDecision {
-  const { state } = decision;
-  const rejecting = state.step === 'REJECTING' || state.step === 'REJECTING_STUCK';
-  const cancelling = state.step === 'CANCELLING' || state.step === 'CANCELLING_STUCK';
-  if ((!rejecting && !cancelling) || !SETTLED.has(state.stock) || !SETTLED.has(state.credit)) return decision;
-  if (rejecting) return { ...decision, state: { ...state, step: 'REJECTED' }, deadline: 'clear' };
-  return { ...decision, state: { ...state, step: 'CANCELLED' }, events: [...decision.events, { name: 'OrderCancelled' }], deadline: 'clear' };
+  const { settlesAs } = PLACE_ORDER_STEPS[decision.state.step];
+  const settled: readonly LegStatus[] = PLACE_ORDER_RULES.settled;
+  if (!settlesAs || !LEGS.every((leg) => settled.includes(decision.state[leg]))) return decision;
+  const ended = enter(decision.state, settlesAs);
+  return { ...ended, commands: [...decision.commands, ...ended.commands], events: [...decision.events, ...ended.events] };
 }
 
 function unchanged(state: PlaceOrderSagaState): PlaceOrderDecision {
   return { state, commands: [], events: [], deadline: 'keep' };
-}
-
-function reserveStock(state: PlaceOrderSagaState): PlaceOrderCommand {
-  return { target: 'inventory', name: 'ReserveStock', data: { orderId: state.orderId, lines: state.lines.map((l) => ({ ...l })) } };
-}
-
-function reserveCredit(state: PlaceOrderSagaState): PlaceOrderCommand {
-  return {
-    target: 'organizations',
-    name: 'ReserveCredit',
-    data: { orderId: state.orderId, organizationId: state.organizationId, userId: state.userId, amountCents: state.totalCents },
-  };
-}
-
-function release(state: PlaceOrderSagaState, leg: Leg): PlaceOrderCommand {
-  return leg === 'stock'
-    ? { target: 'inventory', name: 'ReleaseStock', data: { orderId: state.orderId } }
-    : { target: 'organizations', name: 'ReleaseCredit', data: { orderId: state.orderId, organizationId: state.organizationId } };
 }
