@@ -3,11 +3,10 @@
 // rate over many keys, then a burst committed as fast as the database takes it. (Failover time after a kill -9 is
 // measured by libs/platform/src/consumer/consumer-workers.int.spec.ts.)
 import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
 import { startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
-import { percentile, TimedUnitOfWork } from './timed-unit-of-work';
-import { type CloudEvent, contextStoreMigrations, createKinesisClient, DatabaseTopology, domainEvent, EventLogAppender, loadConfig, MetricsService, platformStorage, provisionDatabase, registerHandler, Relay, RelayMetrics, StreamProvisioner, SystemClock, TransactionScope, UnitOfWork, UuidGenerator } from '@eda/platform';
+import { percentile, producerAndSink } from './timed-unit-of-work';
+import { type CloudEvent, contextStoreMigrations, createKinesisClient, DatabaseTopology, domainEvent, loadConfig, MetricsService, platformStorage, provisionDatabase, registerHandler, Relay, RelayMetrics, StreamProvisioner, TransactionScope } from '@eda/platform';
 import { ConsumerMetrics, consumerOptionsFrom, ConsumerWorker, DeadLetterStore, LeaseStore, ShardWakeups } from '@eda/platform/runtime';
 
 const KEYS = Number(process.env.BENCH_CONSUMER_KEYS ?? 500);
@@ -52,19 +51,8 @@ export async function run(): Promise<void> {
     const stream = `${PRODUCER}-events`;
     await new StreamProvisioner(kinesis, { shards: config.STREAM_SHARDS, retentionHours: config.STREAM_RETENTION_HOURS }).ensureAll([prefix + stream]);
 
-    const appender = new EventLogAppender(new SystemClock(), new UuidGenerator());
-    const producerSource = new DataSource({ type: 'postgres', url: topology.access(PRODUCER).url, schema: PRODUCER, extra: { max: BURST_WRITERS + 2 } });
-    const sinkSource = new DataSource({ type: 'postgres', url: topology.access(SINK).url, schema: SINK, extra: { max: 20 } });
-    await producerSource.initialize();
-    await sinkSource.initialize();
-    stops.push(async () => { await producerSource.destroy(); await sinkSource.destroy(); });
-    const producer = new UnitOfWork(PRODUCER, producerSource, appender);
-    const committedAt = new Map<string, number>();
-    producer.onCommitted((_, events) => {
-      const now = performance.now();
-      for (const e of events) committedAt.set(e.event.id, now);
-    });
-    const sink = new TimedUnitOfWork(SINK, sinkSource, appender);
+    const { producer, sink, sinkSource, committedAt, close } = await producerAndSink(topology, PRODUCER, SINK, BURST_WRITERS + 2);
+    stops.push(close);
     const handler = registerHandler(`${PRODUCER}.Counted`, { handler: 'sink.effects', context: SINK }, sink, {
       handle: async (event: CloudEvent, tx: TransactionScope) => {
         const data = event.data as { seq: number };

@@ -5,11 +5,10 @@
 // Absolute figures are the engine's: kinesis-local pushes an event about once a second, AWS as records arrive
 // (ADR 0015).
 import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
 import { startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
-import { percentile, TimedUnitOfWork } from './timed-unit-of-work';
-import { type CloudEvent, contextStoreMigrations, createKinesisClient, DatabaseTopology, domainEvent, EventLogAppender, loadConfig, MetricsService, platformStorage, provisionDatabase, registerHandler, Relay, RelayMetrics, StreamProvisioner, SystemClock, TransactionScope, UnitOfWork, UuidGenerator } from '@eda/platform';
+import { percentile, producerAndSink } from './timed-unit-of-work';
+import { type CloudEvent, contextStoreMigrations, createKinesisClient, DatabaseTopology, domainEvent, loadConfig, MetricsService, platformStorage, provisionDatabase, registerHandler, Relay, RelayMetrics, StreamProvisioner, TransactionScope } from '@eda/platform';
 import { ConsumerMetrics, consumerOptionsFrom, ConsumerWorker, DeadLetterStore, LeaseStore, ShardWakeups } from '@eda/platform/runtime';
 import { startKinesisLocal } from '@eda/platform/testing';
 
@@ -55,19 +54,8 @@ export async function run(): Promise<void> {
     stops.push(async () => { kinesis.destroy(); subscriber.destroy(); });
     await new StreamProvisioner(kinesis, { shards: config.STREAM_SHARDS, retentionHours: config.STREAM_RETENTION_HOURS }).ensureAll([`${prefix}${PRODUCER}-events`]);
 
-    const appender = new EventLogAppender(new SystemClock(), new UuidGenerator());
-    const producerSource = new DataSource({ type: 'postgres', url: topology.access(PRODUCER).url, schema: PRODUCER, extra: { max: 4 } });
-    const sinkSource = new DataSource({ type: 'postgres', url: topology.access(SINK).url, schema: SINK, extra: { max: 20 } });
-    await producerSource.initialize();
-    await sinkSource.initialize();
-    stops.push(async () => { await producerSource.destroy(); await sinkSource.destroy(); });
-    const producer = new UnitOfWork(PRODUCER, producerSource, appender);
-    const committedAt = new Map<string, number>();
-    producer.onCommitted((_, events) => {
-      const now = performance.now();
-      for (const e of events) committedAt.set(e.event.id, now);
-    });
-    const sink = new TimedUnitOfWork(SINK, sinkSource, appender);
+    const { producer, sink, committedAt, close } = await producerAndSink(topology, PRODUCER, SINK, 4);
+    stops.push(close);
 
     const wakeups = new ShardWakeups();
     const relay = new Relay({

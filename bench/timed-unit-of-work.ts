@@ -1,4 +1,5 @@
-import { type CloudEvent, ShardPosition, TransactionScope, UnitOfWork } from '@eda/platform';
+import { DataSource } from 'typeorm';
+import { type CloudEvent, DatabaseTopology, EventLogAppender, ShardPosition, SystemClock, TransactionScope, UnitOfWork, UuidGenerator } from '@eda/platform';
 
 /** Notes when each delivery's transaction (inbox row + effect) has committed, per handler: the end of the measured path. */
 export class TimedUnitOfWork extends UnitOfWork {
@@ -27,4 +28,29 @@ export class TimedUnitOfWork extends UnitOfWork {
 
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/**
+ * The two ends a latency bench times: a producer's unit of work noting when each event committed, and a sink's
+ * timed unit of work noting when each effect committed. `close` ends both pools.
+ */
+export async function producerAndSink(
+  topology: DatabaseTopology,
+  producerContext: string,
+  sinkContext: string,
+  producerPoolSize: number,
+): Promise<{ producer: UnitOfWork; sink: TimedUnitOfWork; sinkSource: DataSource; committedAt: Map<string, number>; close(): Promise<void> }> {
+  const appender = new EventLogAppender(new SystemClock(), new UuidGenerator());
+  const producerSource = new DataSource({ type: 'postgres', url: topology.access(producerContext).url, schema: producerContext, extra: { max: producerPoolSize } });
+  const sinkSource = new DataSource({ type: 'postgres', url: topology.access(sinkContext).url, schema: sinkContext, extra: { max: 20 } });
+  await producerSource.initialize();
+  await sinkSource.initialize();
+  const producer = new UnitOfWork(producerContext, producerSource, appender);
+  const committedAt = new Map<string, number>();
+  producer.onCommitted((_, events) => {
+    const now = performance.now();
+    for (const e of events) committedAt.set(e.event.id, now);
+  });
+  const sink = new TimedUnitOfWork(sinkContext, sinkSource, appender);
+  return { producer, sink, sinkSource, committedAt, close: async () => { await producerSource.destroy(); await sinkSource.destroy(); } };
 }
