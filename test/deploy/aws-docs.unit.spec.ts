@@ -14,10 +14,10 @@ const POLICIES_OF_FILE: Record<string, Policy[]> = {
   'libs/platform/src/observability/infrastructure-readiness.ts': ['api', 'relay', 'consumer-polling', 'consumer-efo'],
   'libs/platform/src/relay/stream-stats.ts': ['api'],
   'libs/platform/src/relay/ordered-publisher.ts': ['relay', 'smoke'],
-  'libs/platform/src/consumer/shard-discovery.ts': ['consumer-polling', 'consumer-efo', 'smoke'],
-  'libs/platform/src/consumer/shard-reader.ts': ['consumer-polling'],
-  'libs/platform/src/consumer/stream-consumer-registry.ts': ['consumer-efo', 'smoke'],
-  'libs/platform/src/consumer/fan-out-reader.ts': ['consumer-efo'],
+  'libs/platform/src/consumer/reading/shard-discovery.ts': ['consumer-polling', 'consumer-efo', 'smoke'],
+  'libs/platform/src/consumer/reading/shard-reader.ts': ['consumer-polling'],
+  'libs/platform/src/consumer/reading/stream-consumer-registry.ts': ['consumer-efo', 'smoke'],
+  'libs/platform/src/consumer/reading/fan-out-reader.ts': ['consumer-efo'],
   'apps/api/src/cli/kinesis-smoke.ts': ['smoke'],
 };
 

@@ -3,8 +3,8 @@ import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiQuery, Api
 import { ValidationProblem } from '../http/problem-details.filter';
 import { PlatformRuntime } from '../platform-runtime';
 import { ConsumerMetrics } from './consumer-metrics';
-import { DeadLetterService } from './dead-letter.service';
-import { LeaseStore } from './lease-store';
+import { DeadLetterService } from './dead-letters/dead-letter.service';
+import { LeaseStore } from './leases/lease-store';
 
 /** reads/s is the GetRecords rate over about this long (Kinesis allows 5 reads/s per shard, shared by every consumer). */
 const READ_RATE_WINDOW_MS = 10_000;

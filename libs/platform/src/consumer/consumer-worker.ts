@@ -2,16 +2,16 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Logger } from '@nestjs/common';
 import type { ConsumerMetrics } from './consumer-metrics';
 import type { ConsumerOptions } from './consumer-options';
-import type { DeadLetterStore } from './dead-letter-store';
-import { planLeaseTakes } from './lease-balancer';
-import { leaseKey, LeaseRejection, LeaseStore, StreamReset } from './lease-store';
-import { MessageDispatcher } from './message-dispatcher';
-import type { RegisteredHandler } from './message-handler';
-import { describeStream, listShards } from './shard-discovery';
-import { ReaderTrouble, ShardReader } from './shard-reader';
-import { FanOutReader } from './fan-out-reader';
-import type { LeaseReader } from './lease-reader';
-import { StreamConsumerRegistry } from './stream-consumer-registry';
+import type { DeadLetterStore } from './dead-letters/dead-letter-store';
+import { planLeaseTakes } from './leases/lease-balancer';
+import { leaseKey, LeaseRejection, LeaseStore, StreamReset } from './leases/lease-store';
+import { MessageDispatcher } from './dispatch/message-dispatcher';
+import type { RegisteredHandler } from './handlers/message-handler';
+import { describeStream, listShards } from './reading/shard-discovery';
+import { ReaderTrouble, ShardReader } from './reading/shard-reader';
+import { FanOutReader } from './reading/fan-out-reader';
+import type { LeaseReader } from './reading/lease-reader';
+import { StreamConsumerRegistry } from './reading/stream-consumer-registry';
 import type { ShardWakeups } from '../wakeups/shard-wakeups';
 
 export interface ConsumerWorkerDeps {

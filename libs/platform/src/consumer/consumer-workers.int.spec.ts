@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Pool } from 'pg';
 import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
-import { LeaseStore } from './lease-store';
+import { LeaseStore } from './leases/lease-store';
 import { createStream, putEvents, provisionTestStores, TEST_CONTEXT, TEST_STREAM, thingEvent } from './testing/consumer-test-kit';
 
 const KEYS = 100;

@@ -2,7 +2,7 @@ import { KinesisClient, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/c
 import { Pool } from 'pg';
 import { domainEvent } from '../event-log/outgoing-message';
 import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
-import { UNPARSEABLE_HANDLER } from './dead-letter-store';
+import { UNPARSEABLE_HANDLER } from './dead-letters/dead-letter-store';
 import {
   createStream, putEvents, putRecords, provisionTestStores, startTestConsumer, TEST_CONTEXT, TEST_HANDLER, TEST_STREAM, TestConsumer, thingEvent, waitActive,
 } from './testing/consumer-test-kit';

@@ -13,8 +13,8 @@ import { platformStorage } from '../platform-storage';
 import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
 import { ConsumerOpsController } from './consumer-ops.controller';
 import { ConsumerModule } from './consumer.module';
-import { MessageHandler } from './message-handler';
-import { OnMessage } from './on-message.decorator';
+import { MessageHandler } from './handlers/message-handler';
+import { OnMessage } from './handlers/on-message.decorator';
 import { createStream, putEvents, provisionTestStores, TEST_CONTEXT, TEST_STREAM, TEST_TYPE, thingEvent } from './testing/consumer-test-kit';
 
 @OnMessage(TEST_TYPE, { handler: 'alpha.nest-effects', context: TEST_CONTEXT })

@@ -9,11 +9,11 @@ import { ConsumerMetrics } from './consumer-metrics';
 import { ConsumerOpsController } from './consumer-ops.controller';
 import { ConsumerOptions, consumerOptionsFrom } from './consumer-options';
 import { ConsumerWorker } from './consumer-worker';
-import { DeadLetterService } from './dead-letter.service';
-import { DeadLetterStore } from './dead-letter-store';
-import { EventLogBackfill } from './event-log-backfill';
-import { HandlerCatalog } from './handler-catalog';
-import { LeaseStore } from './lease-store';
+import { DeadLetterService } from './dead-letters/dead-letter.service';
+import { DeadLetterStore } from './dead-letters/dead-letter-store';
+import { EventLogBackfill } from './backfill/event-log-backfill';
+import { HandlerCatalog } from './handlers/handler-catalog';
+import { LeaseStore } from './leases/lease-store';
 import { ShardWakeups } from '../wakeups/shard-wakeups';
 
 export const CONSUMER_PLATFORM_POOL = Symbol('CONSUMER_PLATFORM_POOL');

@@ -12,9 +12,9 @@ import { Pool } from 'pg';
 import { createKinesisClient } from '../kinesis/kinesis-connection';
 import { createTestDatabase, eventually, TestDatabase, uniqueName } from '../testing';
 import { FanOutFaultProxy, KinesisLocalHandle, startKinesisLocal } from '../testing/kinesis-local';
-import { LeaseStore } from './lease-store';
-import { StreamConsumerRegistry } from './stream-consumer-registry';
-import { UNPARSEABLE_HANDLER } from './dead-letter-store';
+import { LeaseStore } from './leases/lease-store';
+import { StreamConsumerRegistry } from './reading/stream-consumer-registry';
+import { UNPARSEABLE_HANDLER } from './dead-letters/dead-letter-store';
 import {
   createStream,
   putEvents,

@@ -4,10 +4,10 @@ import type { KinesisStreamBatchResponse } from 'aws-lambda';
 import { ConsumerMetrics } from './consumer-metrics';
 import { CONSUMER_OPTIONS, ConsumerOpsModule } from './consumer.module';
 import type { ConsumerOptions } from './consumer-options';
-import { DeadLetterStore } from './dead-letter-store';
-import { HandlerCatalog } from './handler-catalog';
-import { MessageDispatcher } from './message-dispatcher';
-import { decodeRecords } from './record-decoder';
+import { DeadLetterStore } from './dead-letters/dead-letter-store';
+import { HandlerCatalog } from './handlers/handler-catalog';
+import { MessageDispatcher } from './dispatch/message-dispatcher';
+import { decodeRecords } from './dispatch/record-decoder';
 
 /** An invocation that is not a Kinesis stream event of this app: nothing in it can be handled or parked. */
 export class NotAKinesisEventError extends Error {

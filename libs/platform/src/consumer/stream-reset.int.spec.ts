@@ -3,8 +3,8 @@ import { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
 import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
 import { ConsumerOpsController } from './consumer-ops.controller';
-import { LeaseStore, TRIM_HORIZON } from './lease-store';
-import { describeStream } from './shard-discovery';
+import { LeaseStore, TRIM_HORIZON } from './leases/lease-store';
+import { describeStream } from './reading/shard-discovery';
 import { createStream, putEvents, provisionTestStores, startTestConsumer, TEST_CONTEXT, TEST_STREAM, TestConsumer, thingEvent } from './testing/consumer-test-kit';
 
 describe('a stream re-created under the consumer group (engine data lost, or deleted and made again)', () => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
-import type { MessageHandler } from '../consumer/message-handler';
-import { OnMessage } from '../consumer/on-message.decorator';
+import type { MessageHandler } from '../consumer/handlers/message-handler';
+import { OnMessage } from '../consumer/handlers/on-message.decorator';
 import type { TransactionScope } from '../database/unit-of-work';
 import type { CloudEvent } from '../event-log/cloud-event';
 import { applyLive, Projection } from './projection';

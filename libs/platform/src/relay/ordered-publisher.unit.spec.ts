@@ -1,5 +1,5 @@
 import type { KinesisClient, PutRecordsCommand, PutRecordsRequestEntry, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
-import { decodeRecords } from '../consumer/record-decoder';
+import { decodeRecords } from '../consumer/dispatch/record-decoder';
 import type { StreamProvisioner } from '../kinesis/stream-provisioner';
 import { MetricsService } from '../observability/metrics.service';
 import { eventually } from '../testing/eventually';

@@ -1,5 +1,5 @@
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
-import { decodeRecords, DecodedMessage } from '../consumer/record-decoder';
+import { decodeRecords, DecodedMessage } from '../consumer/dispatch/record-decoder';
 import type { CloudEvent } from '../event-log/cloud-event';
 
 /**

@@ -15,11 +15,11 @@ import { platformStorage } from '../../platform-storage';
 import { ConsumerMetrics } from '../consumer-metrics';
 import { ConsumerOptions, GET_RECORDS_PACE_MS } from '../consumer-options';
 import { ConsumerWorker } from '../consumer-worker';
-import { DeadLetterService } from '../dead-letter.service';
-import { DeadLetterStore } from '../dead-letter-store';
-import { EventLogBackfill } from '../event-log-backfill';
-import { LeaseStore } from '../lease-store';
-import { MessageHandler, registerHandler, RegisteredHandler } from '../message-handler';
+import { DeadLetterService } from '../dead-letters/dead-letter.service';
+import { DeadLetterStore } from '../dead-letters/dead-letter-store';
+import { EventLogBackfill } from '../backfill/event-log-backfill';
+import { LeaseStore } from '../leases/lease-store';
+import { MessageHandler, registerHandler, RegisteredHandler } from '../handlers/message-handler';
 import type { ShardWakeups } from '../../wakeups/shard-wakeups';
 
 /** Test fixtures shared by the consumer's integration tests and their worker processes. */

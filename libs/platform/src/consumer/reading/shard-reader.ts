@@ -1,11 +1,11 @@
 import { GetRecordsCommand, GetRecordsCommandOutput, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { Logger } from '@nestjs/common';
-import type { ConsumerMetrics } from './consumer-metrics';
-import type { ConsumerOptions } from './consumer-options';
-import type { DeadLetterStore } from './dead-letter-store';
-import { Lease, LeaseStore, SHARD_END, TRIM_HORIZON } from './lease-store';
-import type { MessageDispatcher } from './message-dispatcher';
-import { decodeRecords } from './record-decoder';
+import type { ConsumerMetrics } from '../consumer-metrics';
+import type { ConsumerOptions } from '../consumer-options';
+import type { DeadLetterStore } from '../dead-letters/dead-letter-store';
+import { Lease, LeaseStore, SHARD_END, TRIM_HORIZON } from '../leases/lease-store';
+import type { MessageDispatcher } from '../dispatch/message-dispatcher';
+import { decodeRecords } from '../dispatch/record-decoder';
 import { LeaseReader, ReaderTrouble } from './lease-reader';
 
 export type { ReaderTrouble } from './lease-reader';

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
-import { Pause } from '../kinesis/backoff';
-import type { Lease } from './lease-store';
+import { Pause } from '../../kinesis/backoff';
+import type { Lease } from '../leases/lease-store';
 
 export interface ReaderTrouble {
   stream: string;

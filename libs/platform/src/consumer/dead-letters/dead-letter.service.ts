@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { DomainError } from '../ddd/domain-error';
-import type { ConsumerMetrics } from './consumer-metrics';
+import { DomainError } from '../../ddd/domain-error';
+import type { ConsumerMetrics } from '../consumer-metrics';
 import { DeadLetter, DeadLetterStatus, DeadLetterStore, isEventLogShard, UNPARSEABLE_HANDLER } from './dead-letter-store';
-import type { RegisteredHandler } from './message-handler';
+import type { RegisteredHandler } from '../handlers/message-handler';
 
 export class DeadLetterNotFoundError extends DomainError {
   constructor(id: string) {

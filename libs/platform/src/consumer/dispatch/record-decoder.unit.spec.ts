@@ -1,6 +1,5 @@
 import { decodeRecords } from './record-decoder';
-import { finishedPrefix } from './shard-reader';
-import { kplAggregate as aggregated } from '../testing/kpl.fixture';
+import { kplAggregate as aggregated } from '../../testing/kpl.fixture';
 
 const event = (id: string) => JSON.stringify({ specversion: '1.0', id, source: 'alpha', type: 'alpha.Thing', partitionkey: 'k' });
 
@@ -28,13 +27,5 @@ describe('decodeRecords', () => {
       ['x', 'k1', '9', 0],
       ['y', 'k2', '9', 1],
     ]);
-  });
-});
-
-describe('finishedPrefix', () => {
-  it('checkpoints up to the last record before the first unfinished one', () => {
-    expect(finishedPrefix([0, 1, 1, 2], [true, true, false, true], 3)).toBe(0);
-    expect(finishedPrefix([0, 1, 2], [true, true, true], 3)).toBe(2);
-    expect(finishedPrefix([0, 1], [false, true], 2)).toBe(-1);
   });
 });

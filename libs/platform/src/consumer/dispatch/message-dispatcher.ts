@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
-import type { ConsumerMetrics } from './consumer-metrics';
-import type { ConsumerOptions } from './consumer-options';
-import { DeadLetterStore, LeaseClaim, NewDeadLetter, UNPARSEABLE_HANDLER } from './dead-letter-store';
-import type { RegisteredHandler } from './message-handler';
+import type { ConsumerMetrics } from '../consumer-metrics';
+import type { ConsumerOptions } from '../consumer-options';
+import { DeadLetterStore, LeaseClaim, NewDeadLetter, UNPARSEABLE_HANDLER } from '../dead-letters/dead-letter-store';
+import type { RegisteredHandler } from '../handlers/message-handler';
 import type { DecodedMessage } from './record-decoder';
-import type { ShardPosition } from '../database/unit-of-work';
-import type { CloudEvent } from '../event-log/cloud-event';
-import { fullJitterDelay, sleep } from '../kinesis/backoff';
+import type { ShardPosition } from '../../database/unit-of-work';
+import type { CloudEvent } from '../../event-log/cloud-event';
+import { fullJitterDelay, sleep } from '../../kinesis/backoff';
 
 /** What a reader tells the dispatcher about the batch's shard. */
 export interface ShardBatch {

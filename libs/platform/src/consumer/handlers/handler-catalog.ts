@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { UnitOfWork } from '../database/unit-of-work';
+import { UnitOfWork } from '../../database/unit-of-work';
 import type { MessageHandler, RegisteredHandler } from './message-handler';
 import { ON_MESSAGE_METADATA, OnMessageMetadata } from './on-message.decorator';
 import { handlerFunctions, subscriptionsOf } from './message-handler';

@@ -1,5 +1,5 @@
 import type { _Record } from '@aws-sdk/client-kinesis';
-import type { CloudEvent } from '../event-log/cloud-event';
+import type { CloudEvent } from '../../event-log/cloud-event';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { deaggregateSync } = require('aws-kinesis-agg') as {

@@ -1,8 +1,8 @@
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, queryWork, TestDatabase } from '@eda/platform/testing';
-import { CreateDeadLetters1764100000001 } from './migrations/1764100000001-create-dead-letters';
-import { IndexParkedDeadLettersForPaging1765300000200 } from './migrations/1765300000200-index-parked-dead-letters-for-paging';
+import { CreateDeadLetters1764100000001 } from '../migrations/1764100000001-create-dead-letters';
+import { IndexParkedDeadLettersForPaging1765300000200 } from '../migrations/1765300000200-index-parked-dead-letters-for-paging';
 import { DeadLetterListFilter, deadLetterListQuery, DeadLetterStore } from './dead-letter-store';
 
 const GROUP = 'eda';

@@ -7,7 +7,7 @@ import {
   RegisterStreamConsumerCommand,
 } from '@aws-sdk/client-kinesis';
 import { Logger } from '@nestjs/common';
-import { fullJitterDelay, sleep } from '../kinesis/backoff';
+import { fullJitterDelay, sleep } from '../../kinesis/backoff';
 
 const errorName = (error: unknown) => (error as { name?: string })?.name ?? '';
 

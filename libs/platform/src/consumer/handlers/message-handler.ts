@@ -1,5 +1,5 @@
-import type { UnitOfWork, TransactionScope } from '../database/unit-of-work';
-import type { CloudEvent } from '../event-log/cloud-event';
+import type { UnitOfWork, TransactionScope } from '../../database/unit-of-work';
+import type { CloudEvent } from '../../event-log/cloud-event';
 
 /** A consumer handler: applies one message inside its context's transaction (inbox row, effect, events). */
 export interface MessageHandler {

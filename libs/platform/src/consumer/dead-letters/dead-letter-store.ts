@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { CloudEvent } from '../event-log/cloud-event';
+import type { CloudEvent } from '../../event-log/cloud-event';
 
 /** The handler name under which records that are not CloudEvents are parked: no handler can take them. */
 export const UNPARSEABLE_HANDLER = '(unparseable)';

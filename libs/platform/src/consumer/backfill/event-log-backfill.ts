@@ -1,14 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { CloudEvent } from '../event-log/cloud-event';
-import type { ConsumerMetrics } from './consumer-metrics';
-import type { ConsumerOptions } from './consumer-options';
-import { DeadLetterStore, eventLogShard } from './dead-letter-store';
-import type { LeaseStore } from './lease-store';
-import { MessageDispatcher } from './message-dispatcher';
-import type { RegisteredHandler } from './message-handler';
-import type { DecodedMessage } from './record-decoder';
-import { ident } from '../database/ident';
+import type { CloudEvent } from '../../event-log/cloud-event';
+import type { ConsumerMetrics } from '../consumer-metrics';
+import type { ConsumerOptions } from '../consumer-options';
+import { DeadLetterStore, eventLogShard } from '../dead-letters/dead-letter-store';
+import type { LeaseStore } from '../leases/lease-store';
+import { MessageDispatcher } from '../dispatch/message-dispatcher';
+import type { RegisteredHandler } from '../handlers/message-handler';
+import type { DecodedMessage } from '../dispatch/record-decoder';
+import { ident } from '../../database/ident';
 
 export interface EventLogBackfillDeps {
   deadLetters: DeadLetterStore;

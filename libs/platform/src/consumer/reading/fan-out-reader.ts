@@ -1,8 +1,8 @@
 import { SubscribeToShardCommand, SubscribeToShardEvent } from '@aws-sdk/client-kinesis';
 import { Logger } from '@nestjs/common';
-import { fullJitterDelay } from '../kinesis/backoff';
-import { Lease, SHARD_END, TRIM_HORIZON } from './lease-store';
-import { decodeRecords } from './record-decoder';
+import { fullJitterDelay } from '../../kinesis/backoff';
+import { Lease, SHARD_END, TRIM_HORIZON } from '../leases/lease-store';
+import { decodeRecords } from '../dispatch/record-decoder';
 import { listShards } from './shard-discovery';
 import { LeaseReader } from './lease-reader';
 import { finishedPrefix, ShardReaderDeps } from './shard-reader';

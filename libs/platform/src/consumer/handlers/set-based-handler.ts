@@ -1,5 +1,5 @@
-import type { TransactionScope } from '../database/unit-of-work';
-import type { CloudEvent } from '../event-log/cloud-event';
+import type { TransactionScope } from '../../database/unit-of-work';
+import type { CloudEvent } from '../../event-log/cloud-event';
 import type { MessageHandler } from './message-handler';
 
 /** What a set-based handler loads for the messages of one transaction and writes back once. */
