@@ -1,6 +1,8 @@
 // Module boundaries of the modular monolith (DESIGN §4), checked by test/arch/boundaries.arch.spec.ts.
 // Paths are relative to the cruised base directory, so the same rules run on the real tree and on the fixtures.
 const contexts = '(users|organizations|inventory|orders)';
+/** The consumer's rooms, lowest first: each may import only rooms listed before it (docs/architecture.md §1). */
+const consumerFloors = [['handlers', 'leases'], ['dead-letters'], ['dispatch'], ['reading'], ['backfill']];
 const framework = '(@nestjs|typeorm|pg|@aws-sdk|@smithy|class-validator|class-transformer|fastify|nestjs-pino|prom-client|rxjs)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -44,6 +46,21 @@ module.exports = {
       severity: 'error',
       from: { path: '^libs/' },
       to: { path: '^apps/' },
+    },
+    // One rule per floor: nothing on it imports a room on a higher floor.
+    ...consumerFloors.slice(0, -1).map((floor, i) => ({
+      name: 'consumer-room-imports-upward',
+      comment: `consumer/${floor.join(', consumer/')} must not import a consumer room above it.`,
+      severity: 'error',
+      from: { path: `^libs/platform/src/consumer/(${floor.join('|')})/` },
+      to: { path: `^libs/platform/src/consumer/(${consumerFloors.slice(i + 1).flat().join('|')})/` },
+    })),
+    {
+      name: 'consumer-room-imports-upward',
+      comment: 'consumer/handlers and consumer/leases stand side by side on the ground floor: neither imports the other.',
+      severity: 'error',
+      from: { path: '^libs/platform/src/consumer/(handlers|leases)/' },
+      to: { path: '^libs/platform/src/consumer/(handlers|leases)/', pathNot: '^libs/platform/src/consumer/$1/' },
     },
   ],
   options: {
