@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildAsyncApiDocument } from '@eda/contracts';
 import {
   createValidationPipe,
+  EventsController,
   installEventsRateLimit,
   installOpsGuard,
   MAX_EVENT_BYTES,
@@ -18,6 +19,7 @@ import {
   ProblemDetailsFilter,
   ProducerKeyStore,
   runInMessageContext,
+  serveEventsIngressDirectly,
 } from '@eda/platform';
 import { AppModule } from './app.module';
 import { AppLogger, loggerOptions, requestId } from './logging';
@@ -57,6 +59,8 @@ export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyAp
   });
   installOpsGuard(fastify, app.get(OpsAccess));
   await installEventsRateLimit(fastify, app.get(ProducerKeyStore), runtime.config.EVENTS_RATE_LIMIT_PER_SECOND);
+  // POST /events: Fastify runs EventsController.publish itself, past Nest's per-request pipeline (docs/adr/0021-ingress-fast-path.md).
+  serveEventsIngressDirectly(fastify, () => app.get(EventsController));
   // Every request runs in a message context: events it appends carry its request id as correlation id
   // and continue the caller's W3C trace.
   fastify.addHook('preHandler', (request, _reply, done) => {

@@ -17,6 +17,8 @@ export * from './event-log/event-log.module';
 export * from './event-log/event-bus-ingress';
 export * from './event-log/event-bus.errors';
 export * from './event-log/events-rate-limit';
+export * from './event-log/events-ingress-route';
+export * from './event-log/events.controller';
 export * from './event-log/event-log-query';
 export * from './event-log/incoming-cloud-event';
 export * from './event-log/producer-key-store';

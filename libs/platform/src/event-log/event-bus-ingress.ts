@@ -23,6 +23,19 @@ export interface IngestResult {
   created: boolean;
 }
 
+/**
+ * The one statement of every POST /events, prepared once per pooled connection (a named statement): PostgreSQL
+ * then binds and runs it without parsing and planning the CTE again each time (docs/adr/0021-ingress-fast-path.md).
+ */
+const INSERT_EVENT = {
+  name: 'eda_event_bus_ingest',
+  text: `WITH key_lock AS (SELECT pg_advisory_xact_lock(hashtextextended('event_log:' || $6::text || ':' || $5::text, 0)))
+         INSERT INTO platform.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
+         SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::jsonb, $9::text FROM key_lock
+         ON CONFLICT (source, id) DO NOTHING
+         RETURNING position`,
+};
+
 /** PostgreSQL's datetime error codes: only the `time` column's cast can raise them. */
 const DATETIME_ERRORS = new Set(['22007', '22008', '22009']);
 
@@ -95,14 +108,10 @@ export class EventBusIngress {
 
   private async insert(envelope: CloudEvent, json: string, hash: string): Promise<unknown[]> {
     try {
-      const { rows } = await this.pool.query(
-        `WITH key_lock AS (SELECT pg_advisory_xact_lock(hashtextextended('event_log:' || $6::text || ':' || $5::text, 0)))
-         INSERT INTO platform.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
-         SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::jsonb, $9::text FROM key_lock
-         ON CONFLICT (source, id) DO NOTHING
-         RETURNING position`,
-        [envelope.id, envelope.source, envelope.type, envelope.subject ?? null, envelope.partitionkey, PLATFORM_EVENTS_STREAM, envelope.time, json, hash],
-      );
+      const { rows } = await this.pool.query({
+        ...INSERT_EVENT,
+        values: [envelope.id, envelope.source, envelope.type, envelope.subject ?? null, envelope.partitionkey, PLATFORM_EVENTS_STREAM, envelope.time, json, hash],
+      });
       return rows;
     } catch (error) {
       if (isPublishableSizeViolation(error)) throw new EventTooLargeError(undefined, MAX_EVENT_BYTES);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Clock, IdGenerator } from '../context/clock';
 import { currentMessageContext, newMessageContext, traceparentForEvents } from '../context/message-context';
@@ -12,9 +12,9 @@ export interface AppendedEvent {
   stream: string;
 }
 
-/** Stable hash of an event's meaning, used to tell a replayed POST from a conflicting one. */
+/** Stable hash of an event's meaning, used to tell a replayed POST from a conflicting one. One-shot: no Hash object per event. */
 export function contentHash(event: CloudEvent): string {
-  return createHash('sha256').update(canonicalJson(event)).digest('hex');
+  return hash('sha256', canonicalJson(event), 'hex');
 }
 
 /**

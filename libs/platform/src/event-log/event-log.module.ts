@@ -8,7 +8,7 @@ import { CloudEventsContentType } from './cloud-events-content-type';
 import { EventBusIngress } from './event-bus-ingress';
 import { EventLogQuery } from './event-log-query';
 import { EventsController } from './events.controller';
-import { EventLogReadGuard, ProducerKeyGuard } from './producer-key.guard';
+import { EventLogReadGuard } from './producer-key.guard';
 import { ProducerKeyCacheHost } from './producer-key-cache.host';
 import { ProducerKeyStore } from './producer-key-store';
 
@@ -32,7 +32,6 @@ export class EventLogModule {
         },
         EventBusIngress,
         EventLogQuery,
-        ProducerKeyGuard,
         EventLogReadGuard,
         ...(options.routes ? [CloudEventsContentType, ProducerKeyCacheHost] : []),
       ],

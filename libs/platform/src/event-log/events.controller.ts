@@ -1,4 +1,4 @@
-import { Body, Controller, Get, NotFoundException, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
@@ -11,7 +11,7 @@ import { SourceForbiddenError, TypeForbiddenError } from './event-bus.errors';
 import { EventBusIngress } from './event-bus-ingress';
 import { EventLogPage, EventLogQuery } from './event-log-query';
 import { isStorableString, MAX_ATTRIBUTE_LENGTH, validateCloudEvent } from './incoming-cloud-event';
-import { EventLogReadGuard, ProducerKeyGuard, RequestWithProducerKey } from './producer-key.guard';
+import { EventLogReadGuard, publishingKey, RequestWithProducerKey } from './producer-key.guard';
 import { ProducerKeyStore } from './producer-key-store';
 
 /** docs/contract.md §3 event bus: external producers' ingress and the read side of the whole event log. */
@@ -20,8 +20,12 @@ import { ProducerKeyStore } from './producer-key-store';
 export class EventsController {
   constructor(private readonly ingress: EventBusIngress, private readonly query: EventLogQuery, private readonly keys: ProducerKeyStore) {}
 
+  /**
+   * Fastify runs this method as the route's own handler, past Nest's per-request pipeline (EventsIngressRoute,
+   * docs/adr/0021-ingress-fast-path.md): it checks the key itself, and its errors reach the same
+   * problem+json filter through Fastify's error handler. Nest declares the route and documents it.
+   */
   @Post()
-  @UseGuards(ProducerKeyGuard)
   @ApiBearerAuth('producer-key')
   @ApiOperation({
     summary: 'Publish a CloudEvents 1.0 event (structured JSON)',
@@ -37,14 +41,15 @@ export class EventsController {
   @ApiCreatedResponse({ type: EventAcceptedDto, description: 'Committed to the event log' })
   @ApiOkResponse({ type: EventAcceptedDto, description: 'The same event was already committed (a replay); nothing changed' })
   @ApiProblemResponses(400, 401, 403, 409, 413, 429)
-  async publish(@Body() body: unknown, @Req() request: RequestWithProducerKey, @Res() reply: FastifyReply): Promise<void> {
-    const validation = validateCloudEvent(body);
+  async publish(@Req() request: RequestWithProducerKey, @Res() reply: FastifyReply): Promise<void> {
+    const key = await publishingKey(this.keys, request, reply);
+    const validation = validateCloudEvent(request.body);
     if (!validation.ok) throw new ValidationProblem(validation.errors, 'The event is not a valid CloudEvents 1.0 event.');
     const { event } = validation;
-    if (!request.producerKey || !this.keys.allows(request.producerKey, event.source)) throw new SourceForbiddenError(event.source);
+    if (!this.keys.allows(key, event.source)) throw new SourceForbiddenError(event.source);
     if (this.keys.isReservedType(event.type)) throw new TypeForbiddenError(event.type);
     const result = await this.ingress.ingest(event);
-    await reply.status(result.created ? 201 : 200).send({ id: result.id });
+    void reply.code(result.created ? 201 : 200).send({ id: result.id });
   }
 
   @Get()

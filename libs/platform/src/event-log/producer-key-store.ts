@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { sourceProblem } from './incoming-cloud-event';
 import { LiveProducerKeys, ProducerKeyCache, ProducerKeyCacheOptions } from './producer-key-cache';
 
@@ -33,8 +33,9 @@ export interface IssuedProducerKey extends ProducerKey {
 
 export class ProducerKeyError extends Error {}
 
+/** One-shot SHA-256 (no Hash object): every POST /events hashes the key it presents. */
 function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 interface ProducerKeyRow {

@@ -13,24 +13,20 @@ async function presentedKey(keys: ProducerKeyStore, request: RequestWithProducer
   return token ? keys.authenticate(token) : undefined;
 }
 
-function unauthorized(context: ExecutionContext, detail?: string): never {
-  void context.switchToHttp().getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="events"');
+function unauthorized(reply: FastifyReply, detail?: string): never {
+  void reply.header('www-authenticate', 'Bearer realm="events"');
   throw new ProducerKeyUnauthorizedError(detail);
 }
 
-/** POST /events: `Authorization: Bearer <producer key>` of a live key (401) with the `publish` scope (403); puts the key on the request. */
-@Injectable()
-export class ProducerKeyGuard implements CanActivate {
-  constructor(private readonly keys: ProducerKeyStore) {}
-
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<RequestWithProducerKey>();
-    const key = await presentedKey(this.keys, request);
-    if (!key) unauthorized(context);
-    if (!this.keys.grants(key, 'publish')) throw new ProducerKeyScopeForbiddenError('publish');
-    request.producerKey = key;
-    return true;
-  }
+/**
+ * POST /events: `Authorization: Bearer <producer key>` of a live key (401) with the `publish` scope (403).
+ * Checked by the route itself, which Fastify serves past Nest's guards (docs/adr/0021-ingress-fast-path.md).
+ */
+export async function publishingKey(keys: ProducerKeyStore, request: RequestWithProducerKey, reply: FastifyReply): Promise<ProducerKey> {
+  const key = await presentedKey(keys, request);
+  if (!key) unauthorized(reply);
+  if (!keys.grants(key, 'publish')) throw new ProducerKeyScopeForbiddenError('publish');
+  return key;
 }
 
 /**
@@ -45,7 +41,7 @@ export class EventLogReadGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<RequestWithProducerKey>();
     if (this.ops.allows(request.headers.authorization)) return true;
     const key = await presentedKey(this.keys, request);
-    if (!key) unauthorized(context, 'Reading the event log needs `Authorization: Bearer <token>`: a producer key with the read scope, or the operations token.');
+    if (!key) unauthorized(context.switchToHttp().getResponse<FastifyReply>(), 'Reading the event log needs `Authorization: Bearer <token>`: a producer key with the read scope, or the operations token.');
     if (!this.keys.grants(key, 'read')) throw new ProducerKeyScopeForbiddenError('read');
     request.producerKey = key;
     return true;
