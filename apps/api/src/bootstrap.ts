@@ -59,7 +59,7 @@ export async function createApp(runtime: PlatformRuntime): Promise<NestFastifyAp
   });
   installOpsGuard(fastify, app.get(OpsAccess));
   await installEventsRateLimit(fastify, app.get(ProducerKeyStore), runtime.config.EVENTS_RATE_LIMIT_PER_SECOND);
-  // POST /events: Fastify runs EventsController.publish itself, past Nest's per-request pipeline (docs/adr/0021-ingress-fast-path.md).
+  // POST /events: Fastify runs EventsController.publish itself, past Nest's per-request pipeline (docs/adr/0019-ingress-fast-path.md).
   serveEventsIngressDirectly(fastify, () => app.get(EventsController));
   // Every request runs in a message context: events it appends carry its request id as correlation id
   // and continue the caller's W3C trace.

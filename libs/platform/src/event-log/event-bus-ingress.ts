@@ -25,7 +25,7 @@ export interface IngestResult {
 
 /**
  * The one statement of every POST /events, prepared once per pooled connection (a named statement): PostgreSQL
- * then binds and runs it without parsing and planning the CTE again each time (docs/adr/0021-ingress-fast-path.md).
+ * then binds and runs it without parsing and planning the CTE again each time (docs/adr/0019-ingress-fast-path.md).
  */
 const INSERT_EVENT = {
   name: 'eda_event_bus_ingest',

@@ -6,7 +6,7 @@ import type { EventsController } from './events.controller';
  * Fastify runs the method itself as the route's handler: the `onRoute` hook swaps the handler Nest registers
  * (its per-request pipeline: execution context, guards, interceptors, pipes, exception zone) for a direct
  * call. The method checks the producer key itself, and what it throws reaches the same problem+json filter
- * through Fastify's error handler, which Nest installs (docs/adr/0021-ingress-fast-path.md). Every global
+ * through Fastify's error handler, which Nest installs (docs/adr/0019-ingress-fast-path.md). Every global
  * hook (security headers, the operations guard, the rate limit, Nest's middleware, the message context)
  * still runs. Install before Nest registers its routes (`app.init()`); `controller` is asked for only when
  * Nest registers POST /events, so a process without the api role (no such route) never asks.

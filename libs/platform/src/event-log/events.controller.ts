@@ -22,7 +22,7 @@ export class EventsController {
 
   /**
    * Fastify runs this method as the route's own handler, past Nest's per-request pipeline (EventsIngressRoute,
-   * docs/adr/0021-ingress-fast-path.md): it checks the key itself, and its errors reach the same
+   * docs/adr/0019-ingress-fast-path.md): it checks the key itself, and its errors reach the same
    * problem+json filter through Fastify's error handler. Nest declares the route and documents it.
    */
   @Post()

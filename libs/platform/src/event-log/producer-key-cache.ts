@@ -27,7 +27,7 @@ export interface ProducerKeyCacheOptions {
 
 /**
  * The live producer keys of the database, in memory, so POST /events checks a key without a round trip
- * (docs/adr/0021-ingress-fast-path.md). Loaded at start; a key that changes anywhere (revoked by the CLI,
+ * (docs/adr/0019-ingress-fast-path.md). Loaded at start; a key that changes anywhere (revoked by the CLI,
  * issued, edited) is dropped here as soon as its NOTIFY arrives, and the whole set is reloaded every
  * second as the fallback for a lost notification. A hash that is not in memory is looked up once (a key
  * issued a moment ago works at once) and, when unknown, remembered as unknown until the next change or

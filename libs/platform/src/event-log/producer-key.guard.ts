@@ -20,7 +20,7 @@ function unauthorized(reply: FastifyReply, detail?: string): never {
 
 /**
  * POST /events: `Authorization: Bearer <producer key>` of a live key (401) with the `publish` scope (403).
- * Checked by the route itself, which Fastify serves past Nest's guards (docs/adr/0021-ingress-fast-path.md).
+ * Checked by the route itself, which Fastify serves past Nest's guards (docs/adr/0019-ingress-fast-path.md).
  */
 export async function publishingKey(keys: ProducerKeyStore, request: RequestWithProducerKey, reply: FastifyReply): Promise<ProducerKey> {
   const key = await presentedKey(keys, request);

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Processes serving POST /events keep the live producer keys in memory (docs/adr/0021-ingress-fast-path.md).
+ * Processes serving POST /events keep the live producer keys in memory (docs/adr/0019-ingress-fast-path.md).
  * Whoever changes a key — the CLI revoking it, an operator's UPDATE in psql — tells them at commit through
  * NOTIFY, with the key's id: they drop it at once instead of waiting for their periodic reload. Keys change
  * rarely, so the commit-order lock NOTIFY takes costs nothing that matters here.
