@@ -140,6 +140,16 @@ describe('npm start (the built app with embedded PostgreSQL and kinesalite)', ()
       const line = JSON.parse(run.output().split('\n').find((l) => l.includes('"msg":"ops action"'))!);
       expect(line).toMatchObject({ method: 'POST', route: '/ops/projections/:name/rebuild', url: '/ops/projections/users.user-memberships/rebuild', token: expect.stringMatching(/^sha256:[0-9a-f]{12}$/) });
       expect(run.output()).not.toContain(opsToken);
+      // Every request but health and metrics is logged once it is answered, under its request id, the
+      // authorization header redacted.
+      const requestId = `start-e2e-${Date.now()}`;
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      expect((await fetch(`${base}/users/00000000-0000-0000-0000-000000000000`, { headers: { 'x-request-id': requestId, authorization: `Bearer ${opsToken}` } })).status).toBe(404);
+      await eventually('the request is logged', () => expect(run.output()).toContain(`"id":"${requestId}"`), 10_000);
+      const requestLine = JSON.parse(run.output().split('\n').find((l) => l.includes(`"id":"${requestId}"`) && l.includes('"res"'))!);
+      expect(requestLine).toMatchObject({ level: 40, req: { method: 'GET', url: '/users/00000000-0000-0000-0000-000000000000' }, res: { statusCode: 404 } });
+      expect(run.output()).not.toMatch(/"url":"\/health\/live"/);
+      expect(run.output()).not.toContain(opsToken);
     } finally {
       run.child.kill('SIGTERM');
       await exited(run.child);

@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { trace } from '@opentelemetry/api';
@@ -36,13 +37,14 @@ export function prettyLogs(format: AppConfig['LOG_FORMAT'], stdoutIsTerminal = p
 /** pino logs with the request id, correlation and trace ids on every line; JSON, or pretty at a terminal. */
 export function loggerOptions(config: AppConfig): Params {
   return {
+    forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
     pinoHttp: {
       level: config.LOG_LEVEL,
       mixin: logContext,
       // Fastify assigns the id first (see bootstrap.ts); reuse it so logs and events agree.
       genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? requestId(req),
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+      autoLogging: { ignore: (req) => /^\/(health|metrics)/.test((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '') },
       redact: ['req.headers.authorization'],
       ...(prettyLogs(config.LOG_FORMAT) ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
     },
