@@ -147,7 +147,7 @@ describe('npm start (the built app with embedded PostgreSQL and kinesalite)', ()
       expect((await fetch(`${base}/users/00000000-0000-0000-0000-000000000000`, { headers: { 'x-request-id': requestId, authorization: `Bearer ${opsToken}` } })).status).toBe(404);
       await eventually('the request is logged', () => expect(run.output()).toContain(`"id":"${requestId}"`), 10_000);
       const requestLine = JSON.parse(run.output().split('\n').find((l) => l.includes(`"id":"${requestId}"`) && l.includes('"res"'))!);
-      expect(requestLine).toMatchObject({ level: 40, req: { method: 'GET', url: '/users/00000000-0000-0000-0000-000000000000' }, res: { statusCode: 404 } });
+      expect(requestLine).toMatchObject({ level: 30, req: { method: 'GET', url: '/users/00000000-0000-0000-0000-000000000000' }, res: { statusCode: 404 } });
       expect(run.output()).not.toMatch(/"url":"\/health\/live"/);
       expect(run.output()).not.toContain(opsToken);
     } finally {

@@ -43,7 +43,8 @@ export function loggerOptions(config: AppConfig): Params {
       mixin: logContext,
       // Fastify assigns the id first (see bootstrap.ts); reuse it so logs and events agree.
       genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? requestId(req),
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // A refused request is the client's business, not a fault of the service: info, like any answer; 5xx is an error.
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
       autoLogging: { ignore: (req) => /^\/(health|metrics)/.test((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '') },
       redact: ['req.headers.authorization'],
       ...(prettyLogs(config.LOG_FORMAT) ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
