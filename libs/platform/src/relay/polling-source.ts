@@ -29,8 +29,6 @@ export interface PollingOptions {
  */
 /** Rows a catch-up pass remembers having published, at most (about 100 bytes each). */
 const MAX_REMEMBERED_PUSHES = 500_000;
-/** Batches one pass reads at most before it waits for them to be confirmed and stamps them. */
-const CHUNKS_PER_PASS = 5;
 
 export class PollingSource {
   private stopped = false;
@@ -88,28 +86,21 @@ export class PollingSource {
     for (const schema of this.schemas) {
       const bound = upTo?.get(schema);
       if (upTo && bound === undefined) continue;
-      // Reads on by position while the publisher sends what was read (it holds back when too much is unconfirmed);
-      // a row that commits behind what was read is found by the next pass. Bounded so that stamps come regularly.
-      let after = '0';
-      for (let chunk = 0; chunk < CHUNKS_PER_PASS; chunk++) {
-        const { rows } = await this.pool.query<RelayRecord>(
-          `SELECT $1::text AS schema, position::text AS position, stream, partition_key AS "partitionKey", envelope::text AS data
-             FROM ${ident(schema)}.event_log e
-            WHERE published_at IS NULL AND position > $3 ${bound ? 'AND position <= $4' : ''}
-              AND NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = $1 AND p.position = e.position)
-            ORDER BY e.position LIMIT $2`,
-          bound ? [schema, limit, after, bound] : [schema, limit, after],
-        );
-        for (const row of rows) {
-          if (this.stopped) return found;
-          // Bounded: past it (a catch-up after a long outage) a row may go out twice, which consumers absorb.
-          if (pushed && pushed.size < MAX_REMEMBERED_PUSHES) pushed.add(`${row.schema}\u0000${row.position}`);
-          await this.publisher.push(row);
-        }
-        found += rows.length;
-        if (rows.length < limit) break;
-        after = rows[rows.length - 1].position;
+      const { rows } = await this.pool.query<RelayRecord>(
+        `SELECT $1::text AS schema, position::text AS position, stream, partition_key AS "partitionKey", envelope::text AS data
+           FROM ${ident(schema)}.event_log e
+          WHERE published_at IS NULL ${bound ? 'AND position <= $3' : ''}
+            AND NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = $1 AND p.position = e.position)
+          ORDER BY e.position LIMIT $2`,
+        bound ? [schema, limit, bound] : [schema, limit],
+      );
+      for (const row of rows) {
+        if (this.stopped) return found;
+        // Bounded: past it (a catch-up after a long outage) a row may go out twice, which consumers absorb.
+        if (pushed && pushed.size < MAX_REMEMBERED_PUSHES) pushed.add(`${row.schema}\u0000${row.position}`);
+        await this.publisher.push(row);
       }
+      found += rows.length;
     }
     await this.publisher.drain();
     await this.marker.flush();
