@@ -1,5 +1,5 @@
 import { PgListener } from '../wakeups/pg-listener';
-import type { ProducerKey } from './producer-key-store';
+import type { ProducerKey } from './producer-key';
 
 /** The channel platform.producer_keys' trigger notifies on at commit: the payload is the id of the key that changed ('*': all). */
 export const PRODUCER_KEYS_CHANNEL = 'eda_producer_keys_changed';

@@ -1,13 +1,12 @@
 import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { sourceProblem } from './incoming-cloud-event';
 import { LiveProducerKeys, ProducerKeyCache, ProducerKeyCacheOptions } from './producer-key-cache';
+import { PRODUCER_KEY_SCOPES, type ProducerKey, type ProducerKeyScope } from './producer-key';
+
+export { PRODUCER_KEY_SCOPES, type ProducerKey, type ProducerKeyScope } from './producer-key';
 
 /** The `source`s of the app's own contexts: only the contexts themselves write events under these names. */
 export const OWN_CONTEXT_SOURCES = ['users', 'organizations', 'inventory', 'orders', 'platform'] as const;
-
-/** What a key may do: publish events of its sources (POST /events), read the event log (GET /events). */
-export const PRODUCER_KEY_SCOPES = ['publish', 'read'] as const;
-export type ProducerKeyScope = (typeof PRODUCER_KEY_SCOPES)[number];
 
 const KEY_PREFIX = 'eda_pk_';
 const KEY_SHAPE = /^eda_pk_[A-Za-z0-9_-]{43}$/;
@@ -15,15 +14,6 @@ const KEY_SHAPE = /^eda_pk_[A-Za-z0-9_-]{43}$/;
 /** What the store needs of a connection: TypeORM's DataSource and EntityManager both fit. */
 export interface SqlRunner {
   query(sql: string, parameters?: unknown[]): Promise<any>;
-}
-
-export interface ProducerKey {
-  id: string;
-  allowedSources: string[];
-  scopes: ProducerKeyScope[];
-  description: string | null;
-  createdAt: Date;
-  revokedAt: Date | null;
 }
 
 export interface IssuedProducerKey extends ProducerKey {
