@@ -1,4 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
+import { lockKeys } from '@eda/platform';
 import { CreditReservation } from '../../domain/credit-reservation.aggregate';
 import { CreditReservationSchema } from './organization.schema';
 
@@ -7,16 +8,12 @@ export class CreditReservationRepository {
   constructor(private readonly manager: EntityManager) {}
 
   async lockOrder(orderId: string): Promise<void> {
-    await this.manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('organizations.credit_reservations:' || $1, 0))`, [orderId]);
+    await this.lockOrders([orderId]);
   }
 
-  /** Locks many orders at once, in one order every transaction uses, so two batches never deadlock. */
+  /** Locks many orders at once (see lockKeys: one statement, an order every transaction uses). */
   async lockOrders(orderIds: string[]): Promise<void> {
-    await this.manager.query(
-      `SELECT pg_advisory_xact_lock(h) FROM (
-         SELECT DISTINCT hashtextextended('organizations.credit_reservations:' || o, 0) AS h FROM unnest($1::text[]) AS o ORDER BY 1) locks`,
-      [orderIds],
-    );
+    await lockKeys(this.manager, 'organizations.credit_reservations', orderIds);
   }
 
   async findMany(orderIds: string[]): Promise<CreditReservation[]> {
