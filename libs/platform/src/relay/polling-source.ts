@@ -5,6 +5,7 @@ import type { RelayRecord } from './relay-record';
 import { Pause } from '../kinesis/backoff';
 import { PgListener } from '../wakeups/pg-listener';
 import { ident } from '../database/ident';
+import { owedToKinesis } from './relay-status';
 
 /** Channel an event-log insert notifies when the database cannot replicate logically (the polling relay's wake). */
 export const EVENT_LOG_APPENDED_CHANNEL = 'eda_event_log_appended';
@@ -89,8 +90,7 @@ export class PollingSource {
       const { rows } = await this.pool.query<RelayRecord>(
         `SELECT $1::text AS schema, position::text AS position, stream, partition_key AS "partitionKey", envelope::text AS data
            FROM ${ident(schema)}.event_log e
-          WHERE published_at IS NULL ${bound ? 'AND position <= $3' : ''}
-            AND NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = $1 AND p.position = e.position)
+          WHERE ${owedToKinesis(schema)} ${bound ? 'AND position <= $3' : ''}
           ORDER BY e.position LIMIT $2`,
         bound ? [schema, limit, bound] : [schema, limit],
       );

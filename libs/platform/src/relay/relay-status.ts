@@ -21,10 +21,19 @@ export interface StatusQueryable {
   query(sql: string): Promise<unknown>;
 }
 
+/**
+ * The condition that makes a row of `schema`'s event log (aliased `e`) one the relay still owes Kinesis: unpublished
+ * and not parked. The relay's reader, its status and its watchdog all ask it the same way (the partial index on
+ * unpublished rows serves it).
+ */
+export function owedToKinesis(schema: string): string {
+  return `e.published_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = ${literal(schema)} AND p.position = e.position)`;
+}
+
 export async function readRelayStatus(db: StatusQueryable, schemas: string[]): Promise<RelayStatus> {
   const unpublished = schemas
-    .map((schema) => `SELECT count(*) AS n, min(recorded_at) AS oldest FROM ${ident(schema)}.event_log e WHERE published_at IS NULL
-      AND NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = ${literal(schema)} AND p.position = e.position)`)
+    .map((schema) => `SELECT count(*) AS n, min(recorded_at) AS oldest FROM ${ident(schema)}.event_log e WHERE ${owedToKinesis(schema)}`)
     .join(' UNION ALL ');
   const result = await db.query(`
     WITH unpublished AS (${unpublished})

@@ -14,6 +14,7 @@ import { RELAY_PUBLICATION, relaySlotName } from './provision-relay';
 import { ParkedStore } from './parked-store';
 import { PublishedMarker } from './published-marker';
 import { RelayMetrics } from './relay-metrics';
+import { owedToKinesis } from './relay-status';
 import { WalSource } from './wal-source';
 
 export type RelayMode = 'wal' | 'polling';
@@ -298,8 +299,7 @@ export class Relay {
   private async watchUndelivered(pool: Pool, schemas: string[], wal: WalSource): Promise<string | undefined> {
     const afterMs = this.tuning.undeliveredAfterMs ?? 10_000;
     const sql = schemas.map((schema) => `(SELECT ${literal(schema)}::text AS schema, position::text AS position FROM ${ident(schema)}.event_log e
-        WHERE published_at IS NULL AND recorded_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
-          AND NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = ${literal(schema)} AND p.position = e.position)
+        WHERE ${owedToKinesis(schema)} AND recorded_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
         ORDER BY position LIMIT 20)`).join(' UNION ALL ');
     let suspects = new Set<string>();
     while (!this.stopped) {
