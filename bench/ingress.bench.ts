@@ -252,7 +252,7 @@ async function measure(target: Target, round: number): Promise<void> {
     const started = performance.now();
     await withClient(target.dbUrl, async (client) => {
       const deadline = Date.now() + 120_000;
-      while ((await client.query(`SELECT count(*)::int AS n FROM platform.event_log WHERE published_at IS NULL`)).rows[0].n > 0) {
+      while ((await client.query(`SELECT count(*)::int AS n FROM platform.event_log_unpublished`)).rows[0].n > 0) {
         if (Date.now() > deadline) throw new Error(`${target.label}: the relay did not publish what was stored within 120 s`);
         await sleep(100);
       }

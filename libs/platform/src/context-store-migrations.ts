@@ -8,6 +8,7 @@ import { CreateConsumerPositions1763900000010 } from './consumer/migrations/1763
 import { NotifyRelayOnCommit1763900000050 } from './relay/migrations/1763900000050-notify-relay-on-commit';
 import { IndexEventLogByCorrelation1764900000900 } from './event-log/migrations/1764900000900-index-event-log-by-correlation';
 import { CheckInsertOnlyWithoutStamps1765200000000 } from './event-log/migrations/1765200000000-check-insert-only-without-stamps';
+import { TrackUnpublishedRows1765300000000 } from './relay/migrations/1765300000000-track-unpublished-rows';
 
 /**
  * The platform-owned tables every context schema carries (event log, inbox, consumer positions), run
@@ -23,4 +24,5 @@ export const contextStoreMigrations: MigrationClass[] = [
   NotifyRelayOnCommit1763900000050,
   IndexEventLogByCorrelation1764900000900,
   CheckInsertOnlyWithoutStamps1765200000000,
+  TrackUnpublishedRows1765300000000,
 ];

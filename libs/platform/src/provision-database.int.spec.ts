@@ -48,6 +48,9 @@ describe('database provisioning (one role and one schema per context)', () => {
       await expect(client.query('SELECT * FROM alpha.private_state')).rejects.toThrow(/permission denied/);
       await expect(client.query('SELECT * FROM alpha.inbox')).rejects.toThrow(/permission denied/);
       await expect(client.query(`UPDATE alpha.event_log SET type = 'x'`)).rejects.toThrow(/permission denied/);
+      // What the relay needs to mark rows published, and nothing more.
+      await client.query('DELETE FROM alpha.event_log_unpublished WHERE false');
+      await expect(client.query('INSERT INTO alpha.event_log_unpublished VALUES (1, now())')).rejects.toThrow(/permission denied/);
     });
   });
 
@@ -116,10 +119,19 @@ describe('database provisioning (one role and one schema per context)', () => {
     it('refuses to rewrite or delete the log', async () => {
       await expect(dataSource.query(`DELETE FROM event_log`)).rejects.toThrow(/insert-only/);
       await expect(dataSource.query(`UPDATE event_log SET type = 'other'`)).rejects.toThrow(/insert-only/);
-      await expect(dataSource.query(`UPDATE event_log SET published_at = now(), envelope = '{}'::jsonb`)).rejects.toThrow(/insert-only/);
-      await expect(dataSource.query(`UPDATE event_log SET published_at = now(), recorded_at = now()`)).rejects.toThrow(/insert-only/);
-      await dataSource.query(`UPDATE event_log SET published_at = now()`);
-      expect(await dataSource.query(`SELECT count(*)::int AS n FROM event_log WHERE published_at IS NULL`)).toEqual([{ n: 0 }]);
+      await expect(dataSource.query(`UPDATE event_log SET recorded_at = now() WHERE false`)).rejects.toThrow(/insert-only/);
+    });
+
+    it('lists every row written, however it is inserted, as owed to Kinesis until the relay marks it published', async () => {
+      const before = await dataSource.query(`SELECT count(*)::int AS n FROM event_log`);
+      await dataSource.query(`
+        INSERT INTO event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
+        SELECT 'bulk-' || i, 'alpha', 'alpha.ThingMade', 'k', 'k', 'alpha-events', now(), '{}'::jsonb, 'h' FROM generate_series(1, 3) i`);
+      const owed = await dataSource.query(`
+        SELECT e.id FROM event_log e LEFT JOIN event_log_unpublished u ON u.position = e.position
+         WHERE u.position IS NULL OR u.recorded_at <> e.recorded_at`);
+      expect(owed).toEqual([]);
+      expect(await dataSource.query(`SELECT count(*)::int AS n FROM event_log_unpublished`)).toEqual([{ n: before[0].n + 3 }]);
     });
 
     it('applies a message once per handler, however often it is delivered', async () => {

@@ -19,8 +19,8 @@ export interface PollingOptions {
 
 /**
  * The fallback reader (no logical replication). It keeps no cursor: every pass reads the rows still
- * unpublished (`published_at IS NULL`, a partial index), ordered by position, publishes them and stamps
- * them before the next pass. A row whose transaction commits after later positions were read is simply
+ * unpublished (listed in `event_log_unpublished`), ordered by position, publishes them and marks them published
+ * before the next pass. A row whose transaction commits after later positions were read is simply
  * found by the next pass, so nothing can be skipped (docs/architecture.md §3.2). Per key, position order is commit order:
  * two transactions writing one aggregate serialise on its row, so the later committer inserts later.
  * See docs/adr/0003-relay-wal-and-polling.md for why this is preferred to a (tx_id, position) cursor. Rows in
@@ -88,10 +88,11 @@ export class PollingSource {
       const bound = upTo?.get(schema);
       if (upTo && bound === undefined) continue;
       const { rows } = await this.pool.query<RelayRecord>(
-        `SELECT $1::text AS schema, position::text AS position, stream, partition_key AS "partitionKey", envelope::text AS data
+        // `e.position`, not the text alias, or rows would be sent in text order ('105' before '21').
+        `SELECT $1::text AS schema, e.position::text AS position, stream, partition_key AS "partitionKey", envelope::text AS data
            FROM ${ident(schema)}.event_log e
-          WHERE ${owedToKinesis(schema)} ${bound ? 'AND position <= $3' : ''}
-          ORDER BY e.position LIMIT $2`,
+          WHERE e.position IN (SELECT u.position FROM ${owedToKinesis(schema)} ${bound ? 'AND u.position <= $3' : ''} ORDER BY u.position LIMIT $2)
+          ORDER BY e.position`,
         bound ? [schema, limit, bound] : [schema, limit],
       );
       for (const row of rows) {

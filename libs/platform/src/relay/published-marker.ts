@@ -4,7 +4,8 @@ import { ident } from '../database/ident';
 
 
 /**
- * Stamps `published_at` on the rows Kinesis confirmed, batched per schema (one UPDATE per schema and flush),
+ * Marks the rows Kinesis confirmed as published: deletes them from their schema's `event_log_unpublished`, batched
+ * (one DELETE per schema and flush; the event log itself never changes, docs/adr/0020-unpublished-rows-table.md),
  * and records the time in platform.relay_state so every process can show it.
  */
 export class PublishedMarker {
@@ -35,14 +36,13 @@ export class PublishedMarker {
     try {
       for (const [schema, positions] of batch) {
         await this.pool.query(
-          `UPDATE ${ident(schema)}.event_log SET published_at = clock_timestamp()
-            WHERE position = ANY($1::bigint[]) AND published_at IS NULL`,
+`DELETE FROM ${ident(schema)}.event_log_unpublished WHERE position = ANY($1::bigint[])`,
           [positions],
         );
       }
       await this.pool.query(`UPDATE platform.relay_state SET last_published_at = clock_timestamp() WHERE id = 1`);
     } catch (error) {
-      // Keep them for the next flush: a lost stamp would leave a row looking unpublished forever.
+      // Keep them for the next flush: a lost mark would leave a row looking unpublished (and sent again) later.
       for (const [schema, positions] of batch) {
         const current = this.waiting.get(schema) ?? [];
         this.waiting.set(schema, [...positions, ...current]);

@@ -3,7 +3,7 @@ import { ident, literal } from '../database/ident';
 /** GET /ops/relay (docs/contract.md §3). */
 export interface RelayStatus {
   mode: 'wal' | 'polling';
-  /** Event-log rows not yet stamped as published, over every schema (parked rows excluded). */
+  /** Event-log rows not yet confirmed by Kinesis, over every schema (parked rows excluded). */
   pending: number;
   /** Parked records still holding their key back (GET /ops/relay/parked). */
   parked: number;
@@ -14,7 +14,7 @@ export interface RelayStatus {
 
 /**
  * Reads the relay's state from the database, so any process can answer, relay or not: pending rows and
- * their age from the event logs' unpublished index, mode and last publication from platform.relay_state.
+ * their age from the event logs' unpublished tables, mode and last publication from platform.relay_state.
  */
 /** A pg Pool or a TypeORM DataSource: either can run the status query. */
 export interface StatusQueryable {
@@ -22,18 +22,18 @@ export interface StatusQueryable {
 }
 
 /**
- * The condition that makes a row of `schema`'s event log (aliased `e`) one the relay still owes Kinesis: unpublished
- * and not parked. The relay's reader, its status and its watchdog all ask it the same way (the partial index on
- * unpublished rows serves it).
+ * The rows of `schema`'s event log the relay still owes Kinesis, as a FROM clause with its WHERE (aliased `u`: position,
+ * recorded_at): unpublished (in `event_log_unpublished`, docs/adr/0020-unpublished-rows-table.md) and not parked.
+ * The relay's reader, its status and its watchdog all ask it the same way; append conditions with AND.
  */
 export function owedToKinesis(schema: string): string {
-  return `e.published_at IS NULL
-    AND NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = ${literal(schema)} AND p.position = e.position)`;
+  return `${ident(schema)}.event_log_unpublished u
+    WHERE NOT EXISTS (SELECT 1 FROM platform.relay_parked p WHERE p.source_schema = ${literal(schema)} AND p.position = u.position)`;
 }
 
 export async function readRelayStatus(db: StatusQueryable, schemas: string[]): Promise<RelayStatus> {
   const unpublished = schemas
-    .map((schema) => `SELECT count(*) AS n, min(recorded_at) AS oldest FROM ${ident(schema)}.event_log e WHERE ${owedToKinesis(schema)}`)
+    .map((schema) => `SELECT count(*) AS n, min(u.recorded_at) AS oldest FROM ${owedToKinesis(schema)}`)
     .join(' UNION ALL ');
   const result = await db.query(`
     WITH unpublished AS (${unpublished})

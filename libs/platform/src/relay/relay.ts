@@ -298,9 +298,9 @@ export class Relay {
    */
   private async watchUndelivered(pool: Pool, schemas: string[], wal: WalSource): Promise<string | undefined> {
     const afterMs = this.tuning.undeliveredAfterMs ?? 10_000;
-    const sql = schemas.map((schema) => `(SELECT ${literal(schema)}::text AS schema, position::text AS position FROM ${ident(schema)}.event_log e
-        WHERE ${owedToKinesis(schema)} AND recorded_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
-        ORDER BY position LIMIT 20)`).join(' UNION ALL ');
+    const sql = schemas.map((schema) => `(SELECT ${literal(schema)}::text AS schema, u.position::text AS position FROM ${owedToKinesis(schema)}
+        AND u.recorded_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
+        ORDER BY u.position LIMIT 20)`).join(' UNION ALL ');
     let suspects = new Set<string>();
     while (!this.stopped) {
       await this.undeliveredPause.wait(this.tuning.undeliveredCheckMs ?? 5_000);
