@@ -6,7 +6,7 @@ import type { ContextStorage } from '../database/context-definition';
 import type { DatabaseTopology } from '../database/database-topology';
 import { BackoffPolicy, fullJitterDelay, Pause } from '../kinesis/backoff';
 import { logicalStreams } from '../database/context-definition';
-import { ident, literal } from '../database/ident';
+import { literal } from '../database/ident';
 import { StreamProvisioner } from '../kinesis/stream-provisioner';
 import { OrderedPublisher } from './ordered-publisher';
 import { PollingSource } from './polling-source';
