@@ -7,23 +7,33 @@ import { inConsumerSpan } from '../observability/tracing';
 import { AppendedEvent, EventLogAppender } from '../event-log/event-log-appender';
 import { domainEvent, OutgoingMessage } from '../event-log/outgoing-message';
 
+/**
+ * A name for something kept in a transaction (TransactionScope.keep/find), carrying the type of what is kept, so
+ * the code that keeps and the code that finds agree at compile time. Declare it once, next to that type, and
+ * import it on both sides. Keys are told apart by identity: two keys with the same description are two keys.
+ */
+export class TransactionKey<in out T> {
+  /** Never set: it makes keys of different types different types (TypeScript compares classes by shape). */
+  private declare readonly carries: (value: T) => T;
+
+  constructor(readonly description: string) {}
+}
+
 /** The transaction a command handler works in: its state changes and the messages it publishes commit together. */
 export class TransactionScope {
   private readonly outgoing: OutgoingMessage[] = [];
-  private readonly kept = new Map<unknown, unknown>();
+  private readonly kept = new Map<object, unknown>();
 
   constructor(readonly manager: EntityManager, readonly context: string) {}
 
-  /**
-   * Keeps a value for the rest of this transaction under `key` — a class, or the handler that keeps it (a batch's
-   * prepared state, see MessageHandler.prepareBatch).
-   */
-  keep<T>(key: object, value: T): void {
+  /** Keeps a value for the rest of this transaction under `key` (a batch's prepared state, see MessageHandler.prepareBatch). */
+  keep<T>(key: TransactionKey<T>, value: NoInfer<T>): void {
     this.kept.set(key, value);
   }
 
   /** What `keep` kept under `key`, if anything. */
-  find<T>(key: object): T | undefined {
+  find<T>(key: TransactionKey<T>): T | undefined {
+    // The only cast: `keep` accepted nothing but a T under this key.
     return this.kept.get(key) as T | undefined;
   }
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { CreditRejectionReason, StockRejectionReason } from '@eda/contracts';
 import { InventoryEventTypes, OrganizationsEventTypes } from '@eda/contracts';
-import { CloudEvent, LockedSagas, MessageHandler, OnMessage, SagaStore, TransactionScope } from '@eda/platform';
+import { CloudEvent, MessageHandler, OnMessage, SagaStore, TransactionScope } from '@eda/platform';
 import { InvalidOrderError } from '../../domain/order.errors';
-import { PlaceOrderInput } from '../sagas/place-order/place-order.saga';
-import { PlaceOrderSagaRunner } from '../sagas/place-order/place-order.saga-runner';
+import { PlaceOrderInput, PlaceOrderSagaState } from '../sagas/place-order/place-order.saga';
+import { LOCKED_PLACE_ORDER_SAGAS, PlaceOrderSagaRunner } from '../sagas/place-order/place-order.saga-runner';
 
 const STOCK_REASONS: StockRejectionReason[] = ['OUT_OF_STOCK', 'UNKNOWN_PRODUCT'];
 const CREDIT_REASONS: CreditRejectionReason[] = ['CREDIT_LIMIT_EXCEEDED', 'CUSTOMER_NOT_ELIGIBLE'];
@@ -57,7 +57,7 @@ export class AdvancePlaceOrderSagaOnParticipantRepliesHandler implements Message
   /** A batch's sagas are read and locked in one statement; each answer still advances its saga in `handle`. */
   async prepareBatch(events: CloudEvent[], tx: TransactionScope): Promise<void> {
     const orderIds = events.map((e) => (e.data as { orderId?: unknown } | undefined)?.orderId).filter((id): id is string => typeof id === 'string');
-    tx.keep(LockedSagas, await new SagaStore(tx.manager).findManyForUpdate(orderIds));
+    tx.keep(LOCKED_PLACE_ORDER_SAGAS, await new SagaStore(tx.manager).findManyForUpdate<PlaceOrderSagaState>(orderIds));
   }
 
   async handle(event: CloudEvent, tx: TransactionScope): Promise<void> {

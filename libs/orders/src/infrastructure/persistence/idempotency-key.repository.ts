@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { IdempotencyKeySchema } from './order.schema';
 
 /** Idempotency keys of POST /orders, in the caller's transaction. */
 export class IdempotencyKeyRepository {
@@ -9,16 +10,17 @@ export class IdempotencyKeyRepository {
    * the unique index until the first commits (then sees its row) or rolls back (then takes the key).
    */
   async claim(key: string, requestHash: string, orderId: string, now: Date): Promise<{ claimed: true } | { claimed: false; requestHash: string; orderId: string }> {
-    const inserted = await this.manager.query(
-      `INSERT INTO idempotency_keys (key, request_hash, order_id, created_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [key, requestHash, orderId, now],
-    );
-    if (inserted.length === 1) return { claimed: true };
-    const rows: Array<{ request_hash: string; order_id: string }> = await this.manager.query(
-      `SELECT request_hash, order_id FROM idempotency_keys WHERE key = $1`,
-      [key],
-    );
-    return { claimed: false, requestHash: rows[0].request_hash, orderId: rows[0].order_id };
+    // ON CONFLICT DO NOTHING (the key is the table's only unique index) with RETURNING: a row back means ours.
+    const inserted = await this.manager
+      .createQueryBuilder()
+      .insert()
+      .into(IdempotencyKeySchema)
+      .values({ key, requestHash, orderId, createdAt: now })
+      .orIgnore()
+      .returning(['key'])
+      .execute();
+    if ((inserted.raw as unknown[]).length === 1) return { claimed: true };
+    const holder = await this.manager.getRepository(IdempotencyKeySchema).findOneByOrFail({ key });
+    return { claimed: false, requestHash: holder.requestHash, orderId: holder.orderId };
   }
 }

@@ -1,45 +1,17 @@
-import type { EntityManager } from 'typeorm';
-import type { OrderItem, OrderRejectionReason, OrderStatus } from '@eda/contracts';
+import { In, type EntityManager } from 'typeorm';
 import { ConcurrencyConflictError } from '@eda/platform';
-import { Order, OrderState } from '../../domain/order.aggregate';
+import { Order } from '../../domain/order.aggregate';
 import { OrderNotFoundError } from '../../domain/order.errors';
-
-interface OrderRow {
-  id: string;
-  user_id: string;
-  organization_id: string;
-  items: OrderItem[];
-  total_cents: string;
-  status: OrderStatus;
-  rejection_reason: OrderRejectionReason | null;
-  version: number;
-  placed_at: Date;
-  updated_at: Date;
-}
-
-export function toOrderState(row: OrderRow): OrderState {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    organizationId: row.organization_id,
-    items: row.items,
-    // bigint arrives as text; totals are checked to be exact integers when the order is placed.
-    totalCents: Number(row.total_cents),
-    status: row.status,
-    rejectionReason: row.rejection_reason,
-    version: row.version,
-    placedAt: row.placed_at,
-    updatedAt: row.updated_at,
-  };
-}
+import { OrderSchema } from './order.schema';
+import { ProductPriceSchema } from './read-models.schema';
 
 /** Loads and saves orders inside the caller's transaction, with optimistic locking on `version`. */
 export class OrderRepository {
   constructor(private readonly manager: EntityManager) {}
 
   async find(id: string): Promise<Order | null> {
-    const rows: OrderRow[] = await this.manager.query(`SELECT * FROM orders WHERE id = $1`, [id]);
-    return rows.length === 0 ? null : Order.restore(toOrderState(rows[0]));
+    const row = await this.manager.getRepository(OrderSchema).findOneBy({ id });
+    return row ? Order.restore(row) : null;
   }
 
   async get(id: string): Promise<Order> {
@@ -49,28 +21,22 @@ export class OrderRepository {
   }
 
   async add(order: Order): Promise<void> {
-    const s = order.snapshot();
-    await this.manager.query(
-      `INSERT INTO orders (id, user_id, organization_id, items, total_cents, status, rejection_reason, version, placed_at, updated_at)
-       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, 1, $8, $9)`,
-      [s.id, s.userId, s.organizationId, JSON.stringify(s.items), s.totalCents, s.status, s.rejectionReason, s.placedAt, s.updatedAt],
-    );
+    await this.manager.getRepository(OrderSchema).insert({ ...order.snapshot(), version: 1 });
   }
 
+  /** Writes what an order's moves change (its status, reason and time); who, what and the total never change. */
   async save(order: Order): Promise<void> {
-    const s = order.snapshot();
-    const [, affected] = await this.manager.query(
-      `UPDATE orders SET status = $3, rejection_reason = $4, version = version + 1, updated_at = $5 WHERE id = $1 AND version = $2`,
-      [s.id, s.version, s.status, s.rejectionReason, s.updatedAt],
-    );
-    if (affected !== 1) throw new ConcurrencyConflictError('Order', s.id);
+    const { id, version, status, rejectionReason, updatedAt } = order.snapshot();
+    const result = await this.manager
+      .getRepository(OrderSchema)
+      .update({ id, version }, { status, rejectionReason, updatedAt, version: version + 1 });
+    if (result.affected !== 1) throw new ConcurrencyConflictError('Order', id);
   }
 
+  /** The prices the context knows (its read model of inventory's products) for `skus`; unknown skus are left out. */
   async pricesOf(skus: string[]): Promise<Map<string, number>> {
-    const rows: Array<{ sku: string; price_cents: string }> = await this.manager.query(
-      `SELECT sku, price_cents FROM product_prices WHERE sku = ANY($1::text[])`,
-      [skus],
-    );
-    return new Map(rows.map((r) => [r.sku, Number(r.price_cents)]));
+    if (skus.length === 0) return new Map();
+    const rows = await this.manager.getRepository(ProductPriceSchema).findBy({ sku: In(skus) });
+    return new Map(rows.map((r) => [r.sku, r.priceCents]));
   }
 }

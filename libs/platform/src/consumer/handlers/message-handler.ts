@@ -14,7 +14,7 @@ export interface MessageHandler {
   /**
    * Optional, for a handler that keeps `handle` (its events are each message's own): called once before `handle`
    * runs for each message of a batch, to lock and load what all of them need in a few statements instead of a few
-   * per message (keep it with `tx.keep`). The batch's messages, duplicates removed, in the order `handle` gets them.
+   * per message (keep it with `tx.keep` under a TransactionKey). The batch's messages, duplicates removed, in the order `handle` gets them.
    */
   prepareBatch?(events: CloudEvent[], tx: TransactionScope): Promise<void>;
   /** Optional: called once after `handle` ran for every message of a batch, to write what it left in memory. */

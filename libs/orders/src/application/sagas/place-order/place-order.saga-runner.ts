@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, Clock, command, LockedSagas, SagaInstance, SagaStore, TransactionScope } from '@eda/platform';
+import { AppConfig, Clock, command, LockedSagas, SagaInstance, SagaStore, TransactionKey, TransactionScope } from '@eda/platform';
 import { Order } from '../../../domain/order.aggregate';
 import { OrderRepository } from '../../../infrastructure/persistence/order.repository';
 import {
@@ -13,6 +13,9 @@ import {
   sagaStatusOf,
   startPlaceOrder,
 } from './place-order.saga';
+
+/** The place-order sagas a batch of answers locked at once: the reply handler's prepareBatch keeps them, `feed` finds them. */
+export const LOCKED_PLACE_ORDER_SAGAS = new TransactionKey<LockedSagas<PlaceOrderSagaState>>('orders: place-order sagas locked for the batch');
 
 /**
  * Applies the saga's decisions inside the caller's orders transaction: the saga row (optimistic version),
@@ -45,13 +48,13 @@ export class PlaceOrderSagaRunner {
   /**
    * Feeds one input to the order's saga. Returns false when there is no such saga (a reply about an order
    * this context never placed). `locked`: the instance the caller already read (the deadline scheduler); else
-   * the one a batch locked (LockedSagas kept in the transaction), else it is read and locked here.
+   * the one a batch locked (kept under LOCKED_PLACE_ORDER_SAGAS), else it is read and locked here.
    */
   async feed(tx: TransactionScope, orderId: string, input: PlaceOrderInput, locked?: SagaInstance): Promise<boolean> {
     const sagas = new SagaStore(tx.manager);
     // Locked for the transaction: the stock and credit answers of one saga come in parallel (ADR 0016) and
     // would otherwise often decide on the same version, the loser retrying after a backoff.
-    const batch = tx.find<LockedSagas<PlaceOrderSagaState>>(LockedSagas);
+    const batch = tx.find(LOCKED_PLACE_ORDER_SAGAS);
     const instance = (locked ?? batch?.get(orderId) ?? (await sagas.findForUpdate<PlaceOrderSagaState>(orderId))) as SagaInstance<PlaceOrderSagaState> | null;
     if (!instance || instance.sagaType !== PLACE_ORDER_SAGA) {
       this.logger.warn({ orderId, input: input.type }, 'no place-order saga for this order; input ignored');
