@@ -57,7 +57,7 @@ export interface OrderedPublisherOptions {
   onShardsWritten?: (streamName: string, shardIds: string[]) => void;
 }
 
-/** What has been confirmed, in push order: the records (to stamp published_at) and the last checkpoint reached. */
+/** What has been confirmed, in push order: the records (to mark published) and the last checkpoint reached. */
 export type ProgressListener = (confirmed: RelayRecord[], checkpoint: SourceCheckpoint | undefined) => void;
 
 interface Entry {

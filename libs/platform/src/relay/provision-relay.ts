@@ -5,7 +5,7 @@ import { ident, literal } from '../database/ident';
 
 const PLATFORM_SCHEMA = 'platform';
 
-/** The publication the relay's slot decodes: the event_log of every schema, INSERTs only (published_at stamps are not news). */
+/** The publication the relay's slot decodes: the event_log of every schema, INSERTs only (the unpublished table beside each is not news). */
 export const RELAY_PUBLICATION = 'eda_relay_event_log';
 
 /** A logical replication slot is cluster-wide: one per database and per reader of its log. */

@@ -1,6 +1,6 @@
 /** One event-log row on its way to Kinesis. */
 export interface RelayRecord {
-  /** Schema whose event_log holds the row (the relay stamps `published_at` there). */
+  /** Schema whose event_log holds the row (the relay marks the row published there). */
   schema: string;
   /** event_log.position, as text (bigint). */
   position: string;

@@ -161,7 +161,7 @@ export class WalSource {
       try {
         await this.marker.flush();
       } catch (error) {
-        this.options.log?.(`stamping published_at failed: ${(error as Error).message}`);
+        this.options.log?.(`marking rows published failed: ${(error as Error).message}`);
         return;
       }
       if (target && (!this.confirmedLsn || lsnToBigInt(target) > lsnToBigInt(this.confirmedLsn))) {
