@@ -1,8 +1,7 @@
 import { Client } from 'pg';
 import { sleep } from '../kinesis/backoff';
-import { eventually, KinesisFaultProxy, testKinesisEndpoint } from '../testing';
-import type { Relay } from './relay';
-import { appendEvents, createRelayWorld, expectCompleteAndOrdered, pendingRows, readStream, RelayWorld, startRelay, TestEvent } from './fixtures/relay-harness';
+import { eventually, KinesisFaultProxy } from '../testing';
+import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, TestEvent, useRelayWorld } from './testing/relay-test-kit';
 
 /**
  * A hot key (1 000 events/s) behind a Kinesis with a real network's round trip. One record per key per call
@@ -10,37 +9,25 @@ import { appendEvents, createRelayWorld, expectCompleteAndOrdered, pendingRows, 
  * one KPL aggregate per call, so it keeps up, and other keys never wait for it.
  */
 describe('relay with a hot key (KINESIS_AGGREGATION=auto)', () => {
-  let world: RelayWorld;
+  const kit = useRelayWorld();
   let proxy: KinesisFaultProxy;
-  let relay: Relay | undefined;
 
   beforeEach(async () => {
-    world = await createRelayWorld();
-    proxy = await new KinesisFaultProxy(testKinesisEndpoint()).start();
+    proxy = await kit.faultProxy();
     proxy.configure({ delayMs: 50 });
-  });
-  afterEach(async () => {
-    await relay?.stop();
-    await proxy.stop();
-    await world.drop();
   });
 
   /** Insert → confirmed by Kinesis and stamped: the relay lag as /ops/relay measures it. */
   async function maxLagMs(key: string, afterPosition: number): Promise<number> {
-    const client = new Client({ connectionString: world.topology.access('users').url });
-    await client.connect();
-    try {
-      const { rows } = await client.query(
-        `SELECT floor(extract(epoch FROM max(published_at - recorded_at)) * 1000)::int AS lag FROM event_log WHERE partition_key = $1 AND position > $2`, [key, afterPosition]);
-      return rows[0].lag;
-    } finally {
-      await client.end();
-    }
+    const { rows } = await kit.pool('users', 1).query(
+      `SELECT floor(extract(epoch FROM max(published_at - recorded_at)) * 1000)::int AS lag FROM event_log WHERE partition_key = $1 AND position > $2`, [key, afterPosition]);
+    return rows[0].lag;
   }
 
   it('publishes a key written at 1 000 events/s in commit order with lag under a second, and a cold key does not wait behind its backlog', async () => {
     // One shard: the stream's order is the order records reached Kinesis, across keys.
-    relay = startRelay(world, proxy.endpoint, { STREAM_SHARDS: '1' });
+    const { world } = kit;
+    kit.startRelay(proxy.endpoint, { STREAM_SHARDS: '1' });
     const seqs = new Map<string, number>();
     const written: TestEvent[] = [];
     // Warm up (connections, the aggregator's first use): lag is measured in steady state.
@@ -72,7 +59,7 @@ describe('relay with a hot key (KINESIS_AGGREGATION=auto)', () => {
     await eventually('the backlog is published', async () => expect(await pendingRows(world)).toBe(0), 30_000, 200);
 
     const kinesisRecords = { count: 0 };
-    const onStream = await readStream(world.reader, `${world.prefix}users-events`, kinesisRecords);
+    const onStream = await readStream(world, 'users-events', kinesisRecords);
     expectCompleteAndOrdered(written, onStream);
     // Aggregated: far fewer Kinesis records than events.
     expect(kinesisRecords.count).toBeLessThan(written.length / 10);
