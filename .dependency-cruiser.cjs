@@ -62,6 +62,13 @@ module.exports = {
       from: { path: '^libs/platform/src/consumer/(handlers|leases)/' },
       to: { path: '^libs/platform/src/consumer/(handlers|leases)/', pathNot: '^libs/platform/src/consumer/$1/' },
     },
+    {
+      name: 'event-log-imports-ingress',
+      comment: 'event-log/ (the outbox every context appends to, and its read side) sits below ingress/ (POST and GET /events, producer keys): ingress may import it, never the reverse.',
+      severity: 'error',
+      from: { path: '^libs/platform/src/event-log/' },
+      to: { path: '^libs/platform/src/ingress/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

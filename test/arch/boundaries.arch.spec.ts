@@ -34,6 +34,7 @@ describe('module boundaries (dependency-cruiser)', () => {
         'context-imports-other-context: libs/orders/src/application/reserve-via-inventory.ts',
         'contracts-import-nothing: libs/contracts/src/index.ts',
         'consumer-room-imports-upward: libs/platform/src/consumer/dispatch/message-dispatcher.ts',
+        'event-log-imports-ingress: libs/platform/src/event-log/event-log-appender.ts',
         'domain-imports-framework: libs/orders/src/domain/order.ts',
         'library-imports-app: libs/inventory/src/application/uses-app.ts',
         'platform-knows-no-context: libs/platform/src/relay/relay.ts',

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
-import { ConsoleModule, ConsumerModule, ConsumerOpsModule, EventLogModule, ObservabilityModule, PlatformModule, PlatformRuntime, RelayModule } from '@eda/platform';
+import { ConsoleModule, ConsumerModule, ConsumerOpsModule, EventLogModule, IngressModule, ObservabilityModule, PlatformModule, PlatformRuntime, RelayModule } from '@eda/platform';
 import { contextImports } from './contexts';
 import { loggerOptions } from './logging';
 
@@ -20,7 +20,9 @@ export class AppModule {
         PlatformModule.forRoot(runtime),
         CqrsModule.forRoot(),
         ObservabilityModule,
-        EventLogModule.forRoot({ routes: api }),
+        EventLogModule.forRoot(),
+        // Producer keys in every process (the rate limit asks them); POST /events and GET /events only with the api role.
+        IngressModule.forRoot({ routes: api }),
         ...contextImports(api),
         // GET /ops/relay everywhere; the relay itself starts only with the relay role (one active per database).
         RelayModule,

@@ -19,7 +19,8 @@ export class LambdaModule {
         LoggerModule.forRoot(loggerOptions(runtime.config)),
         PlatformModule.forRoot(runtime),
         CqrsModule.forRoot(),
-        EventLogModule.forRoot({ routes: false }),
+        // The platform connection and the event log's read side; no ingress: the process serves no routes.
+        EventLogModule.forRoot(),
         ...contextImports(false),
         KinesisEventConsumerModule,
       ],

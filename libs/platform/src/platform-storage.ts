@@ -4,9 +4,9 @@ import { CreateConsumerLeases1764100000000 } from './consumer/migrations/1764100
 import { CreateDeadLetters1764100000001 } from './consumer/migrations/1764100000001-create-dead-letters';
 import { CreateConsumerStreams1764100000002 } from './consumer/migrations/1764100000002-create-consumer-streams';
 import { IndexParkedDeadLettersForPaging1765300000200 } from './consumer/migrations/1765300000200-index-parked-dead-letters-for-paging';
-import { CreateProducerKeys1764000000500 } from './event-log/migrations/1764000000500-create-producer-keys';
-import { AddProducerKeyScopes1764800000800 } from './event-log/migrations/1764800000800-add-producer-key-scopes';
-import { NotifyProducerKeyChanges1765100000000 } from './event-log/migrations/1765100000000-notify-producer-key-changes';
+import { CreateProducerKeys1764000000500 } from './ingress/migrations/1764000000500-create-producer-keys';
+import { AddProducerKeyScopes1764800000800 } from './ingress/migrations/1764800000800-add-producer-key-scopes';
+import { NotifyProducerKeyChanges1765100000000 } from './ingress/migrations/1765100000000-notify-producer-key-changes';
 import { CreateRelayState1763900000100 } from './relay/migrations/1763900000100-create-relay-state';
 import { CreateRelayParked1764200000900 } from './relay/migrations/1764200000900-create-relay-parked';
 

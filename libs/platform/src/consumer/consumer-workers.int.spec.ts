@@ -1,8 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Pool } from 'pg';
-import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
+import { createTestDatabase, eventually, spawnTypeScript, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
 import { LeaseStore } from './leases/lease-store';
 import { createStream, putEvents, provisionTestStores, TEST_CONTEXT, TEST_STREAM, thingEvent } from './testing/consumer-test-kit';
 
@@ -46,7 +46,7 @@ describe('consumer workers in separate processes sharing a 4-shard stream', () =
   });
 
   function startWorker(id: string, at: { prefix: string; group: string } = { prefix, group }): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, ['-r', join(TESTING_DIR, 'register-swc.js'), join(TESTING_DIR, 'worker-process.ts')], {
+    const child = spawnTypeScript(join(TESTING_DIR, 'worker-process.ts'), {
       env: {
         ...process.env,
         TEST_OWNER_URL: db.url,

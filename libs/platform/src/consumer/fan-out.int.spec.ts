@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import {
   DescribeStreamSummaryCommand,
@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { Pool } from 'pg';
 import { createKinesisClient } from '../kinesis/kinesis-connection';
-import { createTestDatabase, eventually, TestDatabase, uniqueName } from '../testing';
+import { createTestDatabase, eventually, spawnTypeScript, TestDatabase, uniqueName } from '../testing';
 import { FanOutFaultProxy, KinesisLocalHandle, startKinesisLocal } from '../testing/kinesis-local';
 import { LeaseStore } from './leases/lease-store';
 import { StreamConsumerRegistry } from './reading/stream-consumer-registry';
@@ -278,7 +278,7 @@ describe('enhanced fan-out consumer (CONSUMER_MODE=efo) on kinesis-local', () =>
     try {
       const start = (id: string) =>
         new Promise<ChildProcess>((resolve, reject) => {
-          const child = spawn(process.execPath, ['-r', join(TESTING_DIR, 'register-swc.js'), join(TESTING_DIR, 'worker-process.ts')], {
+          const child = spawnTypeScript(join(TESTING_DIR, 'worker-process.ts'), {
             env: { ...process.env, TEST_OWNER_URL: db.url, TEST_KINESIS_ENDPOINT: engine.endpoint, CONSUMER_GROUP: group, WORKER_ID: id, STREAM_PREFIX: prefix, CONSUMER_MODE: 'efo' },
             stdio: ['ignore', 'pipe', 'pipe'],
           });

@@ -22,12 +22,6 @@ export function isPublishableSizeViolation(error: unknown): boolean {
   return driver?.code === '23514' && driver?.constraint === PUBLISHABLE_SIZE_CONSTRAINT;
 }
 
-export class DuplicateEventConflictError extends DomainError {
-  constructor(source: string, id: string) {
-    super('EVENT_LOG.DUPLICATE_EVENT_CONFLICT', `Event ${id} of source ${source} was already appended with another body.`);
-  }
-}
-
 export class EventNotFoundError extends DomainError {
   constructor(id: string) {
     super('EVENT_LOG.EVENT_NOT_FOUND', `No event with id ${id}.`);

@@ -1,23 +1,15 @@
-import { Pool } from 'pg';
 import { KEY_PARKED, RECORD_TOO_LARGE } from './ordered-publisher';
 import { ParkedStore } from './parked-store';
 import type { RelayRecord } from './relay-record';
-import { createRelayWorld, RelayWorld } from './fixtures/relay-harness';
+import { useRelayWorld } from './testing/relay-test-kit';
 
 /** platform.relay_parked as the relay writes it: a record parked twice (delivered twice) keeps its place and its cause. */
 describe('ParkedStore (real PostgreSQL)', () => {
-  let world: RelayWorld;
-  let pool: Pool;
+  const kit = useRelayWorld('all');
   let store: ParkedStore;
 
-  beforeAll(async () => {
-    world = await createRelayWorld();
-    pool = new Pool({ connectionString: world.topology.access('platform').url, max: 2 });
-    store = new ParkedStore(pool);
-  });
-  afterAll(async () => {
-    await pool.end();
-    await world.drop();
+  beforeAll(() => {
+    store = new ParkedStore(kit.pool('platform', 2));
   });
 
   const record = (key: string, position: number): RelayRecord => ({
@@ -65,15 +57,11 @@ describe('ParkedStore (real PostgreSQL)', () => {
 
   it('lists a key\'s rows in the order they were parked, also where ids gain a digit (bigints, not text)', async () => {
     // The key's ids cross a power of ten: the next ones are …95 to …06.
-    const owner = new Pool({ connectionString: world.db.url, max: 1 });
-    try {
-      const { rows: [{ last }] } = await owner.query(`SELECT coalesce(max(id), 0) AS last FROM platform.relay_parked`);
-      let power = 100;
-      while (power - 6 <= Number(last)) power *= 10;
-      await owner.query(`SELECT setval(pg_get_serial_sequence('platform.relay_parked', 'id'), $1)`, [power - 6]);
-    } finally {
-      await owner.end();
-    }
+    const owner = kit.pool('owner', 1);
+    const { rows: [{ last }] } = await owner.query(`SELECT coalesce(max(id), 0) AS last FROM platform.relay_parked`);
+    let power = 100;
+    while (power - 6 <= Number(last)) power *= 10;
+    await owner.query(`SELECT setval(pg_get_serial_sequence('platform.relay_parked', 'id'), $1)`, [power - 6]);
     for (let i = 0; i < 12; i++) await store.park([{ record: record('many', 100 + i), code: i === 0 ? RECORD_TOO_LARGE : KEY_PARKED, message: 'm' }]);
     expect((await store.list({ partitionKey: 'many', limit: 100 })).items.map((r) => r.position)).toEqual(Array.from({ length: 12 }, (_, i) => String(100 + i)));
     // Paging by cursor walks the same order without repeating a row.

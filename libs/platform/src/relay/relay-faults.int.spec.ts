@@ -1,28 +1,19 @@
-import { eventually, KinesisFaultProxy, testKinesisEndpoint } from '../testing';
-import { readRelayStatus } from './relay-status';
-import type { Relay } from './relay';
-import { Pool } from 'pg';
-import { appendEvents, contexts, createRelayWorld, expectCompleteAndOrdered, pendingRows, readStream, RelayWorld, startRelay, TestEvent } from './fixtures/relay-harness';
+import { eventually, KinesisFaultProxy } from '../testing';
+import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, relayStatus, TestEvent, useRelayWorld } from './testing/relay-test-kit';
 
 describe('relay under Kinesis faults (WAL mode, or polling where the server has no logical replication)', () => {
-  let world: RelayWorld;
+  const kit = useRelayWorld();
   let proxy: KinesisFaultProxy;
-  let relay: Relay | undefined;
 
   beforeEach(async () => {
-    world = await createRelayWorld();
-    proxy = await new KinesisFaultProxy(testKinesisEndpoint(), { seed: 7 }).start();
-  });
-  afterEach(async () => {
-    await relay?.stop();
-    await proxy.stop();
-    await world.drop();
+    proxy = await kit.faultProxy({ seed: 7 });
   });
 
   it('puts every event on its stream in commit order per key while 20 % of records are throttled and some fail', async () => {
     proxy.configure({ throttleRecords: 0.15, kmsThrottleRecords: 0.05, failRecords: 0.05, throttleCalls: 0.05 });
     // Plain records, one per event: every event meets the per-record faults (aggregates: the next test).
-    relay = startRelay(world, proxy.endpoint, { KINESIS_AGGREGATION: 'off' });
+    const { world } = kit;
+    const relay = kit.startRelay(proxy.endpoint, { KINESIS_AGGREGATION: 'off' });
     const keys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
     const written: TestEvent[] = (
       await Promise.all([
@@ -33,8 +24,8 @@ describe('relay under Kinesis faults (WAL mode, or polling where the server has 
     await eventually('every row is stamped published', async () => expect(await pendingRows(world)).toBe(0), 90_000, 250);
     expect(relay.mode).toBe(world.autoMode);
     const onStream = [
-      ...(await readStream(world.reader, `${world.prefix}users-events`)),
-      ...(await readStream(world.reader, `${world.prefix}orders-events`)),
+      ...(await readStream(world, 'users-events')),
+      ...(await readStream(world, 'orders-events')),
     ];
     expectCompleteAndOrdered(written, onStream);
     expect(proxy.stats.throttledRecords).toBeGreaterThan(1_000);
@@ -46,18 +37,20 @@ describe('relay under Kinesis faults (WAL mode, or polling where the server has 
     // Half of all records refused: how many aggregates the relay builds depends on timing, and even a run of 10
     // (one per key) then meets a refusal all but once in a thousand runs.
     proxy.configure({ throttleRecords: 0.3, failRecords: 0.2, throttleCalls: 0.05 });
-    relay = startRelay(world, proxy.endpoint);
+    const { world } = kit;
+    kit.startRelay(proxy.endpoint);
     const keys = Array.from({ length: 10 }, (_, i) => `agg-${i}`);
     const written = await appendEvents(world, 'users', { count: 4_000, keys, perTransaction: 400 });
     await eventually('every row is stamped published', async () => expect(await pendingRows(world)).toBe(0), 90_000, 250);
     const kinesisRecords = { count: 0 };
-    expectCompleteAndOrdered(written, await readStream(world.reader, `${world.prefix}users-events`, kinesisRecords));
+    expectCompleteAndOrdered(written, await readStream(world, 'users-events', kinesisRecords));
     expect(kinesisRecords.count).toBeLessThan(written.length / 4);
     expect(proxy.stats.throttledRecords + proxy.stats.failedRecords).toBeGreaterThan(0);
   });
 
   it('loses nothing and catches up when Kinesis is unreachable for 10 seconds mid-stream', async () => {
-    relay = startRelay(world, proxy.endpoint);
+    const { world } = kit;
+    kit.startRelay(proxy.endpoint);
     const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
     const seqs = new Map<string, number>();
     const written = await appendEvents(world, 'users', { count: 500, keys, firstSeq: seqs });
@@ -65,23 +58,19 @@ describe('relay under Kinesis faults (WAL mode, or polling where the server has 
     proxy.cutFor(10_000);
     const cutAt = Date.now();
     written.push(...(await appendEvents(world, 'users', { count: 1_000, keys, firstSeq: seqs, perTransaction: 20 })));
-    const pool = new Pool({ connectionString: world.topology.access('platform').url, max: 1 });
-    try {
-      await eventually('the relay reports lag while Kinesis is away', async () => {
-        const status = await readRelayStatus(pool, contexts.map((c) => c.name));
-        expect(status.pending).toBeGreaterThan(0);
-        expect(status.lagMs).toBeGreaterThan(1_000);
-      }, 10_000);
-      expect(proxy.unreachable).toBe(true);
-      await eventually('the backlog drains after Kinesis returns', async () => {
-        const status = await readRelayStatus(pool, contexts.map((c) => c.name));
-        expect(status).toMatchObject({ mode: world.autoMode, pending: 0, lagMs: 0 });
-        expect(Date.parse(status.lastPublishedAt!)).toBeGreaterThan(cutAt + 9_000);
-      }, 40_000, 200);
-    } finally {
-      await pool.end();
-    }
+    const pool = kit.pool('platform', 1);
+    await eventually('the relay reports lag while Kinesis is away', async () => {
+      const status = await relayStatus(pool);
+      expect(status.pending).toBeGreaterThan(0);
+      expect(status.lagMs).toBeGreaterThan(1_000);
+    }, 10_000);
+    expect(proxy.unreachable).toBe(true);
+    await eventually('the backlog drains after Kinesis returns', async () => {
+      const status = await relayStatus(pool);
+      expect(status).toMatchObject({ mode: world.autoMode, pending: 0, lagMs: 0 });
+      expect(Date.parse(status.lastPublishedAt!)).toBeGreaterThan(cutAt + 9_000);
+    }, 40_000, 200);
     expect(proxy.stats.cutConnections).toBeGreaterThan(0);
-    expectCompleteAndOrdered(written, await readStream(world.reader, `${world.prefix}users-events`));
+    expectCompleteAndOrdered(written, await readStream(world, 'users-events'));
   });
 });

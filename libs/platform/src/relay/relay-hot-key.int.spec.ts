@@ -1,9 +1,7 @@
-import { Client, Pool } from 'pg';
+import { Client } from 'pg';
 import { sleep } from '../kinesis/backoff';
-import { eventually, KinesisFaultProxy, testKinesisEndpoint } from '../testing';
-import type { Relay } from './relay';
-import { readRelayStatus } from './relay-status';
-import { appendEvents, createRelayWorld, expectCompleteAndOrdered, pendingRows, readStream, RelayWorld, startRelay, TestEvent } from './fixtures/relay-harness';
+import { eventually, KinesisFaultProxy } from '../testing';
+import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, relayStatus, TestEvent, useRelayWorld } from './testing/relay-test-kit';
 
 /**
  * A hot key (1 000 events/s) behind a Kinesis with a real network's round trip. One record per key per call
@@ -11,21 +9,12 @@ import { appendEvents, createRelayWorld, expectCompleteAndOrdered, pendingRows, 
  * one KPL aggregate per call, so it keeps up, and other keys never wait for it.
  */
 describe('relay with a hot key (KINESIS_AGGREGATION=auto)', () => {
-  let world: RelayWorld;
+  const kit = useRelayWorld();
   let proxy: KinesisFaultProxy;
-  let relay: Relay | undefined;
-  let lag: { stop: () => Promise<number> } | undefined;
 
   beforeEach(async () => {
-    world = await createRelayWorld();
-    proxy = await new KinesisFaultProxy(testKinesisEndpoint()).start();
+    proxy = await kit.faultProxy();
     proxy.configure({ delayMs: 50 });
-  });
-  afterEach(async () => {
-    await lag?.stop();
-    await relay?.stop();
-    await proxy.stop();
-    await world.drop();
   });
 
   /**
@@ -33,29 +22,28 @@ describe('relay with a hot key (KINESIS_AGGREGATION=auto)', () => {
    * every 20 ms until stopped; resolves with the largest seen.
    */
   function sampleLag(): { stop: () => Promise<number> } {
-    const pool = new Pool({ connectionString: world.topology.access('platform').url, max: 1 });
+    const pool = kit.pool('platform', 1);
     let stopped = false;
     let max = 0;
     const sampling = (async () => {
       while (!stopped) {
-        max = Math.max(max, (await readRelayStatus(pool, ['users'])).lagMs);
+        max = Math.max(max, (await relayStatus(pool)).lagMs);
         await sleep(20);
       }
     })();
-    let ended: Promise<number> | undefined;
-    return {
-      stop: () => (ended ??= (async () => {
-        stopped = true;
-        await sampling;
-        await pool.end();
-        return max;
-      })()),
+    const stop = async () => {
+      stopped = true;
+      await sampling;
+      return max;
     };
+    kit.cleanUp(stop);
+    return { stop };
   }
 
   it('publishes a key written at 1 000 events/s in commit order with lag under a second, and a cold key does not wait behind its backlog', async () => {
     // One shard: the stream's order is the order records reached Kinesis, across keys.
-    relay = startRelay(world, proxy.endpoint, { STREAM_SHARDS: '1' });
+    const { world } = kit;
+    kit.startRelay(proxy.endpoint, { STREAM_SHARDS: '1' });
     const seqs = new Map<string, number>();
     const written: TestEvent[] = [];
     // Warm up (connections, the aggregator's first use): lag is measured in steady state.
@@ -65,7 +53,7 @@ describe('relay with a hot key (KINESIS_AGGREGATION=auto)', () => {
     // 4 000 events of `hot` over 4 s (50 every 50 ms), and now and then one of a cold key.
     const writer = new Client({ connectionString: world.topology.access('users').url });
     await writer.connect();
-    lag = sampleLag();
+    const lag = sampleLag();
     const start = Date.now();
     try {
       for (let i = 0; i < 80; i++) {
@@ -88,7 +76,7 @@ describe('relay with a hot key (KINESIS_AGGREGATION=auto)', () => {
     await eventually('the backlog is published', async () => expect(await pendingRows(world)).toBe(0), 30_000, 200);
 
     const kinesisRecords = { count: 0 };
-    const onStream = await readStream(world.reader, `${world.prefix}users-events`, kinesisRecords);
+    const onStream = await readStream(world, 'users-events', kinesisRecords);
     expectCompleteAndOrdered(written, onStream);
     // Aggregated: far fewer Kinesis records than events.
     expect(kinesisRecords.count).toBeLessThan(written.length / 10);

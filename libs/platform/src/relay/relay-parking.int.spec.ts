@@ -1,51 +1,35 @@
-import { Client, Pool } from 'pg';
-import { eventually, KinesisFaultProxy, testKinesisEndpoint } from '../testing';
+import type { Pool } from 'pg';
+import { eventually, testKinesisEndpoint } from '../testing';
 import { ParkedStore } from './parked-store';
-import { readRelayStatus } from './relay-status';
 import { relaySlotName } from './provision-relay';
-import type { Relay } from './relay';
-import { appendEvents, contexts, createRelayWorld, expectCompleteAndOrdered, readStream, RelayWorld, startRelay, TestEvent } from './fixtures/relay-harness';
+import { appendEvents, expectCompleteAndOrdered, readStream, relayStatus, TestEvent, useRelayWorld } from './testing/relay-test-kit';
 
 const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
 
 describe.each([['auto'], ['polling']])('relay parking of records Kinesis refuses for good (RELAY_MODE=%s)', (relayMode) => {
-  let world: RelayWorld;
+  const kit = useRelayWorld();
   let pool: Pool;
+  let owner: Pool;
   let parked: ParkedStore;
-  let relay: Relay | undefined;
   const env = { RELAY_MODE: relayMode };
   const tuning = { releasePollMs: 100 };
 
-  beforeEach(async () => {
-    world = await createRelayWorld();
-    pool = new Pool({ connectionString: world.topology.access('platform').url, max: 2 });
+  beforeEach(() => {
+    pool = kit.pool('platform', 2);
+    owner = kit.pool('owner', 1);
     parked = new ParkedStore(pool);
   });
-  afterEach(async () => {
-    await relay?.stop();
-    relay = undefined;
-    await pool.end();
-    await world.drop();
-  });
 
-  const status = () => readRelayStatus(pool, contexts.map((c) => c.name));
-  const onStream = () => readStream(world.reader, `${world.prefix}users-events`);
+  const status = () => relayStatus(pool);
+  const onStream = () => readStream(kit.world, 'users-events');
   const seqsOf = async (key: string) => (await onStream()).filter((r) => r.key === key).map((r) => r.seq);
   const parkedOf = async (key: string) => (await parked.list({ partitionKey: key, limit: 500 })).items;
   const seqOfParked = (written: TestEvent[], eventId: string | null) => written.find((e) => e.id === eventId)?.seq;
-
-  async function ownerQuery<T>(sql: string): Promise<T> {
-    const owner = new Client({ connectionString: world.db.url });
-    await owner.connect();
-    try {
-      return (await owner.query(sql)).rows[0] as T;
-    } finally {
-      await owner.end();
-    }
-  }
+  const ownerQuery = async <T>(sql: string): Promise<T> => (await owner.query(sql)).rows[0] as T;
 
   it('parks an oversize record with every later record of its key while every other key is published; discarding it releases them in order', async () => {
-    relay = startRelay(world, testKinesisEndpoint(), env, tuning);
+    const { world } = kit;
+    const relay = kit.startRelay(testKinesisEndpoint(), env, tuning);
     const seqs = new Map<string, number>();
     // The event log's size check (ADR 0011) refuses such a row up front; rows stored before it existed (it is
     // NOT VALID) can still be oversize, and the relay must stay safe on its own: write one past the check.
@@ -97,47 +81,42 @@ describe.each([['auto'], ['polling']])('relay parking of records Kinesis refuses
   });
 
   it('finds the record a whole call was refused for, parks it durably across a relay restart, and a retry publishes it and its followers in order', async () => {
-    const proxy = await new KinesisFaultProxy(testKinesisEndpoint()).start();
-    try {
-      proxy.refuseRecords((data) => /"poison": ?true/.test(data.toString('latin1')));
-      relay = startRelay(world, proxy.endpoint, env, tuning);
-      const seqs = new Map<string, number>();
-      const poison = (key: string, seq: number) => (key === 'bad' && seq === 2 ? { poison: true } : undefined);
-      const written = await appendEvents(world, 'users', { count: 210, keys: [...keys, 'bad'], firstSeq: seqs, perTransaction: 21, extra: poison });
-      await eventually('every other key is published and bad is parked from seq 2 on', async () => {
-        expect(await status()).toMatchObject({ pending: 0, parked: 8 });
-      }, 30_000, 200);
-      expect(proxy.stats.refusedCalls).toBeGreaterThan(0);
-      expect(await seqsOf('bad')).toEqual([0, 1]);
-      expectCompleteAndOrdered(written.filter((e) => e.key !== 'bad'), (await onStream()).filter((r) => r.key !== 'bad'));
-      const [head] = await parkedOf('bad');
-      expect(head).toMatchObject({ errorCode: 'ValidationException', status: 'parked' });
-      expect(head.errorMessage).toMatch(/1048576/);
-      expect(seqOfParked(written, head.eventId)).toBe(2);
+    const { world } = kit;
+    const proxy = await kit.faultProxy();
+    proxy.refuseRecords((data) => /"poison": ?true/.test(data.toString('latin1')));
+    const relay = kit.startRelay(proxy.endpoint, env, tuning);
+    const seqs = new Map<string, number>();
+    const poison = (key: string, seq: number) => (key === 'bad' && seq === 2 ? { poison: true } : undefined);
+    const written = await appendEvents(world, 'users', { count: 210, keys: [...keys, 'bad'], firstSeq: seqs, perTransaction: 21, extra: poison });
+    await eventually('every other key is published and bad is parked from seq 2 on', async () => {
+      expect(await status()).toMatchObject({ pending: 0, parked: 8 });
+    }, 30_000, 200);
+    expect(proxy.stats.refusedCalls).toBeGreaterThan(0);
+    expect(await seqsOf('bad')).toEqual([0, 1]);
+    expectCompleteAndOrdered(written.filter((e) => e.key !== 'bad'), (await onStream()).filter((r) => r.key !== 'bad'));
+    const [head] = await parkedOf('bad');
+    expect(head).toMatchObject({ errorCode: 'ValidationException', status: 'parked' });
+    expect(head.errorMessage).toMatch(/1048576/);
+    expect(seqOfParked(written, head.eventId)).toBe(2);
 
-      // A new relay knows the key is parked: its new record is parked behind the others, not published.
-      await relay.stop();
-      relay = startRelay(world, proxy.endpoint, env, tuning);
-      written.push(...(await appendEvents(world, 'users', { count: 21, keys: [...keys, 'bad'], firstSeq: seqs, perTransaction: 21 })));
-      await eventually('the new records are published or parked', async () => expect(await status()).toMatchObject({ pending: 0, parked: 9 }), 30_000, 200);
-      expect(await seqsOf('bad')).toEqual([0, 1]);
+    // A new relay knows the key is parked: its new record is parked behind the others, not published.
+    await relay.stop();
+    kit.startRelay(proxy.endpoint, env, tuning);
+    written.push(...(await appendEvents(world, 'users', { count: 21, keys: [...keys, 'bad'], firstSeq: seqs, perTransaction: 21 })));
+    await eventually('the new records are published or parked', async () => expect(await status()).toMatchObject({ pending: 0, parked: 9 }), 30_000, 200);
+    expect(await seqsOf('bad')).toEqual([0, 1]);
 
-      // The cause is gone (say, a KMS key re-enabled): the operator retries the head.
-      proxy.refuseRecords(undefined);
-      expect(await parked.act(head.id, 'retry')).toMatchObject({ outcome: 'done', record: { status: 'retrying' } });
-      await eventually('the parked records are published in order', async () => {
-        expect(await status()).toMatchObject({ pending: 0, parked: 0 });
-        expect(await seqsOf('bad')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      }, 30_000, 200);
-      expectCompleteAndOrdered(written, await onStream());
-      expect((await parkedOf('bad')).every((r) => r.status === 'published')).toBe(true);
-      // Re-sent rows are marked published like any other (nothing left for the polling source or the lag).
-      const { n } = await ownerQuery<{ n: number }>(`SELECT count(*)::int AS n FROM users.event_log_unpublished`);
-      expect(n).toBe(0);
-    } finally {
-      await relay?.stop();
-      relay = undefined;
-      await proxy.stop();
-    }
+    // The cause is gone (say, a KMS key re-enabled): the operator retries the head.
+    proxy.refuseRecords(undefined);
+    expect(await parked.act(head.id, 'retry')).toMatchObject({ outcome: 'done', record: { status: 'retrying' } });
+    await eventually('the parked records are published in order', async () => {
+      expect(await status()).toMatchObject({ pending: 0, parked: 0 });
+      expect(await seqsOf('bad')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    }, 30_000, 200);
+    expectCompleteAndOrdered(written, await onStream());
+    expect((await parkedOf('bad')).every((r) => r.status === 'published')).toBe(true);
+    // Re-sent rows are marked published like any other (nothing left for the polling source or the lag).
+    const { n } = await ownerQuery<{ n: number }>(`SELECT count(*)::int AS n FROM users.event_log_unpublished`);
+    expect(n).toBe(0);
   });
 });

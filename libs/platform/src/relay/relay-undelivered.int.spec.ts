@@ -1,9 +1,6 @@
-import { Client } from 'pg';
-import { randomUUID } from 'node:crypto';
 import { eventually, testKinesisEndpoint } from '../testing';
-import type { Relay } from './relay';
 import { RELAY_PUBLICATION } from './provision-relay';
-import { createRelayWorld, pendingRows, readStream, RelayWorld, startRelay } from './fixtures/relay-harness';
+import { insertEvent, pendingRows, readStream, useRelayWorld } from './testing/relay-test-kit';
 
 /**
  * The WAL relay's safety net: a committed row the replication stream never delivers (here: inserted while its
@@ -11,62 +8,36 @@ import { createRelayWorld, pendingRows, readStream, RelayWorld, startRelay } fro
  * instead of holding its key back until someone restarts the process.
  */
 describe('relay in WAL mode, a row the replication stream did not deliver', () => {
-  let world: RelayWorld;
-  let relay: Relay | undefined;
+  const kit = useRelayWorld();
 
-  beforeEach(async () => {
-    world = await createRelayWorld();
-  });
-  afterEach(async () => {
-    await relay?.stop();
-    relay = undefined;
-    await world.drop();
-  });
-
-  async function insertEvent(client: Client, key: string): Promise<string> {
-    const id = randomUUID();
-    const event = { specversion: '1.0', id, source: 'users', type: 'users.Counted', subject: key, time: new Date().toISOString(),
-      datacontenttype: 'application/json', data: { key, seq: 0 }, partitionkey: key, correlationid: 'c', causationid: 'c' };
-    await client.query(
-      `INSERT INTO users.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
-       VALUES ($1, 'users', 'users.Counted', $2, $2, 'users-events', now(), $3::jsonb, 'h')`,
-      [id, key, JSON.stringify(event)],
-    );
-    return id;
-  }
-
-  const idsOnStream = async () => new Set((await readStream(world.reader, `${world.prefix}users-events`)).map((r) => r.id));
+  const idsOnStream = async () => new Set((await readStream(kit.world, 'users-events')).map((r) => r.id));
 
   it('is found while the stream is caught up, and published by restarting from the slot', async () => {
+    const { world } = kit;
     if (world.autoMode !== 'wal') {
       // No logical replication on this server (wal_level=replica): the polling relay re-reads every unpublished row.
       expect(world.autoMode).toBe('polling');
       return;
     }
     const lines: string[] = [];
-    relay = startRelay(world, testKinesisEndpoint(), { RELAY_MODE: 'wal' }, { undeliveredCheckMs: 250, undeliveredAfterMs: 1_000 }, (line) => lines.push(line));
-    const admin = new Client({ connectionString: world.db.url });
-    await admin.connect();
-    try {
-      const first = await insertEvent(admin, 'a');
-      await eventually('the relay publishes through the slot', async () => expect(await idsOnStream()).toContain(first), 20_000);
-      expect(relay.mode).toBe('wal');
+    const relay = kit.startRelay(testKinesisEndpoint(), { RELAY_MODE: 'wal' }, { undeliveredCheckMs: 250, undeliveredAfterMs: 1_000 }, (line) => lines.push(line));
+    const admin = kit.pool('owner', 1);
+    const first = await insertEvent(admin, 'users', 'a');
+    await eventually('the relay publishes through the slot', async () => expect(await idsOnStream()).toContain(first), 20_000);
+    expect(relay.mode).toBe('wal');
 
-      await admin.query(`ALTER PUBLICATION ${RELAY_PUBLICATION} DROP TABLE users.event_log`);
-      const lost = await insertEvent(admin, 'b');
-      await admin.query(`ALTER PUBLICATION ${RELAY_PUBLICATION} ADD TABLE users.event_log`);
-      const after = await insertEvent(admin, 'c');
-      await eventually('a row inserted after it is published through the slot', async () => expect(await idsOnStream()).toContain(after), 20_000);
-      expect(await idsOnStream()).not.toContain(lost);
+    await admin.query(`ALTER PUBLICATION ${RELAY_PUBLICATION} DROP TABLE users.event_log`);
+    const lost = await insertEvent(admin, 'users', 'b');
+    await admin.query(`ALTER PUBLICATION ${RELAY_PUBLICATION} ADD TABLE users.event_log`);
+    const after = await insertEvent(admin, 'users', 'c');
+    await eventually('a row inserted after it is published through the slot', async () => expect(await idsOnStream()).toContain(after), 20_000);
+    expect(await idsOnStream()).not.toContain(lost);
 
-      await eventually('the undelivered row is published', async () => expect(await idsOnStream()).toContain(lost), 20_000);
-      expect(lines.some((line) => /did not deliver 1 committed row\(s\) \(users position \d+\)/.test(line))).toBe(true);
-      await eventually('nothing is left unpublished', async () => expect(await pendingRows(world)).toBe(0), 20_000);
-      const ids = (await readStream(world.reader, `${world.prefix}users-events`)).map((r) => r.id);
-      expect(ids.filter((id) => id === lost)).toHaveLength(1);
-      expect(ids.filter((id) => id === after)).toHaveLength(1);
-    } finally {
-      await admin.end();
-    }
+    await eventually('the undelivered row is published', async () => expect(await idsOnStream()).toContain(lost), 20_000);
+    expect(lines.some((line) => /did not deliver 1 committed row\(s\) \(users position \d+\)/.test(line))).toBe(true);
+    await eventually('nothing is left unpublished', async () => expect(await pendingRows(world)).toBe(0), 20_000);
+    const ids = (await readStream(world, 'users-events')).map((r) => r.id);
+    expect(ids.filter((id) => id === lost)).toHaveLength(1);
+    expect(ids.filter((id) => id === after)).toHaveLength(1);
   });
 });

@@ -1,9 +1,8 @@
-import { Client } from 'pg';
+import type { Pool } from 'pg';
 import { eventually, testKinesisEndpoint } from '../testing';
 import { OrderedPublisher } from './ordered-publisher';
-import type { Relay } from './relay';
 import { relaySlotName } from './provision-relay';
-import { appendEvents, createRelayWorld, expectCompleteAndOrdered, pendingRows, readStream, RelayWorld, startRelay, TestEvent } from './fixtures/relay-harness';
+import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, TestEvent, useRelayWorld } from './testing/relay-test-kit';
 
 /**
  * The WAL relay's message handler failing (here the publisher's push, failing once): the replication stream
@@ -11,30 +10,21 @@ import { appendEvents, createRelayWorld, expectCompleteAndOrdered, pendingRows, 
  * replication library does with a handler's error, would leave the row unpublished while the slot moves past it.
  */
 describe('relay in WAL mode, a replication message whose handling fails', () => {
-  let world: RelayWorld;
-  let relay: Relay | undefined;
-  let admin: Client;
-
-  beforeEach(async () => {
-    world = await createRelayWorld();
-    admin = new Client({ connectionString: world.db.url });
-    await admin.connect();
+  const kit = useRelayWorld();
+  let admin: Pool;
+  beforeEach(() => {
+    admin = kit.pool('owner', 1);
   });
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    await relay?.stop();
-    relay = undefined;
-    await admin.end();
-    await world.drop();
-  });
+  afterEach(() => jest.restoreAllMocks());
 
   /** Whether the relay's slot is streaming to a WAL reader (it is only once the catch-up pass is done). */
   async function slotActive(): Promise<boolean> {
-    const { rows } = await admin.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [relaySlotName(world.topology)]);
+    const { rows } = await admin.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [relaySlotName(kit.world.topology)]);
     return rows[0]?.active === true;
   }
 
   it('ends the stream and restarts from the slot: every row is published once, and the relay is active again', async () => {
+    const { world } = kit;
     if (world.autoMode !== 'wal') {
       // No logical replication on this server (wal_level=replica): the polling relay has no replication stream.
       expect(world.autoMode).toBe('polling');
@@ -48,28 +38,28 @@ describe('relay in WAL mode, a replication message whose handling fails', () => 
     const lines: string[] = [];
     // The undelivered-row watchdog would also publish a skipped row, a restart later: kept out of the way so
     // that only the handler's own failure path is tested.
-    relay = startRelay(world, testKinesisEndpoint(), { RELAY_MODE: 'wal' }, { undeliveredCheckMs: 600_000 }, (line) => lines.push(line));
+    const relay = kit.startRelay(testKinesisEndpoint(), { RELAY_MODE: 'wal' }, { undeliveredCheckMs: 600_000 }, (line) => lines.push(line));
     await eventually('the relay streams from its slot', async () => expect(await slotActive()).toBe(true), 20_000);
 
     const keys = ['k1', 'k2', 'k3'];
     const seqs = new Map<string, number>();
     const written: TestEvent[] = await appendEvents(world, 'users', { count: 6, keys, perTransaction: 6, firstSeq: seqs });
-    await eventually('every row is stamped published', async () => expect(await pendingRows(world)).toBe(0), 20_000);
+    await eventually('every row is marked published', async () => expect(await pendingRows(world)).toBe(0), 20_000);
     expect(push.mock.results[0]).toMatchObject({ type: 'return' });
     await expect(push.mock.results[0].value).rejects.toThrow('push failed (injected once)');
     expect(lines.some((line) => /replication message insert could not be handled \(push failed \(injected once\)\); restarting from the slot/.test(line))).toBe(true);
 
     // Recovered: active again, streaming from the slot, and a transaction committed now goes out through it.
     await eventually('the relay is active again on its slot', async () => {
-      expect(relay!.active).toBe(true);
-      expect(relay!.mode).toBe('wal');
+      expect(relay.active).toBe(true);
+      expect(relay.mode).toBe('wal');
       expect(await slotActive()).toBe(true);
     }, 20_000);
     expect(lines.filter((line) => line.startsWith('relay active (wal)'))).toHaveLength(2);
     written.push(...(await appendEvents(world, 'users', { count: 6, keys, perTransaction: 6, firstSeq: seqs })));
-    await eventually('the later rows are stamped published', async () => expect(await pendingRows(world)).toBe(0), 20_000);
+    await eventually('the later rows are marked published', async () => expect(await pendingRows(world)).toBe(0), 20_000);
 
-    const onStream = await readStream(world.reader, `${world.prefix}users-events`);
+    const onStream = await readStream(world, `users-events`);
     expect(expectCompleteAndOrdered(written, onStream)).toEqual({ duplicates: 0 });
     expect(onStream).toHaveLength(written.length);
   });

@@ -7,3 +7,4 @@ export * from './cloud-event.fixture';
 export * from './kpl.fixture';
 export * from './kinesis-local';
 export * from './query-plan';
+export * from './typescript-process';

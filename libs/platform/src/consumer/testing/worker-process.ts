@@ -1,4 +1,4 @@
-// A consumer worker in its own process, for the multi-process tests: `node -r ./register-swc.js worker-process.ts`.
+// A consumer worker in its own process, for the multi-process tests (spawnTypeScript, @eda/platform/testing).
 // Reads its settings from the environment, prints "ready" once started, stops gracefully on SIGTERM.
 import { startTestConsumer } from './consumer-test-kit';
 

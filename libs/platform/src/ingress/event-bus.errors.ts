@@ -27,3 +27,10 @@ export class TypeForbiddenError extends DomainError {
     super('EVENT_LOG.TYPE_FORBIDDEN', `No producer may publish events of type ${JSON.stringify(type)}: its namespace belongs to one of this app's own contexts.`);
   }
 }
+
+/** The same `source` + `id` was already committed with another body (409): POST /events is idempotent only for the same event. */
+export class DuplicateEventConflictError extends DomainError {
+  constructor(source: string, id: string) {
+    super('EVENT_LOG.DUPLICATE_EVENT_CONFLICT', `Event ${id} of source ${source} was already appended with another body.`);
+  }
+}

@@ -3,13 +3,13 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse,
 import type { FastifyReply } from 'fastify';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { ValidationProblem } from '../http/problem-details.filter';
-import type { CloudEvent } from './cloud-event';
+import type { CloudEvent } from '../event-log/cloud-event';
 import { CLOUDEVENTS_JSON } from './cloud-events-content-type';
 import { CloudEventDto, EventAcceptedDto, EventPageDto } from './dto/cloud-event.dto';
 import { GetEventQueryDto, ListEventsQueryDto } from './dto/list-events.query.dto';
 import { SourceForbiddenError, TypeForbiddenError } from './event-bus.errors';
 import { EventBusIngress } from './event-bus-ingress';
-import { EventLogPage, EventLogQuery } from './event-log-query';
+import { EventLogPage, EventLogQuery } from '../event-log/event-log-query';
 import { isStorableString, MAX_ATTRIBUTE_LENGTH, validateCloudEvent } from './incoming-cloud-event';
 import { EventLogReadGuard, publishingKey, RequestWithProducerKey } from './producer-key.guard';
 import { ProducerKeyStore } from './producer-key-store';

@@ -8,10 +8,11 @@ import { childTraceparent, currentMessageContext } from '../context/message-cont
 import { activeSpanTraceparent } from '../observability/tracing';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../observability/metrics.service';
-import { CloudEvent, MAX_EVENT_BYTES, publishedRecordBytes } from './cloud-event';
-import { contentHash } from './event-log-appender';
+import { CloudEvent, MAX_EVENT_BYTES, publishedRecordBytes } from '../event-log/cloud-event';
+import { contentHash } from '../event-log/event-log-appender';
 import { ValidationProblem } from '../http/problem-details.filter';
-import { DuplicateEventConflictError, EventTooLargeError, isPublishableSizeViolation } from './event-log.errors';
+import { EventTooLargeError, isPublishableSizeViolation } from '../event-log/event-log.errors';
+import { DuplicateEventConflictError } from './event-bus.errors';
 import type { IncomingCloudEvent } from './incoming-cloud-event';
 
 /** The logical stream external producers' events are relayed to (`${STREAM_PREFIX}platform-events`). */

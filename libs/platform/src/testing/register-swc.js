@@ -1,4 +1,4 @@
-// Lets a plain `node` child process (a consumer worker in the multi-process tests) load the TypeScript
+// Lets a plain `node` child process (a consumer worker or a relay in the multi-process tests) load the TypeScript
 // sources directly: each .ts file is compiled in memory by @swc/core, with the same options as Jest uses.
 const { readFileSync } = require('node:fs');
 const { transformSync } = require('@swc/core');
