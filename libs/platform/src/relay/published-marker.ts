@@ -5,7 +5,7 @@ import { ident } from '../database/ident';
 
 /**
  * Marks the rows Kinesis confirmed as published: deletes them from their schema's `event_log_unpublished`, batched
- * (one DELETE per schema and flush; the event log itself never changes, docs/adr/0020-unpublished-rows-table.md),
+ * (one DELETE per schema and flush; the event log itself never changes, docs/adr/0021-unpublished-rows-table.md),
  * and records the time in platform.relay_state so every process can show it.
  */
 export class PublishedMarker {

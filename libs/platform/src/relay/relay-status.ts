@@ -23,7 +23,7 @@ export interface StatusQueryable {
 
 /**
  * The rows of `schema`'s event log the relay still owes Kinesis, as a FROM clause with its WHERE (aliased `u`: position,
- * recorded_at): unpublished (in `event_log_unpublished`, docs/adr/0020-unpublished-rows-table.md) and not parked.
+ * recorded_at): unpublished (in `event_log_unpublished`, docs/adr/0021-unpublished-rows-table.md) and not parked.
  * The relay's reader, its status and its watchdog all ask it the same way; append conditions with AND.
  */
 export function owedToKinesis(schema: string): string {

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * What the relay still owes Kinesis moves out of the event log into a narrow table beside it
- * (docs/adr/0020-unpublished-rows-table.md). Stamping `published_at` rewrote every published row — a new row version
+ * (docs/adr/0021-unpublished-rows-table.md). Stamping `published_at` rewrote every published row — a new row version
  * with its envelope and an entry in each of the log's ten indexes, about 0.9 s for 10,000 rows — while deleting the
  * same rows from `event_log_unpublished` (position and time only, one index) takes about 40 ms. A statement-level
  * trigger fills it from whatever inserts into the log (the appender, POST /events, a migration), so no writer can
