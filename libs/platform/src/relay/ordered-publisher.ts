@@ -147,6 +147,9 @@ export class OrderedPublisher {
     }
   }
 
+  /** pushAll is queuing a run: calls start when it is queued (or when backpressure needs room). */
+  private corked = false;
+
   /** Records pushed and not yet confirmed or parked. */
   get pending(): number {
     return this.buffered;
@@ -154,7 +157,10 @@ export class OrderedPublisher {
 
   /** Queues a record; waits while too many are unconfirmed (backpressure on the source). */
   async push(record: RelayRecord): Promise<void> {
-    while (this.buffered >= this.options.maxBuffered && !this.stopping) await this.waitForProgress();
+    while (this.buffered >= this.options.maxBuffered && !this.stopping) {
+      this.pump();
+      await this.waitForProgress();
+    }
     const entry = this.entryFor(record, true);
     this.log.push(entry);
     this.buffered++;
@@ -165,7 +171,25 @@ export class OrderedPublisher {
     }
     queue.entries.push(entry);
     if (queue.state === 'open' && queue.entries.length === 1) this.markReady(queue);
-    this.pump();
+    if (!this.corked) this.pump();
+  }
+
+  /**
+   * Queues a run of records the source already holds (a polling pass), then sends. Pushed one by one, each key's
+   * first record would leave in the first calls and its next ones wait for them, one round trip per record of a
+   * key; queued first, a key's records of the run ride together in one aggregate and one call.
+   */
+  async pushAll(records: RelayRecord[]): Promise<void> {
+    this.corked = true;
+    try {
+      for (const record of records) {
+        if (this.stopping) return;
+        await this.push(record);
+      }
+    } finally {
+      this.corked = false;
+      this.pump();
+    }
   }
 
   /** Marks a point of the source; reported back once every record pushed before it is confirmed or parked. */

@@ -21,7 +21,7 @@ type Answer = (records: SentRecord[]) => Array<string | undefined> | { throw: st
  * The publisher against a scripted PutRecords (the logic under test is which records go in which call and
  * what happens to refusals; the real Kinesis path is covered by the relay's integration tests).
  */
-function harness(options: { aggregation?: AggregationMode; answer?: Answer; parkFailures?: number; latencyMs?: () => number } = {}) {
+function harness(options: { aggregation?: AggregationMode; answer?: Answer; parkFailures?: number; latencyMs?: () => number; maxBuffered?: number } = {}) {
   const calls: SentRecord[][] = [];
   const parked: Parking[] = [];
   const republished: ReleasedRecord[] = [];
@@ -53,6 +53,7 @@ function harness(options: { aggregation?: AggregationMode; answer?: Answer; park
       streamPrefix: 't-',
       aggregation: options.aggregation ?? 'auto',
       backoff: { baseMs: 1, capMs: 5 },
+      maxBuffered: options.maxBuffered,
       parking: {
         park: async (parkings) => {
           if (parkFailures-- > 0) throw new Error('database away');
@@ -226,6 +227,31 @@ describe('OrderedPublisher', () => {
       // The lone first call is in flight; two full calls of 500 keys left beside it.
       expect(calls.map((c) => c.length)).toEqual([1, 500, 500]);
       await publisher.drain();
+    });
+
+    it('queues a run pushed at once before sending, so each key of it rides as one aggregate in one round', async () => {
+      // 600 keys, two records each, interleaved as a polling pass reads them (position order).
+      const run = [...Array.from({ length: 600 }, (_, i) => record(`k${i}`)), ...Array.from({ length: 600 }, (_, i) => record(`k${i}`))];
+      const pushedOneByOne = harness({ latencyMs: () => 10 });
+      for (const r of run) await pushedOneByOne.publisher.push(r);
+      await pushedOneByOne.publisher.drain();
+      const atOnce = harness({ latencyMs: () => 10 });
+      await atOnce.publisher.pushAll(run);
+      await atOnce.publisher.drain();
+      // One by one, most keys' second record waits for their first and goes alone: over 1,000 Kinesis records.
+      expect(pushedOneByOne.calls.flat().length).toBeGreaterThan(1_000);
+      // At once: one aggregate per key (600 Kinesis records, 500 + 100), in order, nothing lost.
+      expect(atOnce.calls.map((c) => c.length)).toEqual([500, 100]);
+      expect(atOnce.calls.flat().every((r) => r.aggregated && r.positions.length === 2)).toBe(true);
+      expect(atOnce.confirmed).toEqual(positionsOf(run));
+    });
+
+    it('sends while a run larger than the buffer is pushed at once (backpressure never waits on a corked queue)', async () => {
+      const { publisher, confirmed } = harness({ latencyMs: () => 5, maxBuffered: 100 });
+      const run = Array.from({ length: 1_000 }, (_, i) => record(`k${i % 50}`));
+      await publisher.pushAll(run);
+      await publisher.drain();
+      expect(confirmed).toEqual(positionsOf(run));
     });
   });
 
