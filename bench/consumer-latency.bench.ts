@@ -6,7 +6,7 @@ import { Pool } from 'pg';
 import { startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
 import { percentile, producerAndSink } from './timed-unit-of-work';
-import { type CloudEvent, contextStoreMigrations, createKinesisClient, DatabaseTopology, domainEvent, loadConfig, MetricsService, platformStorage, provisionDatabase, registerHandler, Relay, RelayMetrics, StreamProvisioner, TransactionScope } from '@eda/platform';
+import { type CloudEvent, contextStoreMigrations, createKinesisClient, DatabaseTopology, domainEvent, loadConfig, MetricsService, platformStorage, provisionDatabase, readRelayStatus, registerHandler, Relay, RelayMetrics, StreamProvisioner, TransactionScope } from '@eda/platform';
 import { ConsumerMetrics, consumerOptionsFrom, ConsumerWorker, DeadLetterStore, LeaseStore, ShardWakeups } from '@eda/platform/runtime';
 
 const KEYS = Number(process.env.BENCH_CONSUMER_KEYS ?? 500);
@@ -100,17 +100,31 @@ export async function run(): Promise<void> {
     const applied = sink.appliedBy('sink.effects');
     await until('the warm-up events are applied', () => applied.size === 20, 30_000);
 
-    const results: Array<{ phase: string; events: number; latencies: number[]; spanMs: number; commitMs: number }> = [];
+    const results: Array<{ phase: string; events: number; latencies: number[]; spanMs: number; commitMs: number; relayLagMs: number; relayPending: number }> = [];
     const measure = async (phase: string, produce: () => Promise<void>) => {
       const from = committedAt.size;
+      // Where the time goes: how far the relay itself fell behind (GET /ops/relay's lag and pending), sampled.
+      let relayLagMs = 0;
+      let relayPending = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const status = await readRelayStatus(platformPool, storages.map((s) => s.name));
+          relayLagMs = Math.max(relayLagMs, status.lagMs);
+          relayPending = Math.max(relayPending, status.pending);
+          await sleep(50);
+        }
+      })();
       const started = performance.now();
       await produce();
       const commitMs = performance.now() - started;
       const ids = phaseIds(from);
       await until(`the ${phase} events are applied`, () => ids.every((id) => applied.has(id)), 60_000);
+      sampling = false;
+      await sampler;
       const latencies = ids.map((id) => applied.get(id)! - committedAt.get(id)!).sort((a, b) => a - b);
       const lastEffect = Math.max(...ids.map((id) => applied.get(id)!));
-      results.push({ phase, events: ids.length, latencies, spanMs: lastEffect - started, commitMs });
+      results.push({ phase, events: ids.length, latencies, spanMs: lastEffect - started, commitMs, relayLagMs, relayPending });
     };
 
     await measure(`steady ${STEADY_RATE}/s for ${STEADY_SECONDS} s`, async () => {
@@ -146,7 +160,8 @@ export async function run(): Promise<void> {
       console.log(
         `${r.phase.padEnd(52)} commit→effect p50 ${percentile(r.latencies, 50).toFixed(0)} ms, p95 ${percentile(r.latencies, 95).toFixed(0)} ms, ` +
           `p99 ${percentile(r.latencies, 99).toFixed(0)} ms, max ${r.latencies[r.latencies.length - 1].toFixed(0)} ms; ` +
-          `${r.events} events committed in ${(r.commitMs / 1000).toFixed(1)} s, applied by ${(r.spanMs / 1000).toFixed(1)} s = ${committedRate.toFixed(0)} events/s end to end`,
+          `${r.events} events committed in ${(r.commitMs / 1000).toFixed(1)} s, applied by ${(r.spanMs / 1000).toFixed(1)} s = ${committedRate.toFixed(0)} events/s end to end; ` +
+          `the relay was at most ${r.relayLagMs} ms / ${r.relayPending} rows behind`,
       );
     }
   } finally {
