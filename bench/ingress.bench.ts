@@ -229,12 +229,25 @@ function load(target: Target, seconds: number): Promise<autocannon.Result> {
   });
 }
 
+/** The app's bus counters (GET /metrics), summed over their labels: what the relay and the consumers did. */
+async function busCounters(target: Target): Promise<Map<string, number>> {
+  const response = await fetch(`${target.url}/metrics`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+  const sums = new Map<string, number>();
+  for (const line of (await response.text()).split('\n')) {
+    const match = /^(eda_relay_put_records_calls_total|eda_relay_records_sent_total|eda_consumer_get_records_total)(\{[^}]*\})? ([0-9.e+]+)$/.exec(line);
+    if (match) sums.set(match[1], (sums.get(match[1]) ?? 0) + Number(match[3]));
+  }
+  return sums;
+}
+
 /** One measured window; refuses a run with errors or a non-2xx answer. */
 async function measure(target: Target, round: number): Promise<void> {
   const commits = () =>
     withClient(target.dbUrl, async (client) => Number((await client.query(`SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()`)).rows[0].n));
   const commitsBefore = await commits();
+  const countersBefore = target.relays ? await busCounters(target) : undefined;
   const { result, line } = await cpuDuring(target.child.child.pid!, () => load(target, SECONDS));
+  const countersAfter = target.relays ? await busCounters(target) : undefined;
   // PostgreSQL flushes these counters about once a second: wait, so the window's are in.
   await sleep(1100);
   const transactions = (await commits()) - commitsBefore - 1;
@@ -248,6 +261,11 @@ async function measure(target: Target, round: number): Promise<void> {
     `round ${round + 1}, ${target.label}: ${Math.round(window.rps)} req/s, p50 ${window.p50} ms, p99 ${window.p99} ms, ` +
       `${(transactions / (answered + result.non2xx)).toFixed(2)} transactions per request; ${line}`,
   );
+  if (countersBefore && countersAfter) {
+    const per = (name: string) => ((countersAfter.get(name) ?? 0) - (countersBefore.get(name) ?? 0)) / SECONDS;
+    say(`round ${round + 1}, ${target.label}: beside the API, per second: ${per('eda_relay_put_records_calls_total').toFixed(0)} PutRecords calls ` +
+      `(${per('eda_relay_records_sent_total').toFixed(0)} records), ${per('eda_consumer_get_records_total').toFixed(0)} GetRecords calls`);
+  }
   if (target.relays) {
     const started = performance.now();
     await withClient(target.dbUrl, async (client) => {
