@@ -121,6 +121,33 @@ describe('consumer (one worker, real PostgreSQL and kinesalite)', () => {
     expect((await c.deadLetters.list({ handler: UNPARSEABLE_HANDLER })).items).toHaveLength(1);
   });
 
+  it('applies a large batch of a one-message handler in lanes side by side: each key in order and once, a failing message parked with only its key', async () => {
+    const prefix = `${uniqueName('ln')}-`;
+    const stream = `${prefix}${TEST_STREAM}`;
+    await createStream(kinesis, stream, 1);
+    await alpha.query(`INSERT INTO failing_messages VALUES ('ln-7', 3)`);
+    // 40 keys × 10 messages on the shard before the worker starts: its first read takes them as one batch.
+    const keys = Array.from({ length: 40 }, (_, i) => `ln-${i}`);
+    const events = [];
+    for (let seq = 0; seq < 10; seq++) for (const k of keys) events.push(thingEvent(k, seq));
+    await putEvents(kinesis, stream, events);
+    const c = await consumer(prefix, uniqueName('g'));
+
+    await eventually('every other message is applied and ln-7 is parked from seq 3 on', async () => {
+      expect(await count('ln-')).toBe(400 - 7);
+      expect((await c.deadLetters.list({ handler: TEST_HANDLER, partitionKey: 'ln-7' })).items).toHaveLength(7);
+    }, 30_000, 100);
+    for (const k of keys) expect(await seqsOf(k)).toEqual(k === 'ln-7' ? [0, 1, 2] : Array.from({ length: 10 }, (_, i) => i));
+    // Side by side: several transactions, each carrying whole keys (several of them), none a message of its own
+    // but those of the lane that failed (ln-7's), which went one by one.
+    const { rows } = await alpha.query<{ keys: number; messages: number }>(
+      `SELECT count(DISTINCT partition_key)::int AS keys, count(*)::int AS messages FROM effects WHERE partition_key LIKE 'ln-%' GROUP BY tx`);
+    const batched = rows.filter((r) => r.messages > 1);
+    expect(batched.length).toBeGreaterThan(1);
+    expect(batched.every((r) => r.keys > 1)).toBe(true);
+    expect(rows.filter((r) => r.messages === 1).length).toBeLessThanOrEqual(100);
+  });
+
   it('applies nothing twice when records are delivered again after the checkpoint is rewound', async () => {
     const prefix = `${uniqueName('x')}-`;
     const stream = `${prefix}${TEST_STREAM}`;

@@ -28,8 +28,9 @@ type Outcome = 'done' | 'stopped';
 
 /**
  * Fans one shard's batch out to every handler subscribed to each message's type (docs/architecture.md §3.5). Each
- * handler takes its messages of the batch in one transaction (docs/adr/0017-batched-consumer-transactions.md),
- * keys in a fixed order so two batches touching the same keys take their locks alike. When that transaction
+ * handler takes its messages of the batch in one transaction (docs/adr/0017-batched-consumer-transactions.md), or in a
+ * few side by side for a large batch of a one-message handler (batchLanes), keys in a fixed order so two batches
+ * touching the same keys take their locks alike. When that transaction
  * fails, the handler's messages go one by one: messages of one partition key one after the other, different
  * keys in parallel; a failing delivery is retried with exponential backoff and full jitter, then parked with
  * every later message of its key for that handler (docs/architecture.md §3.6). A key already parked for a handler
@@ -78,13 +79,16 @@ export class MessageDispatcher {
     const parkedKeys = batch.parked.get(handler.name);
     const together = indexes.filter((i) => !parkedKeys?.has(messages[i].partitionKey));
     const oneByOne = indexes.filter((i) => parkedKeys?.has(messages[i].partitionKey));
-    if (together.length > 1 && (await this.deliverTogether(batch, handler, messages, together))) {
-      return this.deliverOneByOne(batch, handler, messages, oneByOne);
-    }
-    return this.deliverOneByOne(batch, handler, messages, indexes);
+    if (together.length < 2) return this.deliverOneByOne(batch, handler, messages, indexes);
+    // Each lane (its keys whole) in a transaction of its own, side by side; a lane that fails goes one by one.
+    const failed: number[] = [];
+    await Promise.all(batchLanes(handler, messages, together).map(async (lane) => {
+      if (!(await this.deliverTogether(batch, handler, messages, lane))) failed.push(...lane);
+    }));
+    return this.deliverOneByOne(batch, handler, messages, [...failed, ...oneByOne].sort((a, b) => a - b));
   }
 
-  /** One transaction for all of `indexes` (keys sorted, each key in its order); false when it failed and nothing was applied. */
+  /** One transaction for all of `indexes` (keys sorted, each key in its order); false when it failed and nothing of it was applied. */
   private async deliverTogether(batch: ShardBatch, handler: RegisteredHandler, messages: DecodedMessage[], indexes: number[]): Promise<boolean> {
     const ordered = [...indexes].sort((a, b) => compareKeys(messages[a].partitionKey, messages[b].partitionKey) || a - b);
     const events = ordered.map((i) => messages[i].event!);
@@ -212,6 +216,31 @@ export class MessageDispatcher {
       attempts,
     };
   }
+}
+
+/** Fewest messages a batch lane carries: below it a transaction of its own costs more than it saves. */
+export const MIN_LANE_MESSAGES = 32;
+/** Most lanes one handler's batch of one shard is split into (each holds a connection of the context's pool). */
+export const MAX_BATCH_LANES = 4;
+
+/**
+ * Splits a handler's batch into lanes of whole keys (keys dealt in turn, so each key's messages stay together
+ * and in order). A handler that takes one message at a time spends a round trip or more per message inside its
+ * transaction; on one connection a large batch applies no faster than one message after another, and a consumer
+ * slower than its producers falls behind for as long as they keep up the pace. Lanes run those round trips on
+ * up to MAX_BATCH_LANES connections at once (docs/adr/0017-batched-consumer-transactions.md, addendum). A handler
+ * that works on the batch as a whole (handleBatch, prepareBatch/finishBatch) keeps one transaction: its set-based
+ * statements are what makes it fast, and its locks are taken for the batch in one order.
+ */
+export function batchLanes(handler: Pick<RegisteredHandler, 'handleBatch' | 'prepareBatch' | 'finishBatch'>, messages: Pick<DecodedMessage, 'partitionKey'>[], indexes: number[]): number[][] {
+  const setBased = Boolean(handler.handleBatch || handler.prepareBatch || handler.finishBatch);
+  const keys = [...new Set(indexes.map((i) => messages[i].partitionKey))].sort(compareKeys);
+  const count = setBased ? 1 : Math.max(1, Math.min(MAX_BATCH_LANES, Math.floor(indexes.length / MIN_LANE_MESSAGES), keys.length));
+  if (count === 1) return [indexes];
+  const laneOfKey = new Map(keys.map((key, k) => [key, k % count]));
+  const lanes: number[][] = Array.from({ length: count }, () => []);
+  for (const i of indexes) lanes[laneOfKey.get(messages[i].partitionKey)!].push(i);
+  return lanes;
 }
 
 /** Plain code-unit order: the same in every process, whatever the locale. */

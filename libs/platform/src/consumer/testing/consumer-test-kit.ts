@@ -36,7 +36,7 @@ export async function provisionTestStores(ownerUrl: string): Promise<DatabaseTop
     await pool.query(`
       CREATE TABLE IF NOT EXISTS effects (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, message_id text NOT NULL, partition_key text NOT NULL,
-        seq int NOT NULL, worker text NOT NULL, latency_ms double precision NOT NULL);
+        seq int NOT NULL, worker text NOT NULL, latency_ms double precision NOT NULL, tx xid8 NOT NULL DEFAULT pg_current_xact_id());
       CREATE TABLE IF NOT EXISTS failing_keys (partition_key text PRIMARY KEY);
       CREATE TABLE IF NOT EXISTS failing_messages (partition_key text NOT NULL, seq int NOT NULL, PRIMARY KEY (partition_key, seq));
       CREATE TABLE IF NOT EXISTS stalled_keys (partition_key text NOT NULL, worker text NOT NULL, PRIMARY KEY (partition_key, worker));
@@ -51,7 +51,7 @@ export async function provisionTestStores(ownerUrl: string): Promise<DatabaseTop
 export const stallLock = (key: string) => `stall:${key}`;
 
 /**
- * Records each message it takes (no unique constraint: a second effect would show as a second row). Fails on
+ * Records each message it takes, with its transaction (no unique constraint: a second effect would show as a second row). Fails on
  * purpose for every message of a key in `failing_keys`, for one message in `failing_messages`, and — on one
  * worker only, after waiting for the test to let go of `stallLock(key)` — for a key in `stalled_keys`. Takes
  * `seconds` over each message of a key in `slow_keys` (holding its transaction open, for a kill to land in it).
