@@ -63,7 +63,7 @@ export async function run(): Promise<void> {
     // One process: the relay wakes the worker's readers directly (the app also carries wakes across processes).
     const wakeups = new ShardWakeups();
     const relay = new Relay({
-      config, topology, storages, kinesis, metrics: new RelayMetrics(new MetricsService()), log: () => undefined,
+      config, topology, storages, kinesis, metrics: new RelayMetrics(new MetricsService()), log: (line) => process.env.BENCH_RELAY_LOG && console.log(`relay: ${line}`),
       onShardsWritten: (stream, shards) => wakeups.published(stream, shards),
     });
     relay.start();
