@@ -64,6 +64,7 @@ export const CreditReservationSchema = new EntitySchema<CreditReservationRow>({
   },
 });
 
+/** The organizations context's view of users (organizations.known_users). */
 export interface KnownUserRow {
   userId: string;
   username: string;

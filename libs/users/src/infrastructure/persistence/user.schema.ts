@@ -20,6 +20,7 @@ export const UserSchema = new EntitySchema<UserRow>({
   },
 });
 
+/** One organization a user belongs to. */
 export interface UserMembershipRow {
   userId: string;
   organizationId: string;
