@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { InvalidReservationError } from '../../domain/inventory.errors';
+import { InvalidReservationError } from '../../domain/product.errors';
 import { normaliseLines, StockReservation } from '../../domain/stock-reservation.aggregate';
 import type { Product } from '../../domain/product.aggregate';
 import { ProductRepository } from './product.repository';

@@ -1,7 +1,7 @@
 import type { UserDeactivatedData, UserProfileUpdatedData, UserRegisteredData } from '@eda/contracts';
 import { UsersEventTypes } from '@eda/contracts';
 import { defineProjection, entityStore, ProjectedEvent } from '@eda/platform';
-import { KnownUserRow, KnownUserSchema } from '../../../infrastructure/persistence/organization.schema';
+import { KnownUserRow, KnownUserSchema } from '../../../infrastructure/persistence/read-models.schema';
 
 /** A row of organizations.known_users, as its table mapping declares it. */
 export type KnownUser = KnownUserRow;

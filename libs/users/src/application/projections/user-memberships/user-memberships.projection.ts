@@ -1,7 +1,7 @@
 import type { MemberAddedData, MemberRemovedData, OrganizationRenamedData } from '@eda/contracts';
 import { OrganizationsEventTypes } from '@eda/contracts';
 import { defineProjection, entityStore, ProjectedEvent } from '@eda/platform';
-import { UserMembershipRow, UserMembershipSchema } from '../../../infrastructure/persistence/user.schema';
+import { UserMembershipRow, UserMembershipSchema } from '../../../infrastructure/persistence/read-models.schema';
 
 /** A row of users.user_memberships, as its table mapping declares it. */
 export type UserMembership = UserMembershipRow;
