@@ -1,6 +1,7 @@
 // One Jest run for unit, integration and e2e tests. Global setup starts one embedded PostgreSQL cluster
 // and one kinesalite engine (or uses DATABASE_URL / KINESIS_ENDPOINT); every test file gets its own database.
 const { compilerOptions } = require('./tsconfig.json');
+const swcOptions = require('./scripts/swc-options.cjs');
 
 const moduleNameMapper = Object.fromEntries(
   Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias.replace('/', '\\/')}$`, `<rootDir>/${target}`]),
@@ -16,18 +17,7 @@ module.exports = {
   testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/fixtures/', '/dist/'],
   transform: {
-    '^.+\\.(t|j|mj)s$': [
-      '@swc/jest',
-      {
-        jsc: {
-          parser: { syntax: 'typescript', decorators: true },
-          transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-          target: 'es2022',
-          keepClassNames: true,
-        },
-        module: { type: 'commonjs' },
-      },
-    ],
+    '^.+\\.(t|j|mj)s$': ['@swc/jest', swcOptions],
   },
   // The optional inner group also lets through an ESM-only package nested in another's node_modules.
   transformIgnorePatterns: [`/node_modules/(?!(?:.*/node_modules/)?(?:${esmOnly.join('|')})/)`],

@@ -7,16 +7,15 @@ import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { storages } from '../apps/api/src/contexts';
 import { KnownUsersHandler } from '../libs/organizations/src/application/projections/known-users/known-users.handler';
+import { benchRelay, benchWorker, sleep } from './bench-kit';
 import { startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
-import { createKinesisClient, DatabaseTopology, domainEvent, EventLogAppender, loadConfig, MetricsService, provisionDatabase, readRelayStatus, registerHandler, Relay, RelayMetrics, SystemClock, UnitOfWork, UuidGenerator } from '@eda/platform';
-import { ConsumerMetrics, consumerOptionsFrom, ConsumerWorker, DeadLetterStore, LeaseStore } from '@eda/platform/runtime';
+import { createKinesisClient, DatabaseTopology, domainEvent, EventLogAppender, loadConfig, provisionDatabase, readRelayStatus, registerHandler, SystemClock, UnitOfWork, UuidGenerator } from '@eda/platform';
+import { consumerOptionsFrom } from '@eda/platform/runtime';
 
 const EVENTS = Number(process.env.BENCH_CATCHUP_EVENTS ?? 100_000);
 const WRITERS = 16;
 const HANDLER = 'organizations.known-users';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function run(): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
@@ -45,7 +44,7 @@ export async function run(): Promise<void> {
     });
 
     // The relay runs throughout: the backlog is on the stream before the worker starts.
-    const relay = new Relay({ config, topology, storages, kinesis, metrics: new RelayMetrics(new MetricsService()), log: () => undefined });
+    const relay = benchRelay({ config, topology, storages, kinesis });
     relay.start();
     stops.push(() => relay.stop());
 
@@ -79,14 +78,7 @@ export async function run(): Promise<void> {
     const sink = new UnitOfWork('organizations', organizations, appender);
     const handler = registerHandler(['users.UserRegistered'], { handler: HANDLER, context: 'organizations' }, sink, new KnownUsersHandler());
     const options = consumerOptionsFrom(config);
-    const worker = new ConsumerWorker({
-      kinesis,
-      leases: new LeaseStore(platform, options.consumerGroup),
-      deadLetters: new DeadLetterStore(platform, options.consumerGroup),
-      metrics: new ConsumerMetrics(new MetricsService()),
-      options,
-      handlers: [handler],
-    });
+    const worker = benchWorker(platform, options, kinesis, [handler]);
     const applied = async () => Number((await organizations.query(`SELECT count(*)::int AS n FROM known_users`))[0].n);
     const drainStarted = performance.now();
     worker.start();

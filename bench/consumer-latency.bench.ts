@@ -5,32 +5,16 @@
 import { Pool } from 'pg';
 import { startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
-import { percentile, producerAndSink } from './timed-unit-of-work';
-import { type CloudEvent, contextStoreMigrations, createKinesisClient, DatabaseTopology, domainEvent, loadConfig, MetricsService, platformStorage, provisionDatabase, readRelayStatus, registerHandler, Relay, RelayMetrics, StreamProvisioner, TransactionScope } from '@eda/platform';
-import { ConsumerMetrics, consumerOptionsFrom, ConsumerWorker, DeadLetterStore, LeaseStore, ShardWakeups } from '@eda/platform/runtime';
+import { benchRelay, benchWorker, percentile, sleep, until } from './bench-kit';
+import { PRODUCER, producerAndSink, producerAndSinkStorages as storages, SINK } from './timed-unit-of-work';
+import { type CloudEvent, createKinesisClient, DatabaseTopology, domainEvent, loadConfig, provisionDatabase, readRelayStatus, registerHandler, StreamProvisioner, TransactionScope } from '@eda/platform';
+import { consumerOptionsFrom, ShardWakeups } from '@eda/platform/runtime';
 
 const KEYS = Number(process.env.BENCH_CONSUMER_KEYS ?? 500);
 const STEADY_RATE = Number(process.env.BENCH_CONSUMER_RATE ?? 200); // events/s
 const STEADY_SECONDS = Number(process.env.BENCH_CONSUMER_SECONDS ?? 10);
 const BURST_EVENTS = Number(process.env.BENCH_CONSUMER_BURST ?? 3_000);
 const BURST_WRITERS = 8;
-const PRODUCER = 'bench';
-const SINK = 'sink';
-const storages = [
-  platformStorage,
-  { name: PRODUCER, entities: [], migrations: contextStoreMigrations },
-  { name: SINK, entities: [], migrations: contextStoreMigrations },
-];
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function until(description: string, probe: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${description}`);
-    await sleep(10);
-  }
-}
 
 export async function run(): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
@@ -62,24 +46,13 @@ export async function run(): Promise<void> {
 
     // One process: the relay wakes the worker's readers directly (the app also carries wakes across processes).
     const wakeups = new ShardWakeups();
-    const relay = new Relay({
-      config, topology, storages, kinesis, metrics: new RelayMetrics(new MetricsService()), log: (line) => process.env.BENCH_RELAY_LOG && console.log(`relay: ${line}`),
-      onShardsWritten: (stream, shards) => wakeups.published(stream, shards),
-    });
+    const relay = benchRelay({ config, topology, storages, kinesis }, wakeups);
     relay.start();
     stops.push(() => relay.stop());
     const platformPool = new Pool({ connectionString: topology.access('platform').url, max: 5 });
     stops.push(() => platformPool.end());
     const options = consumerOptionsFrom(config);
-    const worker = new ConsumerWorker({
-      kinesis,
-      leases: new LeaseStore(platformPool, options.consumerGroup),
-      deadLetters: new DeadLetterStore(platformPool, options.consumerGroup),
-      metrics: new ConsumerMetrics(new MetricsService()),
-      options,
-      handlers: [handler],
-      wakeups,
-    });
+    const worker = benchWorker(platformPool, options, kinesis, [handler], wakeups);
     worker.start();
     stops.push(() => worker.stop());
 

@@ -7,31 +7,16 @@
 import { Pool } from 'pg';
 import { startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
-import { percentile, producerAndSink } from './timed-unit-of-work';
-import { type CloudEvent, contextStoreMigrations, createKinesisClient, DatabaseTopology, domainEvent, loadConfig, MetricsService, platformStorage, provisionDatabase, registerHandler, Relay, RelayMetrics, StreamProvisioner, TransactionScope } from '@eda/platform';
-import { ConsumerMetrics, consumerOptionsFrom, ConsumerWorker, DeadLetterStore, LeaseStore, ShardWakeups } from '@eda/platform/runtime';
+import { benchRelay, benchWorker, percentile, sleep, until } from './bench-kit';
+import { PRODUCER, producerAndSink, producerAndSinkStorages as storages, SINK } from './timed-unit-of-work';
+import { type CloudEvent, createKinesisClient, DatabaseTopology, domainEvent, loadConfig, provisionDatabase, registerHandler, StreamProvisioner, TransactionScope } from '@eda/platform';
+import { consumerOptionsFrom, ShardWakeups } from '@eda/platform/runtime';
 import { startKinesisLocal } from '@eda/platform/testing';
 
 const RATE = Number(process.env.BENCH_EFO_RATE ?? 20); // events/s
 const SECONDS = Number(process.env.BENCH_EFO_SECONDS ?? 15);
 const KEYS = 50;
-const PRODUCER = 'bench';
-const SINK = 'sink';
 const MODES = ['polling', 'efo'] as const;
-const storages = [
-  platformStorage,
-  { name: PRODUCER, entities: [], migrations: contextStoreMigrations },
-  { name: SINK, entities: [], migrations: contextStoreMigrations },
-];
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function until(description: string, probe: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${description}`);
-    await sleep(10);
-  }
-}
 
 export async function run(): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
@@ -58,10 +43,7 @@ export async function run(): Promise<void> {
     stops.push(close);
 
     const wakeups = new ShardWakeups();
-    const relay = new Relay({
-      config, topology, storages, kinesis, metrics: new RelayMetrics(new MetricsService()), log: () => undefined,
-      onShardsWritten: (stream, shards) => wakeups.published(stream, shards),
-    });
+    const relay = benchRelay({ config, topology, storages, kinesis }, wakeups);
     relay.start();
     stops.push(() => relay.stop());
     const platformPool = new Pool({ connectionString: topology.access('platform').url, max: 6 });
@@ -74,15 +56,7 @@ export async function run(): Promise<void> {
         },
       });
       const options = consumerOptionsFrom(config, { consumerGroup: `bench-${mode}`, workerId: `bench-${mode}`, mode });
-      const worker = new ConsumerWorker({
-        kinesis: mode === 'efo' ? subscriber : kinesis,
-        leases: new LeaseStore(platformPool, options.consumerGroup),
-        deadLetters: new DeadLetterStore(platformPool, options.consumerGroup),
-        metrics: new ConsumerMetrics(new MetricsService()),
-        options,
-        handlers: [handler],
-        wakeups,
-      });
+      const worker = benchWorker(platformPool, options, mode === 'efo' ? subscriber : kinesis, [handler], wakeups);
       worker.start();
       stops.push(() => worker.stop());
       return { mode, worker, applied: sink.appliedBy(handlerName) };

@@ -12,11 +12,11 @@
 // BENCH_INGRESS_CONNECTIONS (32) tune it; BENCH_PROFILE=<dir> makes every process the bench starts write a
 // CPU profile there when it stops.
 import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { QueryRunner } from 'typeorm';
+import { BenchChild, median, sleep } from './bench-kit';
 import { createDatabase, startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
 import { AppConfig, contextStoreMigrations, ProducerKeyStore } from '@eda/platform';
@@ -44,48 +44,7 @@ const BODY = JSON.stringify({
   data: { invoiceId: 'INV-[<id>]', customer: 'cust-4711', amountCents: 129900, currency: 'EUR', paidAt: '2025-01-31T12:00:00Z', lines: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }] },
 });
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const say = (line: string) => console.log(`ingress: ${line}`);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** A child process the bench started, with what it printed (the tail) for failure messages. */
-class Child {
-  private output = '';
-  readonly child: ChildProcess;
-  constructor(readonly name: string, entry: string, env: Record<string, string>) {
-    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-    this.child = spawn(process.execPath, [...profile, entry], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    // The app logs every request at info: keep draining the pipes (a full pipe would stall it), keep only the tail.
-    const keep = (d: Buffer) => (this.output = (this.output + d.toString()).slice(-20_000));
-    this.child.stdout!.on('data', keep);
-    this.child.stderr!.on('data', keep);
-  }
-  async ready(): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    while (!/ready in \d+ ms/.test(this.output)) {
-      if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`${this.name} did not start:\n${this.output.slice(-3000)}`);
-      await sleep(50);
-    }
-  }
-  /** Peak resident set size so far (VmHWM), in MB. */
-  peakRssMb(): number {
-    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-    const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1]);
-    return Math.round(kb / 1024);
-  }
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGTERM');
-    await Promise.race([exited, sleep(20_000)]);
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
-  }
-}
 
 /** CPU time (user + system) a process has used so far, in seconds; 0 once it is gone. */
 function cpuSeconds(pid: number): number {
@@ -167,7 +126,7 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
 /** One server under test: started, its database ready, a producer key issued when it needs one. */
 interface Target {
   label: string;
-  child: Child;
+  child: BenchChild;
   url: string;
   dbUrl: string;
   key?: string;
@@ -185,7 +144,7 @@ async function startBaseline(serverUrl: string): Promise<Target> {
   });
   const port = await freePort();
   const label = 'bare Fastify + pg';
-  const child = new Child(label, BASELINE, { DATABASE_URL: dbUrl, PORT: String(port), POOL_SIZE: String(POOL_SIZE) });
+  const child = new BenchChild(label, BASELINE, { DATABASE_URL: dbUrl, PORT: String(port), POOL_SIZE: String(POOL_SIZE) });
   await child.ready();
   return { label, child, url: `http://127.0.0.1:${port}`, dbUrl, relays: false, windows: [] };
 }
@@ -194,7 +153,7 @@ async function startApp(serverUrl: string, endpoint: string, label: string, role
   const name = roles ? 'api' : 'all';
   const dbUrl = await createDatabase(serverUrl, `ingress_bench_${name}_${process.pid}`);
   const port = await freePort();
-  const child = new Child(`app (${label})`, MAIN, {
+  const child = new BenchChild(`app (${label})`, MAIN, {
     DATABASE_URL: dbUrl,
     KINESIS_ENDPOINT: endpoint,
     STREAM_PREFIX: `ib-${name}-${process.pid}-`,

@@ -3,10 +3,10 @@
 // app's default settings. Rounds of 50 orders in flight; latency is OrderPlaced → OrderApproved by the order's
 // own event times, and POST /orders is timed as the client sees it. Then the same with the API in one process
 // and relay,consumer in another, so the relay's wake-ups cross processes through PostgreSQL.
-import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { startBenchInfrastructure } from './bench-infrastructure';
+import { BenchChild, percentile, sleep } from './bench-kit';
+import { createDatabase, startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
 import { freePort } from '@eda/platform/runtime';
 
@@ -15,36 +15,12 @@ const IN_FLIGHT = Number(process.env.BENCH_ORDER_IN_FLIGHT ?? 50);
 const MAIN = join(__dirname, '..', 'apps', 'api', 'src', 'main.js');
 const OPS_TOKEN = 'bench-ops-token-0123456789abcdef';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-class App {
-  private output = '';
-  readonly child: ChildProcess;
+/** The app as `npm start` builds it, answering requests with the operations token. */
+class App extends BenchChild {
   constructor(readonly base: string, env: Record<string, string>) {
-    // BENCH_PROFILE=<dir>: each app process writes a CPU profile there (node --cpu-prof) when it stops.
-    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-    this.child = spawn(process.execPath, [...profile, MAIN], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', OPS_TOKEN, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d) => (this.output += d));
-    this.child.stderr!.on('data', (d) => (this.output += d));
+    super('app', MAIN, { LOG_LEVEL: 'warn', OPS_TOKEN, ...env });
   }
-  async ready(): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    while (!/ready in \d+ ms/.test(this.output)) {
-      if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`app did not start:\n${this.output.slice(-3000)}`);
-      await sleep(50);
-    }
-  }
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGTERM');
-    await Promise.race([exited, sleep(15_000)]);
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
-  }
+
   async request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(`${this.base}${path}`, {
       method,
@@ -77,14 +53,8 @@ interface ScenarioResult {
 }
 
 async function scenario(serverUrl: string, endpoint: string, name: string, split: boolean): Promise<ScenarioResult> {
-  const database = `orders_bench_${name}_${process.pid}`;
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  const common = { DATABASE_URL: url.toString(), KINESIS_ENDPOINT: endpoint, STREAM_PREFIX: `ob-${name}-${process.pid}-`, AWS_REGION: 'us-east-1' };
+  const databaseUrl = await createDatabase(serverUrl, `orders_bench_${name}_${process.pid}`);
+  const common = { DATABASE_URL: databaseUrl, KINESIS_ENDPOINT: endpoint, STREAM_PREFIX: `ob-${name}-${process.pid}-`, AWS_REGION: 'us-east-1' };
   const apiPort = await freePort();
   const apps: App[] = [];
   try {
@@ -97,7 +67,7 @@ async function scenario(serverUrl: string, endpoint: string, name: string, split
       apps.push(worker);
       await worker.ready();
     }
-    const db = new Client({ connectionString: url.toString() });
+    const db = new Client({ connectionString: databaseUrl });
     await db.connect();
     try {
       const user = (await api.request('POST', '/users', { email: `bench.${name}@example.com`, username: `bench_${name}`, firstName: 'Ben', lastName: 'Chmark' })).body;

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { Client, Pool } from 'pg';
+import { median } from './bench-kit';
 import { createDatabase, startBenchInfrastructure } from './bench-infrastructure';
 import { report } from './results';
 import { contextStoreMigrations, createKinesisClient, DatabaseTopology, loadConfig, MetricsService, platformStorage, provisionDatabase, readRelayStatus, Relay, RelayMetrics, StreamProvisioner } from '@eda/platform';
@@ -37,12 +38,6 @@ async function insertEvents(url: string, rows: Array<{ key: string; data: string
   } finally {
     await client.end();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

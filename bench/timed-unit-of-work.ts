@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { type CloudEvent, DatabaseTopology, EventLogAppender, ShardPosition, SystemClock, TransactionScope, UnitOfWork, UuidGenerator } from '@eda/platform';
+import { type CloudEvent, type ContextStorage, contextStoreMigrations, DatabaseTopology, EventLogAppender, platformStorage, ShardPosition, SystemClock, TransactionScope, UnitOfWork, UuidGenerator } from '@eda/platform';
 
 /** Notes when each delivery's transaction (inbox row + effect) has committed, per handler: the end of the measured path. */
 export class TimedUnitOfWork extends UnitOfWork {
@@ -26,9 +26,14 @@ export class TimedUnitOfWork extends UnitOfWork {
   }
 }
 
-export function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
+/** The producer's and the sink's schemas a latency bench times between, beside the platform's. */
+export const PRODUCER = 'bench';
+export const SINK = 'sink';
+export const producerAndSinkStorages: ContextStorage[] = [
+  platformStorage,
+  { name: PRODUCER, entities: [], migrations: contextStoreMigrations },
+  { name: SINK, entities: [], migrations: contextStoreMigrations },
+];
 
 /**
  * The two ends a latency bench times: a producer's unit of work noting when each event committed, and a sink's

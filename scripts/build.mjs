@@ -4,6 +4,7 @@
 import { transformFile } from '@swc/core';
 import { copyFileSync, readFileSync, readdirSync, statSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import swcOptions from './swc-options.cjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8'));
@@ -23,16 +24,9 @@ rmSync(out, { recursive: true, force: true });
 const files = roots.flatMap((r) => { try { return [...walk(join(root, r))]; } catch { return []; } });
 await Promise.all(files.map(async (file) => {
   const { code, map } = await transformFile(file, {
+    ...swcOptions,
     sourceMaps: true,
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-      target: 'es2022',
-      keepClassNames: true,
-      baseUrl: root,
-      paths: tsconfig.compilerOptions.paths,
-    },
-    module: { type: 'commonjs' },
+    jsc: { ...swcOptions.jsc, baseUrl: root, paths: tsconfig.compilerOptions.paths },
   });
   const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
   mkdirSync(dirname(target), { recursive: true });

@@ -141,6 +141,39 @@ function misplacedBusCommandHandlers(libsDir: string): string[] {
   return bad;
 }
 
+/**
+ * docs/architecture.md §4, the layout table: where each kind of file of a context stands, by the path under
+ * libs/<context>/src/. A folder of commands, queries, bus commands or projections is checked file by file above.
+ */
+function kindsOf(context: string): RegExp[] {
+  return [
+    /^index\.ts$/,
+    new RegExp(`^${context}\\.(module|storage)\\.ts$`),
+    /^domain\/[a-z0-9-]+\.(aggregate|rule|errors)\.ts$/,
+    /^application\/(commands|queries|bus-commands|projections)\/[a-z0-9-]+\/[^/]+\.ts$/,
+    /^application\/reactions\/[a-z0-9-]+-on-[a-z0-9-]+\.handler\.ts$/,
+    /^application\/sagas\/([a-z0-9-]+)\/\1\.(saga|saga-runner|saga-timeouts)\.ts$/,
+    /^infrastructure\/persistence\/[a-z0-9-]+\.(schema|repository)\.ts$/,
+    /^infrastructure\/persistence\/[a-z0-9-]+-in-transaction\.ts$/,
+    /^infrastructure\/persistence\/migrations\/\d{13}-[a-z0-9-]+\.ts$/,
+    new RegExp(`^api/${context}\\.controller\\.ts$`),
+    /^api\/[a-z0-9-]+\.pipe\.ts$/,
+    /^api\/dto\/[a-z0-9-]+(\.response|\.query)?\.dto\.ts$/,
+  ];
+}
+
+/** The files of a context (specs aside: they sit next to what they test) that are of no kind the layout names, or out of its place. */
+export function filesOfNoKind(libsDir: string): string[] {
+  return CONTEXTS.flatMap((context) => {
+    const src = join(libsDir, context, 'src');
+    const kinds = kindsOf(context);
+    return sourceFiles(src)
+      .map((file) => relative(src, file))
+      .filter((path) => !kinds.some((kind) => kind.test(path)))
+      .map((path) => `${context}/src/${path}`);
+  });
+}
+
 describe('naming conventions', () => {
   it('holds for the real tree', () => {
     expect(misnamedFiles(join(root, 'libs'))).toEqual([]);
@@ -157,6 +190,20 @@ describe('naming conventions', () => {
       'orders/src/application/projections/party-names/party-names.handler.ts (missing)',
       'orders/src/application/projections/party-names/party-names.projection.ts (missing)',
       'orders/src/application/projections/party-names/user-names.projection.ts',
+    ]);
+  });
+
+  it('finds every file of a context at the place of its kind', () => {
+    expect(filesOfNoKind(join(root, 'libs'))).toEqual([]);
+  });
+
+  it('catches a file of no kind, or of a kind out of its place', () => {
+    expect(filesOfNoKind(join(__dirname, 'fixtures', 'libs')).sort()).toEqual([
+      'inventory/src/application/uses-app.ts',
+      'inventory/src/domain/stock.ts',
+      'orders/src/application/projections/orders-projections.rebuilder.ts',
+      'orders/src/application/reserve-via-inventory.ts',
+      'orders/src/domain/order.ts',
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ProducerKeyStore } from '@eda/platform';
 import { eventually } from '@eda/platform/testing';
+import { aUser } from '../support/mothers';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const NO_AUTH = { authorization: '' }; // the test helper then sends no Authorization header at all
@@ -96,7 +97,7 @@ describe('access control (operations token, producer key scopes)', () => {
     });
 
     it('answers 403 to a key that may only publish, and 200 to a key with the read scope and to the operations token', async () => {
-      const user = await t.request('POST', '/users', { email: 'reader@example.com', username: 'reader', firstName: 'Re', lastName: 'Ader' });
+      const user = await aUser(t);
       const publisher = await keys.issue([source]);
       const reader = await keys.issue([], 'dashboard', ['read']);
       const both = await keys.issue([source], undefined, ['publish', 'read']);
@@ -104,15 +105,15 @@ describe('access control (operations token, producer key scopes)', () => {
       const forbidden = await t.request('GET', '/events', undefined, bearer(publisher.key));
       expect(forbidden.status).toBe(403);
       expect(forbidden.body).toMatchObject({ status: 403, code: 'EVENT_LOG.SCOPE_FORBIDDEN' });
-      expect(JSON.stringify(forbidden.body)).not.toContain('reader@example.com');
+      expect(JSON.stringify(forbidden.body)).not.toContain(user.email);
 
       for (const token of [reader.key, both.key, t.opsToken]) {
         // GET /events lists what committed below every transaction still open (docs/adr/0011): on a busy machine
         // a consumer's transaction may still be open when the user's event commits, so it shows a moment later.
         const list = await eventually('the event is listed', async () => {
-          const res = await t.request('GET', `/events?subject=${user.body.id}`, undefined, bearer(token));
+          const res = await t.request('GET', `/events?subject=${user.id}`, undefined, bearer(token));
           expect(res.status).toBe(200);
-          expect(res.body.items[0]).toMatchObject({ type: 'users.UserRegistered', data: expect.objectContaining({ email: 'reader@example.com' }) });
+          expect(res.body.items[0]).toMatchObject({ type: 'users.UserRegistered', data: expect.objectContaining({ email: user.email }) });
           return res;
         }, 20_000, 100);
         expect((await t.request('GET', `/events/${list.body.items[0].id}`, undefined, bearer(token))).status).toBe(200);

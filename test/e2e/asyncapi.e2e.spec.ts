@@ -4,7 +4,7 @@ import { logicalStreams, ProducerKeyStore } from '@eda/platform';
 import { eventually } from '@eda/platform/testing';
 import { storages } from '../../apps/api/src/contexts';
 import { recordsOnStreams, streamContractProblems } from '../support/stream-contract';
-import { aMembership, aPricedProduct, aUser } from '../support/mothers';
+import { aMembership, anOrganization, aPricedProduct, aUser } from '../support/mothers';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -49,7 +49,7 @@ describe('the streams match the AsyncAPI document', () => {
     const grace = await aUser(t);
     const outsider = await aUser(t);
     await ok('PATCH', `/users/${grace.id}`, { lastName: 'Hopper' });
-    const org = (await ok('POST', '/organizations', { name: `Acme ${randomUUID().slice(0, 8)}`, creditLimitCents: 10_000 }, 201)) as { id: string };
+    const org = await anOrganization(t, 10_000);
     await aMembership(t, org.id, ada.id);
     await aMembership(t, org.id, grace.id);
     await ok('PATCH', `/organizations/${org.id}`, { name: `Acme Corp ${randomUUID().slice(0, 8)}`, creditLimitCents: 5_000 });

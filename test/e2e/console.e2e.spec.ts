@@ -7,6 +7,7 @@ import { Logger } from '@nestjs/common';
 import { chromium, Browser, Page } from '@playwright/test';
 import { OpsAccess, ProducerKeyStore } from '@eda/platform';
 import { eventually, testKinesisClient } from '@eda/platform/testing';
+import { aCustomer, aPricedProduct } from '../support/mothers';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -57,24 +58,6 @@ describe('operations console (browser)', () => {
 
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
-  async function customer(creditLimitCents: number) {
-    const n = randomUUID().slice(0, 8);
-    const user = (await t.request('POST', '/users', { email: `c.${n}@example.com`, username: `c_${n}`, firstName: 'Ada', lastName: 'Lovelace' })).body;
-    const org = (await t.request('POST', '/organizations', { name: `Acme ${n}`, creditLimitCents })).body;
-    // The organization learns of the user from users' events over the stream; until then adding answers 422.
-    await eventually('the organizations context knows the user', async () => {
-      expect((await t.request('POST', `/organizations/${org.id}/members`, { userId: user.id, role: 'member' })).status).toBe(201);
-    }, UI_WAIT, 200);
-    return { user, org };
-  }
-  async function product(priceCents: number) {
-    const sku = `CON-${randomUUID().slice(0, 8)}`;
-    expect((await t.request('POST', '/products', { sku, name: 'Widget', priceCents, initialStock: 10 })).status).toBe(201);
-    await eventually('the orders context knows the price', async () => {
-      expect((await t.sql.query('SELECT 1 FROM orders.product_prices WHERE sku = $1', [sku])).rows).toHaveLength(1);
-    }, UI_WAIT, 100);
-    return sku;
-  }
   const placeOrder = async (userId: string, organizationId: string, sku: string, quantity: number) => {
     const res = await t.request('POST', '/orders', { userId, organizationId, items: [{ sku, quantity }] });
     expect(res.status).toBe(202);
@@ -160,8 +143,8 @@ describe('operations console (browser)', () => {
   });
 
   it('follows an order\'s saga to APPROVED, and a rejected order through its compensation', async () => {
-    const { user, org } = await customer(1_000);
-    const sku = await product(500);
+    const { user, org } = await aCustomer(t, 1_000);
+    const sku = await aPricedProduct(t, 500, 10);
     const approved = await placeOrder(user.id, org.id, sku, 1);
     await page.goto(`${base}/console#saga/${approved}`);
     await page.locator('[data-testid=saga-step]').filter({ hasText: 'APPROVED' }).waitFor({ timeout: UI_WAIT });
@@ -200,8 +183,8 @@ describe('operations console (browser)', () => {
   });
 
   it('refuses to fire the deadline of a saga that waits for nothing', async () => {
-    const { user, org } = await customer(10_000);
-    const sku = await product(100);
+    const { user, org } = await aCustomer(t, 10_000);
+    const sku = await aPricedProduct(t, 100, 10);
     const id = await placeOrder(user.id, org.id, sku, 1);
     await eventually('the saga completes', async () => expect((await t.request('GET', `/ops/sagas/${id}`)).body.status).toBe('COMPLETED'), UI_WAIT, 100);
     const res = await t.request('POST', `/ops/sagas/${id}/expire`);
@@ -210,8 +193,8 @@ describe('operations console (browser)', () => {
   });
 
   it('shows an order waiting on a parked reply (PENDING, stuck), its producer-controlled events as text, then APPROVED once the reply is retried', async () => {
-    const { user, org } = await customer(10_000);
-    const sku = await product(100);
+    const { user, org } = await aCustomer(t, 10_000);
+    const sku = await aPricedProduct(t, 100, 10);
     const release = await holdCreditReplies(org.id);
     try {
       const id = await placeOrder(user.id, org.id, sku, 1);
@@ -260,8 +243,8 @@ describe('operations console (browser)', () => {
   });
 
   it('fires a stuck saga\'s deadline from its page after a confirmation: it compensates; viewing and firing are audited', async () => {
-    const { user, org } = await customer(10_000);
-    const sku = await product(100);
+    const { user, org } = await aCustomer(t, 10_000);
+    const sku = await aPricedProduct(t, 100, 10);
     const release = await holdCreditReplies(org.id);
     try {
       const id = await placeOrder(user.id, org.id, sku, 2);
@@ -301,7 +284,7 @@ describe('operations console (browser)', () => {
   });
 
   it('lists dead letters by handler and key, retries one until it is gone, discards another with a confirmation', async () => {
-    const sku = await product(100);
+    const sku = await aPricedProduct(t, 100, 10);
     const bad = randomUUID();
     const command = (orderId: string, quantity: number) => JSON.stringify({
       specversion: '1.0', id: randomUUID(), source: 'orders', type: 'inventory.ReserveStock', subject: orderId, time: new Date().toISOString(),

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { freePort } from '@eda/platform/runtime';
 import { createTestDatabase, eventually, testKinesisEndpoint, TestDatabase, uniqueName } from '@eda/platform/testing';
 import { AppProcess, buildApp, JsonResponse } from '../support/app-process';
+import { aMembership, anOrganization, aProduct, aUser } from '../support/mothers';
 
 /**
  * docs/contract.md §5.3 and §5.5 with real processes: one `api` process and two `relay,consumer` workers of the built
@@ -88,30 +89,15 @@ describe('crash recovery: processes SIGKILLed while order sagas run', () => {
     let workers = [await startWorker('worker-1'), await startWorker('worker-2')];
     await Promise.all(workers.map((w) => w.ready()));
 
-    // --- the customers, the organization and the scarce products, all over REST
-    const newUser = async (tag: string) => {
-      const n = randomUUID().slice(0, 8);
-      return (await call(`user ${tag} is registered`, 'POST', '/users', (r) => expect(r.status).toBe(201), {
-        email: `${tag}.${n}@example.com`, username: `${tag}_${n}`, firstName: 'Crash', lastName: `Test${n}`,
-      })) as { id: string };
-    };
-    const members = await Promise.all(Array.from({ length: 6 }, (_, i) => newUser(`member${i}`)));
-    const outsider = await newUser('outsider');
-    const org = (await call('the organization is created', 'POST', '/organizations', (r) => expect(r.status).toBe(201), {
-      name: `Crash ${randomUUID().slice(0, 8)}`, creditLimitCents: CREDIT_LIMIT,
-    })) as { id: string };
+    // --- the customers, the organization and the scarce products, all over REST (the api is up: nothing is killed yet)
+    const app = { request: (method: string, path: string, body?: unknown) => api.request(method, path, body), sql };
+    const members = await Promise.all(Array.from({ length: 6 }, () => aUser(app)));
+    const outsider = await aUser(app);
+    const org = await anOrganization(app, CREDIT_LIMIT);
     // The organizations context learns of users from their events over the stream; until then adding answers 422.
-    for (const m of members) {
-      await eventually('the organizations context knows the member', () =>
-        call('a member is added', 'POST', `/organizations/${org.id}/members`, (r) => expect(r.status).toBe(201), { userId: m.id, role: 'member' }), 60_000, 200);
-    }
+    for (const m of members) await aMembership(app, org.id, m.id);
     const sku: Record<string, string> = {};
-    for (const p of PRODUCTS) {
-      sku[p.key] = `CRASH-${p.key}-${randomUUID().slice(0, 8)}`;
-      await call(`product ${p.key} is created`, 'POST', '/products', (r) => expect(r.status).toBe(201), {
-        sku: sku[p.key], name: p.key, priceCents: p.priceCents, initialStock: p.initialStock,
-      });
-    }
+    for (const p of PRODUCTS) sku[p.key] = await aProduct(app, p.priceCents, p.initialStock, p.key);
     await eventually('the orders context has priced every product', async () => {
       const { rows } = await sql.query('SELECT sku FROM orders.product_prices WHERE sku = ANY($1)', [Object.values(sku)]);
       expect(rows).toHaveLength(PRODUCTS.length);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { eventually, testKinesisClient } from '@eda/platform/testing';
+import { aProduct } from '../support/mothers';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -30,15 +31,15 @@ describe('dead letters (REST)', () => {
     });
 
   it('parks a poison record and a malformed command after the attempts, keeps other keys flowing, and retries or discards them', async () => {
-    expect((await t.request('POST', '/products', { sku: 'DL-1', name: 'Widget', priceCents: 100, initialStock: 5 })).status).toBe(201);
+    const sku = await aProduct(t, 100, 5);
     const badOrder = randomUUID();
     const goodOrder = randomUUID();
     await put('this is not JSON', 'poison-key');
-    await put(command(badOrder, [{ sku: 'DL-1', quantity: -3 }]), badOrder);
-    await put(command(goodOrder, [{ sku: 'DL-1', quantity: 2 }]), goodOrder);
+    await put(command(badOrder, [{ sku, quantity: -3 }]), badOrder);
+    await put(command(goodOrder, [{ sku, quantity: 2 }]), goodOrder);
 
     await eventually('the good key is applied while the others are parked', async () => {
-      expect((await t.request('GET', '/products/DL-1')).body).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
+      expect((await t.request('GET', `/products/${sku}`)).body).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
     }, 20_000, 100);
     const parked = await eventually('both bad records are parked', async () => {
       const { status, body } = await t.request('GET', '/ops/dead-letters?limit=50');
@@ -67,7 +68,7 @@ describe('dead letters (REST)', () => {
     expect((await t.request('DELETE', `/ops/dead-letters/${poison.id}`)).status).toBe(204);
     expect((await t.request('DELETE', `/ops/dead-letters/${malformed.id}`)).status).toBe(204);
     expect((await t.request('GET', '/ops/dead-letters')).body.items).toEqual([]);
-    expect((await t.request('GET', '/products/DL-1')).body).toMatchObject({ reserved: 2 });
+    expect((await t.request('GET', `/products/${sku}`)).body).toMatchObject({ reserved: 2 });
     // Discarded dead letters are kept for audit: discarding again is a state conflict.
     expect((await t.request('DELETE', `/ops/dead-letters/${poison.id}`)).status).toBe(409);
     expect((await t.request('POST', '/ops/dead-letters/999999/retry')).status).toBe(404);

@@ -1,4 +1,5 @@
 import { eventually, readStream, testKinesisClient } from '@eda/platform/testing';
+import { anOrganization, aUser } from '../support/mothers';
 import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -15,7 +16,7 @@ describe('event flow: a committed change reaches its Kinesis stream', () => {
   });
 
   it('publishes a user’s events to <prefix>users-events in commit order, keyed by the user id', async () => {
-    const { body: user } = await t.request('POST', '/users', { email: 'flow@example.com', username: 'flow', firstName: 'Flo', lastName: 'W' });
+    const user = await aUser(t);
     await t.request('PATCH', `/users/${user.id}`, { lastName: 'X' });
     await t.request('POST', `/users/${user.id}/deactivate`);
     const events = await eventually('the three events are on the stream', async () => {
@@ -54,16 +55,16 @@ describe('event flow with KINESIS_AGGREGATION=on', () => {
   afterAll(() => t.close());
 
   it('packs events into KPL records that the consumers unpack: a new user becomes addable to an organization', async () => {
-    const { body: user } = await t.request('POST', '/users', { email: 'agg@example.com', username: 'agg', firstName: 'Ag', lastName: 'G' });
-    const { body: org } = await t.request('POST', '/organizations', { name: 'Aggregated', creditLimitCents: 1000 });
+    const user = await aUser(t);
+    const org = await anOrganization(t, 1000);
     const added = await eventually('the organizations context learnt the user from the aggregated stream', async () => {
       const res = await t.request('POST', `/organizations/${org.id}/members`, { userId: user.id, role: 'member' });
       if (res.status !== 201) throw new Error(`POST members answered ${res.status}`);
       return res.body;
     }, 20_000, 100);
-    expect(added.members).toEqual([{ userId: user.id, username: 'agg', fullName: 'Ag G', role: 'member' }]);
+    expect(added.members).toEqual([{ userId: user.id, username: user.username, fullName: `${user.firstName} ${user.lastName}`, role: 'member' }]);
     await eventually('the membership reaches the user’s read model', async () => {
-      expect((await t.request('GET', `/users/${user.id}`)).body.organizations).toEqual([{ organizationId: org.id, name: 'Aggregated', role: 'member' }]);
+      expect((await t.request('GET', `/users/${user.id}`)).body.organizations).toEqual([{ organizationId: org.id, name: org.name, role: 'member' }]);
     }, 20_000, 100);
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { MAX_EVENT_BYTES, ProducerKeyStore } from '@eda/platform';
 import { eventually, readStream, testKinesisClient } from '@eda/platform/testing';
+import { aUser } from '../support/mothers';
 import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -424,9 +425,7 @@ describe('event bus (REST)', () => {
     it('returns a POSTed event and a context\'s own event (POST /users) from one log, in recording order', async () => {
       const external = event();
       expect((await post(external)).status).toBe(201);
-      const n = randomUUID().slice(0, 8);
-      const user = await t.request('POST', '/users', { email: `e.${n}@example.com`, username: `e_${n}`, firstName: 'E', lastName: 'Vent' });
-      expect(user.status).toBe(201);
+      const user = await aUser(t);
       const all: Array<{ id: string; source: string; type: string; subject?: string }> = [];
       let cursor: string | null = null;
       do {
@@ -435,11 +434,11 @@ describe('event bus (REST)', () => {
         cursor = res.body.nextCursor;
       } while (cursor);
       const externalAt = all.findIndex((e) => e.id === external.id && e.source === source);
-      const userAt = all.findIndex((e) => e.source === 'users' && e.type === 'users.UserRegistered' && e.subject === user.body.id);
+      const userAt = all.findIndex((e) => e.source === 'users' && e.type === 'users.UserRegistered' && e.subject === user.id);
       expect(externalAt).toBeGreaterThanOrEqual(0);
       expect(userAt).toBeGreaterThan(externalAt);
       expect(new Set(all.map((e) => `${e.source}/${e.id}`)).size).toBe(all.length);
-      const bySubject = await t.request('GET', `/events?source=users&subject=${user.body.id}`);
+      const bySubject = await t.request('GET', `/events?source=users&subject=${user.id}`);
       expect(bySubject.body.items.map((e: { type: string }) => e.type)).toEqual(['users.UserRegistered']);
     });
 
@@ -538,12 +537,11 @@ describe('event bus (REST)', () => {
       const res = await t.request('GET', `/events/${input.id}`);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ ...input, partitionkey: input.subject, causationid: input.id });
-      const n = randomUUID().slice(0, 8);
-      const user = await t.request('POST', '/users', { email: `g.${n}@example.com`, username: `g_${n}`, firstName: 'G', lastName: 'Et' });
-      const [{ id: userEventId }] = (await sql.query('SELECT id FROM users.event_log WHERE subject = $1', [user.body.id])).rows;
+      const user = await aUser(t);
+      const [{ id: userEventId }] = (await sql.query('SELECT id FROM users.event_log WHERE subject = $1', [user.id])).rows;
       const own = await t.request('GET', `/events/${userEventId}`);
       expect(own.status).toBe(200);
-      expect(own.body).toMatchObject({ source: 'users', type: 'users.UserRegistered', subject: user.body.id });
+      expect(own.body).toMatchObject({ source: 'users', type: 'users.UserRegistered', subject: user.id });
     });
 
     it('tells apart events of two sources sharing an id with ?source=', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import { aProduct } from '../support/mothers';
 import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -36,8 +37,7 @@ describe('inventory (REST)', () => {
   });
 
   it('answers 409 INVENTORY.SKU_TAKEN for a duplicate sku and changes nothing', async () => {
-    const id = sku();
-    await t.request('POST', '/products', { sku: id, name: 'First', priceCents: 100, initialStock: 1 });
+    const id = await aProduct(t, 100, 1, 'First');
     const before = await countEvents();
     const res = await t.request('POST', '/products', { sku: id, name: 'Second', priceCents: 200 });
     expect(res.status).toBe(409);
@@ -53,8 +53,7 @@ describe('inventory (REST)', () => {
   });
 
   it('renames and reprices (200), recording only what changed', async () => {
-    const id = sku();
-    await t.request('POST', '/products', { sku: id, name: 'Widget', priceCents: 1250 });
+    const id = await aProduct(t, 1250);
     const renamed = await t.request('PATCH', `/products/${id}`, { name: 'Gadget', priceCents: 1250 });
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ name: 'Gadget', priceCents: 1250 });
@@ -63,8 +62,7 @@ describe('inventory (REST)', () => {
   });
 
   it('restocks (200) and records StockAdded', async () => {
-    const id = sku();
-    await t.request('POST', '/products', { sku: id, name: 'Widget', priceCents: 1, initialStock: 2 });
+    const id = await aProduct(t, 1, 2);
     const res = await t.request('POST', `/products/${id}/restock`, { quantity: 5 });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ onHand: 7, reserved: 0, available: 7 });
@@ -101,8 +99,7 @@ describe('inventory (REST)', () => {
   });
 
   it.each([[0], [-1], [1.5], ['3'], [null]])('refuses a restock of %p (400) and changes nothing', async (quantity) => {
-    const id = sku();
-    await t.request('POST', '/products', { sku: id, name: 'W', priceCents: 1, initialStock: 3 });
+    const id = await aProduct(t, 1, 3);
     const res = await t.request('POST', `/products/${id}/restock`, { quantity });
     expect(res.status).toBe(400);
     expect(res.body.errors.quantity).toEqual(expect.any(Array));
@@ -110,8 +107,7 @@ describe('inventory (REST)', () => {
   });
 
   it('refuses an invalid PATCH field by field and changes nothing', async () => {
-    const id = sku();
-    await t.request('POST', '/products', { sku: id, name: 'W', priceCents: 5 });
+    const id = await aProduct(t, 5, 100, 'W');
     const res = await t.request('PATCH', `/products/${id}`, { priceCents: -3, name: '' });
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.errors).sort()).toEqual(['name', 'priceCents']);
@@ -119,8 +115,7 @@ describe('inventory (REST)', () => {
   });
 
   it('refuses a restock that would exceed the largest stock it can count (422)', async () => {
-    const id = sku();
-    await t.request('POST', '/products', { sku: id, name: 'W', priceCents: 5, initialStock: 1_000_000_000_000 });
+    const id = await aProduct(t, 5, 1_000_000_000_000);
     const res = await t.request('POST', `/products/${id}/restock`, { quantity: 1 });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('INVENTORY.INVALID_PRODUCT');

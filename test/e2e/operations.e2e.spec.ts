@@ -1,4 +1,5 @@
 import { KinesisFaultProxy, testKinesisEndpoint } from '@eda/platform/testing';
+import { aUser } from '../support/mothers';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('operations endpoints (every process serves them)', () => {
@@ -16,7 +17,7 @@ describe('operations endpoints (every process serves them)', () => {
   });
 
   it('exposes Prometheus metrics, counting the events appended', async () => {
-    await t.request('POST', '/users', { email: 'm@example.com', username: 'metric', firstName: 'M', lastName: 'E' });
+    await aUser(t);
     const metrics = await t.request('GET', '/metrics');
     expect(metrics.status).toBe(200);
     expect(String(metrics.headers['content-type'])).toContain('text/plain');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { eventually } from '@eda/platform/testing';
 import { MAX_RELEASE_RESENDS } from '../../libs/orders/src/application/sagas/place-order/place-order.saga';
+import { aPricedProduct } from '../support/mothers';
 import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -58,11 +59,7 @@ describe('a saga whose release answers are parked (whole app over the stream)', 
     );
 
   it('re-sends the release a bounded number of times, then is STUCK with nothing growing; a retried answer ends it', async () => {
-    const sku = `SKU-${randomUUID().slice(0, 8)}`;
-    expect((await t.request('POST', '/products', { sku, name: 'Widget', priceCents: 100, initialStock: 5 })).status).toBe(201);
-    await eventually('orders knows the product price', async () => {
-      expect((await db.query('SELECT 1 FROM orders.product_prices WHERE sku = $1', [sku])).rows).toHaveLength(1);
-    }, 30_000, 100);
+    const sku = await aPricedProduct(t, 100, 5);
     // An organization nobody created: the credit is refused (CUSTOMER_NOT_ELIGIBLE), the stock — reserved or about to be — released.
     const organizationId = randomUUID();
     await refuseStockReleasedFor(organizationId);

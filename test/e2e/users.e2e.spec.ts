@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { aUser } from '../support/mothers';
 import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -10,7 +11,6 @@ describe('users (REST)', () => {
   afterAll(() => t.close());
 
   const ada = (n = randomUUID().slice(0, 8)) => ({ email: `ada.${n}@example.com`, username: `ada_${n}`, firstName: 'Ada', lastName: 'Lovelace' });
-
 
   it('registers a user (201) and records users.UserRegistered in the same commit', async () => {
     const input = ada();
@@ -63,7 +63,7 @@ describe('users (REST)', () => {
   });
 
   it('updates the profile (200, UserProfileUpdated) and deactivates (200, UserDeactivated)', async () => {
-    const { body: user } = await t.request('POST', '/users', ada());
+    const user = await aUser(t);
     const patched = await t.request('PATCH', `/users/${user.id}`, { lastName: 'King' });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ firstName: 'Ada', lastName: 'King' });
@@ -101,7 +101,7 @@ describe('users (REST)', () => {
   });
 
   it('refuses an invalid PATCH field by field', async () => {
-    const { body: user } = await t.request('POST', '/users', ada());
+    const user = await aUser(t);
     const res = await t.request('PATCH', `/users/${user.id}`, { firstName: 42, email: 'x@y.z' });
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.errors).sort()).toEqual(['email', 'firstName']);

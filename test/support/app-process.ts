@@ -16,7 +16,7 @@ const root = join(__dirname, '..', '..');
 export function buildApp(): { main: string; remove(): void } {
   const privateRoot = mkdtempSync(join(tmpdir(), 'eda-build-'));
   mkdirSync(join(privateRoot, 'scripts'));
-  copyFileSync(join(root, 'scripts', 'build.mjs'), join(privateRoot, 'scripts', 'build.mjs'));
+  for (const script of ['build.mjs', 'swc-options.cjs']) copyFileSync(join(root, 'scripts', script), join(privateRoot, 'scripts', script));
   for (const entry of ['apps', 'libs', 'bench', 'tsconfig.json', 'node_modules']) {
     if (existsSync(join(root, entry))) symlinkSync(join(root, entry), join(privateRoot, entry));
   }

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { eventually } from '@eda/platform/testing';
-import type { TestApp } from './test-app';
 
 /**
  * The test data every suite makes, made one way (object mothers): through the public REST API, each with fresh
  * unique names, failing with the answer when the app refuses. Where a context learns of the data over the stream
- * (organizations of users, orders of prices), the mother waits until it has.
+ * (organizations of users, orders of prices), the mother waits until it has. The app is the in-process TestApp, or
+ * an app process (AppProcess) with a connection of the test's.
  */
-type App = Pick<TestApp, 'request' | 'sql'>;
+interface App {
+  request: (method: string, url: string, body?: unknown) => Promise<{ status: number; body: any }>;
+  /** A look at the database, where a mother waits for a context to have heard of what it made. */
+  sql: { query(text: string, values?: unknown[]): Promise<{ rowCount: number | null }> };
+}
 
 /** How long a mother waits for the other context to hear of what it made (a busy 2-core machine). */
 const STREAM_WAIT_MS = 60_000;
@@ -49,10 +53,16 @@ export async function aMembership(t: App, organizationId: string, userId: string
   }, STREAM_WAIT_MS, 100);
 }
 
-/** A product the orders context has priced (its catalog is fed by inventory's events). Returns the sku. */
-export async function aPricedProduct(t: App, priceCents = 100, initialStock = 100, name = 'Widget'): Promise<string> {
+/** A product in the inventory, under a fresh sku. Returns the sku. */
+export async function aProduct(t: App, priceCents = 100, initialStock = 100, name = 'Widget'): Promise<string> {
   const sku = `SKU-${randomUUID().slice(0, 8)}`;
   await created(t, '/products', { sku, name, priceCents, initialStock });
+  return sku;
+}
+
+/** A product the orders context has priced (its catalog is fed by inventory's events). Returns the sku. */
+export async function aPricedProduct(t: App, priceCents = 100, initialStock = 100, name = 'Widget'): Promise<string> {
+  const sku = await aProduct(t, priceCents, initialStock, name);
   await eventually('orders knows the product price', async () => {
     if ((await t.sql.query('SELECT 1 FROM orders.product_prices WHERE sku = $1', [sku])).rowCount !== 1) throw new Error(`no price for ${sku} yet`);
   }, STREAM_WAIT_MS, 100);

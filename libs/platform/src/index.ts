@@ -14,7 +14,6 @@ export * from './event-log/cloud-event';
 export * from './context-store-migrations';
 export * from './event-log/event-log-appender';
 export * from './event-log/event-log.errors';
-export * from './event-log/event-log.module';
 export * from './event-log/event-log-query';
 export * from './event-log/outgoing-message';
 export * from './ingress/ingress.module';

@@ -1,4 +1,4 @@
-import type { ContextStorage } from './database/context-definition';
+import { PLATFORM_SCHEMA, type ContextStorage } from './database/context-definition';
 import { contextStoreMigrations } from './context-store-migrations';
 import { CreateConsumerLeases1764100000000 } from './consumer/migrations/1764100000000-create-consumer-leases';
 import { CreateDeadLetters1764100000001 } from './consumer/migrations/1764100000001-create-dead-letters';
@@ -15,7 +15,7 @@ import { CreateRelayParked1764200000900 } from './relay/migrations/1764200000900
  * itself (producer keys, relay state, consumer leases, dead letters). Add a platform migration here.
  */
 export const platformStorage: ContextStorage = {
-  name: 'platform',
+  name: PLATFORM_SCHEMA,
   entities: [],
   migrations: [
     ...contextStoreMigrations,

@@ -6,7 +6,8 @@ import { contextStoreMigrations } from './context-store-migrations';
 import { EventLogAppender } from './event-log/event-log-appender';
 import { domainEvent } from './event-log/outgoing-message';
 import { DatabaseTopology } from './database/database-topology';
-import { PLATFORM_SCHEMA, provisionDatabase } from './provision-database';
+import { PLATFORM_SCHEMA } from './database/context-definition';
+import { provisionDatabase } from './provision-database';
 import { UnitOfWork } from './database/unit-of-work';
 
 const storages = ['platform', 'alpha', 'beta'].map((name) => ({ name, entities: [], migrations: contextStoreMigrations }));

@@ -1,13 +1,11 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { DatabaseTopology } from './database/database-topology';
-import type { ContextStorage } from './database/context-definition';
+import { PLATFORM_SCHEMA, type ContextStorage } from './database/context-definition';
 import { provisionRelay } from './relay/provision-relay';
 import { ident, literal } from './database/ident';
 
-export const PLATFORM_SCHEMA = 'platform';
 const PROVISION_LOCK = 74_201_001;
-
 
 /**
  * Creates (or re-aligns) one login role and one schema per context, then runs each context's migrations

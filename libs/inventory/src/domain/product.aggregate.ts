@@ -1,6 +1,6 @@
 import { AggregateRoot } from '@eda/platform/ddd';
 import type { ProductCreatedData, ProductPriceChangedData, ProductRenamedData, StockAddedData } from '@eda/contracts';
-import { InvalidProductError, OutOfStockError } from './inventory.errors';
+import { InvalidProductError, OutOfStockError } from './product.errors';
 
 export interface ProductState {
   sku: string;

@@ -1,4 +1,4 @@
-import { InvalidProductError, OutOfStockError } from './inventory.errors';
+import { InvalidProductError, OutOfStockError } from './product.errors';
 import { MAX_STOCK, Product } from './product.aggregate';
 
 const now = new Date('2026-01-01T00:00:00Z');

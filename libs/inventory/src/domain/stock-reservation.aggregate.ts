@@ -1,6 +1,6 @@
 import { AggregateRoot } from '@eda/platform/ddd';
 import type { StockLine, StockRejectionReason, StockReleasedData, StockReservationRejectedData, StockReservedData } from '@eda/contracts';
-import { InvalidReservationError } from './inventory.errors';
+import { InvalidReservationError } from './product.errors';
 import type { Product } from './product.aggregate';
 
 export type ReservationOutcome = 'RESERVED' | 'REJECTED';

@@ -1,4 +1,4 @@
-import { InvalidReservationError } from './inventory.errors';
+import { InvalidReservationError } from './product.errors';
 import { Product } from './product.aggregate';
 import { normaliseLines, StockReservation } from './stock-reservation.aggregate';
 

@@ -1,5 +1,8 @@
 import type { EntitySchema, MigrationInterface } from 'typeorm';
 
+/** The platform's own schema (its event log and the bus' tables), beside one schema per context. */
+export const PLATFORM_SCHEMA = 'platform';
+
 export type MigrationClass = new () => MigrationInterface;
 
 /**

@@ -2,9 +2,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { EventLogAppender } from '../event-log/event-log-appender';
+import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../observability/metrics.service';
-import { PlatformRuntime } from '../platform-runtime';
 import type { ContextStorage } from './context-definition';
+import { DatabaseTopology } from './database-topology';
 import { UnitOfWork } from './unit-of-work';
 
 /**
@@ -22,17 +23,18 @@ export class ContextPersistenceModule {
       imports: [
         TypeOrmModule.forRootAsync({
           name: storage.name,
-          inject: [PlatformRuntime],
-          useFactory: (runtime: PlatformRuntime) => ({
+          // The runtime's slices that PlatformModule provides, not the runtime: the database sits below it.
+          inject: [DatabaseTopology, AppConfig],
+          useFactory: (topology: DatabaseTopology, config: AppConfig) => ({
             type: 'postgres' as const,
             name: storage.name,
-            url: runtime.topology.access(storage.name).url,
+            url: topology.access(storage.name).url,
             schema: storage.name,
             entities: storage.entities,
             synchronize: false,
             migrationsRun: false,
             logging: false,
-            extra: { max: runtime.config.DATABASE_POOL_SIZE, application_name: `eda:${storage.name}` },
+            extra: { max: config.DATABASE_POOL_SIZE, application_name: `eda:${storage.name}` },
           }),
         }),
       ],

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { freePort } from '../kinesis/free-port';
+import { ident } from './ident';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -79,7 +80,7 @@ export async function startEmbeddedPostgres(options: {
   await admin.connect();
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${ident(database)}`);
   } finally {
     await admin.end();
   }

@@ -6,6 +6,8 @@ import type { Span } from '@opentelemetry/api';
 import { inConsumerSpan } from '../observability/tracing';
 import { AppendedEvent, EventLogAppender } from '../event-log/event-log-appender';
 import { domainEvent, OutgoingMessage } from '../event-log/outgoing-message';
+import { BackoffPolicy, fullJitterDelay, sleep } from '../kinesis/backoff';
+import { ident } from './ident';
 
 /**
  * A name for something kept in a transaction (TransactionScope.keep/find), carrying the type of what is kept, so
@@ -65,6 +67,8 @@ export interface ShardPosition {
 export type CommittedListener = (context: string, events: AppendedEvent[]) => void;
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
+/** Short: the transaction that won the conflict has committed or is about to. */
+const RETRY_BACKOFF: BackoffPolicy = { baseMs: 10, capMs: 80 };
 
 /**
  * One context's unit of work (docs/architecture.md §3.1): runs a piece of work in one transaction of the context's own
@@ -92,7 +96,7 @@ export class UnitOfWork {
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (attempt >= 5 || !code || !RETRYABLE.has(code)) throw error;
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+        await sleep(fullJitterDelay(attempt, RETRY_BACKOFF));
       }
     }
   }
@@ -111,7 +115,7 @@ export class UnitOfWork {
     return inMessage(handler, message, position, async (active) => {
       const applied = await this.run(async (tx) => {
         const inserted = await tx.manager.query(
-          `INSERT INTO "${this.context}".inbox (handler, message_id, source, type) VALUES ($1, $2, $3, $4)
+          `INSERT INTO ${ident(this.context)}.inbox (handler, message_id, source, type) VALUES ($1, $2, $3, $4)
            ON CONFLICT DO NOTHING RETURNING 1`,
           [handler, message.id, message.source, message.type],
         );
@@ -158,7 +162,7 @@ export class UnitOfWork {
         const tx = new TransactionScope(manager, this.context);
         await manager.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
         const inserted: Array<{ source: string; message_id: string }> = await manager.query(
-          `INSERT INTO "${this.context}".inbox (handler, message_id, source, type)
+          `INSERT INTO ${ident(this.context)}.inbox (handler, message_id, source, type)
            SELECT $1, m.id, m.source, m.type FROM unnest($2::text[], $3::text[], $4::text[]) AS m(id, source, type)
            ON CONFLICT DO NOTHING RETURNING source, message_id`,
           [handler, messages.map((m) => m.id), messages.map((m) => m.source), messages.map((m) => m.type)],
@@ -194,7 +198,7 @@ export class UnitOfWork {
 
   private async storePosition(tx: TransactionScope, handler: string, position: ShardPosition): Promise<void> {
     await tx.manager.query(
-      `INSERT INTO "${this.context}".consumer_positions (consumer_group, handler, stream, shard_id, sequence_number)
+      `INSERT INTO ${ident(this.context)}.consumer_positions (consumer_group, handler, stream, shard_id, sequence_number)
        VALUES ($1, $2, $3, $4, $5::numeric)
        ON CONFLICT (consumer_group, handler, stream, shard_id) DO UPDATE
          SET sequence_number = GREATEST(consumer_positions.sequence_number, EXCLUDED.sequence_number), updated_at = now()`,

@@ -1,8 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ValidationProblem } from '../http/problem-details.filter';
-import { PlatformRuntime } from '../platform-runtime';
 import type { CloudEvent } from './cloud-event';
 
 export interface EventLogFilter {
@@ -62,15 +59,15 @@ export function decodeCursor(text: string): Cursor | undefined {
 /**
  * Reads the event log as one: the union of every schema's event_log (the platform's and each context's),
  * which the platform role may read. Oldest transaction first; a page never holds a row of a transaction
- * that some still-running older transaction could be followed by (see Cursor).
+ * that some still-running older transaction could be followed by (see Cursor). EventLogModule builds it over the
+ * platform's connection and the schemas of the runtime.
  */
-@Injectable()
 export class EventLogQuery {
   private readonly schemas: string[];
 
-  constructor(@InjectDataSource('platform') private readonly db: DataSource, runtime: PlatformRuntime) {
+  constructor(private readonly db: DataSource, schemas: readonly string[]) {
     // Code-unit order, which matches the SQL's COLLATE "C" on the same lower-case ASCII names.
-    this.schemas = [...new Set(['platform', ...runtime.storages.map((s) => s.name)])].filter((s) => SCHEMA_NAME.test(s)).sort();
+    this.schemas = [...new Set(schemas)].filter((s) => SCHEMA_NAME.test(s)).sort();
   }
 
   async list(filter: EventLogFilter): Promise<EventLogPage> {

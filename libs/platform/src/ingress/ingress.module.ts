@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { PLATFORM_SCHEMA } from '../database/context-definition';
 import { PlatformRuntime } from '../platform-runtime';
-import { platformStorage } from '../platform-storage';
 import { CloudEventsContentType } from './cloud-events-content-type';
 import { EventBusIngress } from './event-bus-ingress';
 import { EventsController } from './events.controller';
@@ -24,7 +24,7 @@ export class IngressModule {
       providers: [
         {
           provide: ProducerKeyStore,
-          inject: [getDataSourceToken(platformStorage.name), PlatformRuntime],
+          inject: [getDataSourceToken(PLATFORM_SCHEMA), PlatformRuntime],
           useFactory: (db: DataSource, runtime: PlatformRuntime) => new ProducerKeyStore(db, runtime.storages.map((s) => s.name)),
         },
         EventBusIngress,

@@ -1,12 +1,10 @@
 import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { PLATFORM_SCHEMA } from '../database/context-definition';
 import { sourceProblem } from './incoming-cloud-event';
 import { LiveProducerKeys, ProducerKeyCache, ProducerKeyCacheOptions } from './producer-key-cache';
 import { PRODUCER_KEY_SCOPES, type ProducerKey, type ProducerKeyScope } from './producer-key';
 
 export { PRODUCER_KEY_SCOPES, type ProducerKey, type ProducerKeyScope } from './producer-key';
-
-/** The `source`s of the app's own contexts: only the contexts themselves write events under these names. */
-export const OWN_CONTEXT_SOURCES = ['users', 'organizations', 'inventory', 'orders', 'platform'] as const;
 
 const KEY_PREFIX = 'eda_pk_';
 const KEY_SHAPE = /^eda_pk_[A-Za-z0-9_-]{43}$/;
@@ -53,8 +51,12 @@ export class ProducerKeyStore implements LiveProducerKeys {
   private readonly reserved: Set<string>;
   private cache?: ProducerKeyCache;
 
+  /**
+   * `ownSources`: the app's own contexts (its storages' names), whose sources and type namespaces only they write;
+   * the platform's own is always among them. The platform names no context itself.
+   */
   constructor(private readonly db: SqlRunner, ownSources: readonly string[] = []) {
-    this.reserved = new Set([...OWN_CONTEXT_SOURCES, ...ownSources].map((s) => s.toLowerCase()));
+    this.reserved = new Set([PLATFORM_SCHEMA, ...ownSources].map((s) => s.toLowerCase()));
   }
 
   /** Loads the live keys into memory and keeps them current (LISTEN on `connectionString`, and a periodic reload). */

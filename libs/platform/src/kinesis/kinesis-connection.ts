@@ -9,6 +9,9 @@ export interface KinesisConnection {
   description: string;
 }
 
+/** The injection token of this process's KinesisConnection (PlatformModule provides it from the runtime). */
+export const KINESIS_CONNECTION = Symbol('KinesisConnection');
+
 export interface KinesisClientOptions {
   /** Attempts per call, the SDK's standard retry mode (exponential backoff with jitter, retry quota). The relay keeps 1: it retries itself, per key. */
   maxAttempts?: number;

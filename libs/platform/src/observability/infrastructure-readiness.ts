@@ -1,9 +1,8 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { createKinesisClient } from '../kinesis/kinesis-connection';
-import { PlatformRuntime } from '../platform-runtime';
+import { createKinesisClient, KINESIS_CONNECTION, type KinesisConnection } from '../kinesis/kinesis-connection';
 import { ReadinessRegistry, withTimeout } from './readiness';
 
 /** Registers the database and Kinesis readiness checks. */
@@ -11,7 +10,7 @@ import { ReadinessRegistry, withTimeout } from './readiness';
 export class InfrastructureReadiness implements OnModuleInit {
   constructor(
     private readonly registry: ReadinessRegistry,
-    private readonly runtime: PlatformRuntime,
+    @Inject(KINESIS_CONNECTION) private readonly kinesis: KinesisConnection,
     @InjectDataSource('platform') private readonly db: DataSource,
   ) {}
 
@@ -23,11 +22,11 @@ export class InfrastructureReadiness implements OnModuleInit {
         return { up: true };
       },
     });
-    const kinesis = createKinesisClient(this.runtime.kinesis);
+    const client = createKinesisClient(this.kinesis);
     this.registry.register({
       name: 'kinesis',
       check: async () => {
-        await withTimeout(kinesis.send(new ListStreamsCommand({ Limit: 1 })), 2_000, 'Kinesis');
+        await withTimeout(client.send(new ListStreamsCommand({ Limit: 1 })), 2_000, 'Kinesis');
         // No endpoint in the answer: the probe is open, and where Kinesis lives is nobody else's business.
         return { up: true };
       },

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { ident } from '../database/ident';
 import type { UnitOfWork } from '../database/unit-of-work';
 import { applyEvents, lockProjection, Projection } from './projection';
 
@@ -16,7 +17,7 @@ export async function rebuildProjection(uow: UnitOfWork, platform: DataSource, p
   return uow.run(async (tx) => {
     await lockProjection(tx.manager, projection.name, 'exclusive');
     await projection.store.reset(tx.manager);
-    await tx.manager.query(`DELETE FROM "${uow.context}".inbox WHERE handler = $1`, [projection.name]);
+    await tx.manager.query(`DELETE FROM ${ident(uow.context)}.inbox WHERE handler = $1`, [projection.name]);
     // One snapshot for every page: if it holds a key's event it holds every earlier one of that key, so
     // whatever it misses arrives live after what it replayed, in order.
     const reader = platform.createQueryRunner();
@@ -27,13 +28,13 @@ export async function rebuildProjection(uow: UnitOfWork, platform: DataSource, p
       let replayed = 0;
       for (;;) {
         const rows: Array<{ position: string; envelope: { id: string; type: string; source: string; data: unknown } }> = await reader.query(
-          `SELECT position, envelope FROM "${projection.source}".event_log WHERE type = ANY($1) AND position > $2 ORDER BY position LIMIT ${PAGE}`,
+          `SELECT position, envelope FROM ${ident(projection.source)}.event_log WHERE type = ANY($1) AND position > $2 ORDER BY position LIMIT ${PAGE}`,
           [projection.types, after],
         );
         const events = rows.map((r) => r.envelope);
         await applyEvents(projection, tx.manager, events);
         await tx.manager.query(
-          `INSERT INTO "${uow.context}".inbox (handler, message_id, source, type)
+          `INSERT INTO ${ident(uow.context)}.inbox (handler, message_id, source, type)
            SELECT $1, e.id, e.source, e.type FROM unnest($2::text[], $3::text[], $4::text[]) AS e(id, source, type)
            ON CONFLICT DO NOTHING`,
           [projection.name, events.map((e) => e.id), events.map((e) => e.source), events.map((e) => e.type)],

@@ -1,6 +1,6 @@
 import { In, type EntityManager } from 'typeorm';
 import { ConcurrencyConflictError } from '@eda/platform';
-import { ProductNotFoundError, SkuTakenError } from '../../domain/inventory.errors';
+import { ProductNotFoundError, SkuTakenError } from '../../domain/product.errors';
 import { Product } from '../../domain/product.aggregate';
 import { ProductSchema } from './product.schema';
 

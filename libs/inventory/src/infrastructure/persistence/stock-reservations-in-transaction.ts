@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { InvalidReservationError } from '../../domain/product.errors';
 import { normaliseLines, StockReservation } from '../../domain/stock-reservation.aggregate';
 import type { Product } from '../../domain/product.aggregate';
 import { ProductRepository } from './product.repository';
@@ -44,9 +45,11 @@ export class StockReservationsInTransaction {
 
   /**
    * The order's reservation: its first answer again when it has one (nothing reserved twice), else all its lines
-   * reserved or none, against the stock the earlier orders of this transaction left.
+   * reserved or none, against the stock the earlier orders of this transaction left. `data`: the ReserveStock's.
    */
-  reserve(orderId: string, lines: unknown, now: Date): StockReservation {
+  reserve(data: unknown, now: Date): StockReservation {
+    const { orderId, lines } = (data ?? {}) as { orderId?: unknown; lines?: unknown };
+    if (typeof orderId !== 'string' || orderId.length === 0) throw new InvalidReservationError('orderId is required.');
     const existing = this.reservations.get(orderId);
     if (existing) {
       existing.answerAgain();

@@ -20,6 +20,7 @@ export const ProductPriceSchema = new EntitySchema<ProductPriceRow>({
   },
 });
 
+/** A user's full name, as the order summaries show it. */
 export interface UserNameRow {
   userId: string;
   name: string;
@@ -36,6 +37,7 @@ export const UserNameSchema = new EntitySchema<UserNameRow>({
   },
 });
 
+/** An organization's name, as the order summaries show it. */
 export interface OrganizationNameRow {
   organizationId: string;
   name: string;

@@ -2,7 +2,8 @@ import { In, type EntityManager } from 'typeorm';
 import { ConcurrencyConflictError } from '@eda/platform';
 import { Organization, UserStanding } from '../../domain/organization.aggregate';
 import { OrganizationNotFoundError } from '../../domain/organization.errors';
-import { KnownUserSchema, OrganizationMemberSchema, OrganizationSchema } from './organization.schema';
+import { OrganizationMemberSchema, OrganizationSchema } from './organization.schema';
+import { KnownUserSchema } from './read-models.schema';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

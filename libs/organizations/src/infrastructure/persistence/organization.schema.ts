@@ -3,7 +3,6 @@ import { bigintAsNumber } from '@eda/platform';
 import type { OrganizationRole } from '@eda/contracts';
 import type { CreditReservationState } from '../../domain/credit-reservation.aggregate';
 
-
 export interface OrganizationRow {
   id: string;
   name: string;
@@ -61,27 +60,5 @@ export const CreditReservationSchema = new EntitySchema<CreditReservationRow>({
     reason: { type: 'text', nullable: true },
     releasedAt: { type: 'timestamptz', name: 'released_at', nullable: true },
     createdAt: { type: 'timestamptz', name: 'created_at' },
-  },
-});
-
-export interface KnownUserRow {
-  userId: string;
-  username: string;
-  firstName: string;
-  lastName: string;
-  active: boolean;
-  lastEventId: string;
-}
-
-export const KnownUserSchema = new EntitySchema<KnownUserRow>({
-  name: 'KnownUser',
-  tableName: 'known_users',
-  columns: {
-    userId: { type: 'uuid', primary: true, name: 'user_id' },
-    username: { type: 'text' },
-    firstName: { type: 'text', name: 'first_name' },
-    lastName: { type: 'text', name: 'last_name' },
-    active: { type: 'boolean' },
-    lastEventId: { type: 'text', name: 'last_event_id' },
   },
 });

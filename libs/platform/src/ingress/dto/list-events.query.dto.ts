@@ -3,7 +3,6 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { isRfc3339 } from '../incoming-cloud-event';
 
-// PostgreSQL text cannot hold NUL; a %00 in a query string must be a 400, not a database error.
 // PostgreSQL text cannot hold NUL: refused here with a 400 instead of failing in the driver.
 // eslint-disable-next-line no-control-regex
 const NO_NUL = /^[^\u0000]+$/;

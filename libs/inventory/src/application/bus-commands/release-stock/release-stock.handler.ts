@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ReleaseStockData } from '@eda/contracts';
 import { InventoryCommandTypes } from '@eda/contracts';
 import { Clock, CloudEvent, domainEvent, MessageHandler, OnMessage, TransactionScope } from '@eda/platform';
-import { InvalidReservationError } from '../../../domain/inventory.errors';
+import { InvalidReservationError } from '../../../domain/product.errors';
 import { StockReservation } from '../../../domain/stock-reservation.aggregate';
 import { ProductRepository } from '../../../infrastructure/persistence/product.repository';
 import { StockReservationRepository } from '../../../infrastructure/persistence/stock-reservation.repository';

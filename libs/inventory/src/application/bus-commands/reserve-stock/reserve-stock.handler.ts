@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { ReserveStockData } from '@eda/contracts';
 import { InventoryCommandTypes } from '@eda/contracts';
 import { Clock, CloudEvent, OnMessage, SetBasedHandler, TransactionScope } from '@eda/platform';
-import { InvalidReservationError } from '../../../domain/inventory.errors';
 import { StockReservationsInTransaction } from '../../../infrastructure/persistence/stock-reservations-in-transaction';
 
 /**
@@ -23,8 +21,6 @@ export class ReserveStockHandler extends SetBasedHandler<StockReservationsInTran
   }
 
   protected decide(message: CloudEvent, reservations: StockReservationsInTransaction, tx: TransactionScope): void {
-    const { orderId, lines } = (message.data ?? {}) as Partial<ReserveStockData>;
-    if (typeof orderId !== 'string' || orderId.length === 0) throw new InvalidReservationError('orderId is required.');
-    tx.collect(reservations.reserve(orderId, lines, this.clock.now()));
+    tx.collect(reservations.reserve(message.data, this.clock.now()));
   }
 }

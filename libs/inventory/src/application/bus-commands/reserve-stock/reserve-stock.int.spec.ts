@@ -3,6 +3,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
 import { testCloudEvent } from '@eda/platform/testing';
+import { aProduct } from '../../../../../../test/support/mothers';
 import { startTestApp, TestApp } from '../../../../../../test/support/test-app';
 import { ReleaseStockHandler } from '../release-stock/release-stock.handler';
 import { ReserveStockHandler } from './reserve-stock.handler';
@@ -36,11 +37,7 @@ describe('inventory stock reservation participants', () => {
     const message = command('inventory.ReleaseStock', orderId, { orderId });
     return uow.runOnce('inventory.release-stock', message, (tx) => releaseHandler.handle(message, tx));
   };
-  const product = async (initialStock: number) => {
-    const sku = `S-${randomUUID().slice(0, 8)}`;
-    expect((await t.request('POST', '/products', { sku, name: sku, priceCents: 100, initialStock })).status).toBe(201);
-    return sku;
-  };
+  const product = (initialStock: number) => aProduct(t, 100, initialStock);
   const stock = async (sku: string) => (await t.request('GET', `/products/${sku}`)).body as { onHand: number; reserved: number; available: number };
   const answers = async (orderId: string) =>
     (await db.query('SELECT stream, envelope FROM inventory.event_log WHERE subject = $1 ORDER BY position', [orderId])).rows as Array<{

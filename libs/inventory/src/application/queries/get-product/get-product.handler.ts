@@ -1,7 +1,7 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ProductNotFoundError } from '../../../domain/inventory.errors';
+import { ProductNotFoundError } from '../../../domain/product.errors';
 import { ProductSchema } from '../../../infrastructure/persistence/product.schema';
 import { GetProductQuery, ProductView } from './get-product.query';
 

@@ -1,14 +1,10 @@
 import type { OrganizationCreatedData, OrganizationRenamedData } from '@eda/contracts';
 import { OrganizationsEventTypes } from '@eda/contracts';
 import { defineProjection, entityStore, ProjectedEvent } from '@eda/platform';
-import { OrganizationNameSchema } from '../../../infrastructure/persistence/read-models.schema';
+import { OrganizationNameRow, OrganizationNameSchema } from '../../../infrastructure/persistence/read-models.schema';
 
-/** An organization's name, as the order summaries show it. */
-export interface OrganizationName {
-  organizationId: string;
-  name: string;
-  lastEventId: string;
-}
+/** A row of orders.organization_names, as its table mapping declares it. */
+export type OrganizationName = OrganizationNameRow;
 
 /** Pure: the name after `event` (both events carry the whole name, so either one creates the row). */
 export function evolveOrganizationName(row: OrganizationName | null, event: ProjectedEvent): OrganizationName | null {

@@ -1,13 +1,10 @@
 import type { ProductCreatedData, ProductPriceChangedData } from '@eda/contracts';
 import { InventoryEventTypes } from '@eda/contracts';
 import { defineProjection, entityStore, ProjectedEvent } from '@eda/platform';
-import { ProductPriceSchema } from '../../../infrastructure/persistence/read-models.schema';
+import { ProductPriceRow, ProductPriceSchema } from '../../../infrastructure/persistence/read-models.schema';
 
-export interface ProductPrice {
-  sku: string;
-  priceCents: number;
-  lastEventId: string;
-}
+/** A row of orders.product_prices, as its table mapping declares it. */
+export type ProductPrice = ProductPriceRow;
 
 /** Pure: the price after `event`. Both events carry the whole price, so either one creates the row. */
 export function evolveProductPrice(row: ProductPrice | null, event: ProjectedEvent): ProductPrice | null {

@@ -1,14 +1,10 @@
 import type { UserProfileUpdatedData, UserRegisteredData } from '@eda/contracts';
 import { UsersEventTypes } from '@eda/contracts';
 import { defineProjection, entityStore, ProjectedEvent } from '@eda/platform';
-import { UserNameSchema } from '../../../infrastructure/persistence/read-models.schema';
+import { UserNameRow, UserNameSchema } from '../../../infrastructure/persistence/read-models.schema';
 
-/** A user's full name, as the order summaries show it. */
-export interface UserName {
-  userId: string;
-  name: string;
-  lastEventId: string;
-}
+/** A row of orders.user_names, as its table mapping declares it. */
+export type UserName = UserNameRow;
 
 /** Pure: the name after `event` (both events carry the whole name, so either one creates the row). */
 export function evolveUserName(row: UserName | null, event: ProjectedEvent): UserName | null {

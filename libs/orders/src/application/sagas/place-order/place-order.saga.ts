@@ -262,14 +262,7 @@ export function sagaStatusOf(step: PlaceOrderStep): SagaStatus {
 }
 
 /** The saga's first decision, taken with the order's placement (PLACE_ORDER_RULES.start). */
-export function startPlaceOrder(order: {
-  orderId: string;
-  userId: string;
-  organizationId: string;
-  lines: StockLine[];
-  totalCents: number;
-  unpricedSkus: string[];
-}): PlaceOrderDecision {
+export function startPlaceOrder(order: Pick<PlaceOrderSagaState, 'orderId' | 'userId' | 'organizationId' | 'lines' | 'totalCents' | 'unpricedSkus'>): PlaceOrderDecision {
   const state: PlaceOrderSagaState = {
     ...order,
     lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),

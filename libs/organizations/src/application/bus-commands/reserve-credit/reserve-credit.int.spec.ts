@@ -3,6 +3,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
 import { testCloudEvent } from '@eda/platform/testing';
+import { aMembership, anOrganization } from '../../../../../../test/support/mothers';
 import { startTestApp, TestApp } from '../../../../../../test/support/test-app';
 import { KnownUsersHandler } from '../../projections/known-users/known-users.handler';
 import { ReleaseCreditHandler } from '../release-credit/release-credit.handler';
@@ -52,9 +53,9 @@ describe('organizations credit reservation participants', () => {
   };
   const deactivated = (userId: string) => message('users', 'users.UserDeactivated', userId, { userId });
   const organizationWithMember = async (creditLimitCents: number, userId: string) => {
-    const org = (await t.request('POST', '/organizations', { name: 'Acme', creditLimitCents })).body;
-    expect((await t.request('POST', `/organizations/${org.id}/members`, { userId, role: 'member' })).status).toBe(201);
-    return org.id as string;
+    const org = await anOrganization(t, creditLimitCents, 'Acme');
+    await aMembership(t, org.id, userId);
+    return org.id;
   };
   const credit = async (organizationId: string) => (await t.request('GET', `/organizations/${organizationId}`)).body;
   const answers = async (orderId: string) =>
@@ -202,7 +203,7 @@ describe('organizations credit reservation participants', () => {
   });
 
   it('has the database refuse reserved credit beyond the limit, whatever the code does', async () => {
-    const org = (await t.request('POST', '/organizations', { name: 'Acme', creditLimitCents: 10 })).body;
+    const org = await anOrganization(t, 10, 'Acme');
     await expect(db.query('UPDATE organizations.organizations SET credit_reserved_cents = 11 WHERE id = $1', [org.id])).rejects.toThrow(/organizations_reserved_within_limit/);
   });
 

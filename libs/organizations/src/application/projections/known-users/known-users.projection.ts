@@ -1,17 +1,10 @@
 import type { UserDeactivatedData, UserProfileUpdatedData, UserRegisteredData } from '@eda/contracts';
 import { UsersEventTypes } from '@eda/contracts';
 import { defineProjection, entityStore, ProjectedEvent } from '@eda/platform';
-import { KnownUserSchema } from '../../../infrastructure/persistence/organization.schema';
+import { KnownUserRow, KnownUserSchema } from '../../../infrastructure/persistence/read-models.schema';
 
-/** A row of the organizations context's view of users (organizations.known_users). */
-export interface KnownUser {
-  userId: string;
-  username: string;
-  firstName: string;
-  lastName: string;
-  active: boolean;
-  lastEventId: string;
-}
+/** A row of organizations.known_users, as its table mapping declares it. */
+export type KnownUser = KnownUserRow;
 
 /** The user a users event is about. */
 export function knownUserKey(event: ProjectedEvent): string {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
+import { aMembership, anOrganization, aUser } from '../../../../../../test/support/mothers';
 import { startTestApp, TestApp } from '../../../../../../test/support/test-app';
 import { UserMembershipsHandler } from './user-memberships.handler';
 
@@ -26,17 +26,13 @@ describe('users memberships projection', () => {
     await t.close();
   });
 
-  const register = async () => {
-    const n = randomUUID().slice(0, 8);
-    const res = await t.request('POST', '/users', { email: `u.${n}@example.com`, username: `u_${n}`, firstName: 'Ada', lastName: 'Lovelace' });
-    return res.body.id as string;
-  };
+  const register = async () => (await aUser(t)).id;
   /** An organization with the given users as members; the organizations' view of users is brought up to date through its ops route. */
   const organization = async (name: string, ...userIds: string[]) => {
     await t.request('POST', '/ops/projections/organizations.known-users/rebuild');
-    const org = (await t.request('POST', '/organizations', { name, creditLimitCents: 0 })).body;
-    for (const userId of userIds) expect((await t.request('POST', `/organizations/${org.id}/members`, { userId, role: 'admin' })).status).toBe(201);
-    return org.id as string;
+    const org = await anOrganization(t, 0, name);
+    for (const userId of userIds) await aMembership(t, org.id, userId, 'admin');
+    return org.id;
   };
   const deliverNew = async (organizationId: string) => {
     const { rows } = await db.query(

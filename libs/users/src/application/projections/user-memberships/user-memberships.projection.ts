@@ -1,16 +1,10 @@
 import type { MemberAddedData, MemberRemovedData, OrganizationRenamedData } from '@eda/contracts';
 import { OrganizationsEventTypes } from '@eda/contracts';
 import { defineProjection, entityStore, ProjectedEvent } from '@eda/platform';
-import { UserMembershipSchema } from '../../../infrastructure/persistence/user.schema';
+import { UserMembershipRow, UserMembershipSchema } from '../../../infrastructure/persistence/read-models.schema';
 
-/** A row of users.user_memberships: one organization a user belongs to. */
-export interface UserMembership {
-  userId: string;
-  organizationId: string;
-  organizationName: string;
-  role: string;
-  lastEventId: string;
-}
+/** A row of users.user_memberships, as its table mapping declares it. */
+export type UserMembership = UserMembershipRow;
 
 /** Which rows an event touches: one membership, or every membership of a renamed organization. */
 export type MembershipScope = { userId: string; organizationId: string } | { organizationId: string };

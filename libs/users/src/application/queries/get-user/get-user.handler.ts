@@ -2,7 +2,8 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { UserNotFoundError } from '../../../domain/user.errors';
-import { UserMembershipSchema, UserSchema } from '../../../infrastructure/persistence/user.schema';
+import { UserMembershipSchema } from '../../../infrastructure/persistence/read-models.schema';
+import { UserSchema } from '../../../infrastructure/persistence/user.schema';
 import { GetUserQuery, UserView } from './get-user.query';
 
 @QueryHandler(GetUserQuery)
