@@ -4,11 +4,11 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Pool } from 'pg';
 import { createTestDatabase, eventually, spawnTypeScript, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
 import { LeaseStore } from './leases/lease-store';
-import { createStream, putEvents, provisionTestStores, TEST_CONTEXT, TEST_STREAM, thingEvent } from './testing/consumer-test-kit';
+import { createStream, putEvents, provisionTestStores, TEST_CONTEXT, TEST_STREAM, thingEvent } from '../testing/consumer-test-kit';
 
 const KEYS = 100;
 const PER_KEY = 200; // 20,000 records
-const TESTING_DIR = join(__dirname, 'testing');
+const TESTING_DIR = join(__dirname, '..', 'testing');
 
 interface WorkerProcess {
   id: string;

@@ -5,7 +5,7 @@ import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKi
 import { UNPARSEABLE_HANDLER } from './dead-letters/dead-letter-store';
 import {
   createStream, putEvents, putRecords, provisionTestStores, startTestConsumer, TEST_CONTEXT, TEST_HANDLER, TEST_STREAM, TestConsumer, thingEvent, waitActive,
-} from './testing/consumer-test-kit';
+} from '../testing/consumer-test-kit';
 
 describe('consumer (one worker, real PostgreSQL and kinesalite)', () => {
   let db: TestDatabase;

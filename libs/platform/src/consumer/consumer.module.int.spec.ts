@@ -15,7 +15,7 @@ import { ConsumerOpsController } from './consumer-ops.controller';
 import { ConsumerModule } from './consumer.module';
 import { MessageHandler } from './handlers/message-handler';
 import { OnMessage } from './handlers/on-message.decorator';
-import { createStream, putEvents, provisionTestStores, TEST_CONTEXT, TEST_STREAM, TEST_TYPE, thingEvent } from './testing/consumer-test-kit';
+import { createStream, putEvents, provisionTestStores, TEST_CONTEXT, TEST_STREAM, TEST_TYPE, thingEvent } from '../testing/consumer-test-kit';
 
 @OnMessage(TEST_TYPE, { handler: 'alpha.nest-effects', context: TEST_CONTEXT })
 @Injectable()

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
+import { PLATFORM_SCHEMA } from '../database/context-definition';
 import { DiscoveryModule } from '@nestjs/core';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Pool } from 'pg';
@@ -48,7 +49,7 @@ class ConsumerConnections implements OnApplicationShutdown {
       provide: CONSUMER_PLATFORM_POOL,
       inject: [PlatformRuntime],
       useFactory: (runtime: PlatformRuntime) => {
-        const pool = new Pool({ connectionString: runtime.topology.access('platform').url, max: 5, application_name: 'eda:consumer' });
+        const pool = new Pool({ connectionString: runtime.topology.access(PLATFORM_SCHEMA).url, max: 5, application_name: 'eda:consumer' });
         // An idle connection dropped by the server (restart, failover) must not crash the process.
         pool.on('error', (error) => new Logger('Consumer').warn(`platform connection lost: ${error.message}`));
         return pool;

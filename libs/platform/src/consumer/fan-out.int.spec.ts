@@ -27,9 +27,9 @@ import {
   TestConsumer,
   thingEvent,
   waitActive,
-} from './testing/consumer-test-kit';
+} from '../testing/consumer-test-kit';
 
-const TESTING_DIR = join(__dirname, 'testing');
+const TESTING_DIR = join(__dirname, '..', 'testing');
 
 /** Enhanced fan-out against kinesis-local, the engine that implements SubscribeToShard (kinesalite does not). */
 describe('enhanced fan-out consumer (CONSUMER_MODE=efo) on kinesis-local', () => {

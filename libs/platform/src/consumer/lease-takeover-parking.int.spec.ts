@@ -3,7 +3,7 @@ import { Pool, PoolClient } from 'pg';
 import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
 import {
   createStream, putEvents, provisionTestStores, stallLock, startTestConsumer, TEST_CONTEXT, TEST_HANDLER, TEST_STREAM, TestConsumer, thingEvent,
-} from './testing/consumer-test-kit';
+} from '../testing/consumer-test-kit';
 
 /**
  * Two workers and a shard that moves between them while a delivery is in flight (ADR 0010): the old owner's

@@ -5,7 +5,7 @@ import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKi
 import { ConsumerOpsController } from './consumer-ops.controller';
 import { LeaseStore, TRIM_HORIZON } from './leases/lease-store';
 import { describeStream } from './reading/shard-discovery';
-import { createStream, putEvents, provisionTestStores, startTestConsumer, TEST_CONTEXT, TEST_STREAM, TestConsumer, thingEvent } from './testing/consumer-test-kit';
+import { createStream, putEvents, provisionTestStores, startTestConsumer, TEST_CONTEXT, TEST_STREAM, TestConsumer, thingEvent } from '../testing/consumer-test-kit';
 
 describe('a stream re-created under the consumer group (engine data lost, or deleted and made again)', () => {
   let db: TestDatabase;

@@ -1,7 +1,7 @@
 import { KEY_PARKED, RECORD_TOO_LARGE } from './ordered-publisher';
 import { ParkedStore } from './parked-store';
 import type { RelayRecord } from './relay-record';
-import { useRelayWorld } from './testing/relay-test-kit';
+import { useRelayWorld } from '../testing/relay-test-kit';
 
 /** platform.relay_parked as the relay writes it: a record parked twice (delivered twice) keeps its place and its cause. */
 describe('ParkedStore (real PostgreSQL)', () => {

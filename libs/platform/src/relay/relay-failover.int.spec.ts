@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { eventually, spawnTypeScript, testKinesisEndpoint } from '../testing';
-import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, useRelayWorld } from './testing/relay-test-kit';
+import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, useRelayWorld } from '../testing/relay-test-kit';
 
 describe('relay failover between processes', () => {
   const kit = useRelayWorld('all');
@@ -9,7 +9,7 @@ describe('relay failover between processes', () => {
   function spawnRelay(name: string): { child: ChildProcess; output: string[] } {
     const { world } = kit;
     const output: string[] = [];
-    const child = spawnTypeScript(join(__dirname, 'testing', 'relay-process.ts'), {
+    const child = spawnTypeScript(join(__dirname, '..', 'testing', 'relay-process.ts'), {
       env: { ...process.env, RELAY_DB_URL: world.db.url, RELAY_KINESIS: testKinesisEndpoint(), STREAM_PREFIX: world.prefix, WORKER_ID: name },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,5 +1,5 @@
 import { eventually, KinesisFaultProxy } from '../testing';
-import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, relayStatus, TestEvent, useRelayWorld } from './testing/relay-test-kit';
+import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, relayStatus, TestEvent, useRelayWorld } from '../testing/relay-test-kit';
 
 describe('relay under Kinesis faults (WAL mode, or polling where the server has no logical replication)', () => {
   const kit = useRelayWorld();

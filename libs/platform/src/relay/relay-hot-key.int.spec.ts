@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { sleep } from '../kinesis/backoff';
 import { eventually, KinesisFaultProxy } from '../testing';
-import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, relayStatus, TestEvent, useRelayWorld } from './testing/relay-test-kit';
+import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, relayStatus, TestEvent, useRelayWorld } from '../testing/relay-test-kit';
 
 /**
  * A hot key (1 000 events/s) behind a Kinesis with a real network's round trip. One record per key per call

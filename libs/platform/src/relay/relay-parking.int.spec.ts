@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { eventually, testKinesisEndpoint } from '../testing';
 import { ParkedStore } from './parked-store';
 import { relaySlotName } from './provision-relay';
-import { appendEvents, expectCompleteAndOrdered, readStream, relayStatus, TestEvent, useRelayWorld } from './testing/relay-test-kit';
+import { appendEvents, expectCompleteAndOrdered, readStream, relayStatus, TestEvent, useRelayWorld } from '../testing/relay-test-kit';
 
 const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
 

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { eventually, testKinesisEndpoint } from '../testing';
-import { appendEvents, expectCompleteAndOrdered, insertEvent, pendingRows, readStream, useRelayWorld } from './testing/relay-test-kit';
+import { appendEvents, expectCompleteAndOrdered, insertEvent, pendingRows, readStream, useRelayWorld } from '../testing/relay-test-kit';
 
 describe('relay in polling mode', () => {
   const kit = useRelayWorld();

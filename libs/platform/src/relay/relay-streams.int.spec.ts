@@ -1,7 +1,7 @@
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { eventually, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
 import { StreamProvisioner } from '../kinesis/stream-provisioner';
-import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, useRelayWorld } from './testing/relay-test-kit';
+import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, useRelayWorld } from '../testing/relay-test-kit';
 
 describe('relay streams and record format', () => {
   const kit = useRelayWorld();

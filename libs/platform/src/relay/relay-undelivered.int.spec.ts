@@ -1,6 +1,6 @@
 import { eventually, testKinesisEndpoint } from '../testing';
 import { RELAY_PUBLICATION } from './provision-relay';
-import { insertEvent, pendingRows, readStream, useRelayWorld } from './testing/relay-test-kit';
+import { insertEvent, pendingRows, readStream, useRelayWorld } from '../testing/relay-test-kit';
 
 /**
  * The WAL relay's safety net: a committed row the replication stream never delivers (here: inserted while its

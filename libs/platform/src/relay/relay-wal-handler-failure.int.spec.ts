@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { eventually, testKinesisEndpoint } from '../testing';
 import { OrderedPublisher } from './ordered-publisher';
 import { relaySlotName } from './provision-relay';
-import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, TestEvent, useRelayWorld } from './testing/relay-test-kit';
+import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, TestEvent, useRelayWorld } from '../testing/relay-test-kit';
 
 /**
  * The WAL relay's message handler failing (here the publisher's push, failing once): the replication stream

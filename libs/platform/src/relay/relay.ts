@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/app-config';
 import type { ContextStorage } from '../database/context-definition';
 import type { DatabaseTopology } from '../database/database-topology';
 import { BackoffPolicy, fullJitterDelay, Pause } from '../kinesis/backoff';
-import { logicalStreams } from '../database/context-definition';
+import { logicalStreams, PLATFORM_SCHEMA } from '../database/context-definition';
 import { literal } from '../database/ident';
 import { StreamProvisioner } from '../kinesis/stream-provisioner';
 import { OrderedPublisher } from './ordered-publisher';
@@ -21,7 +21,6 @@ export type RelayMode = 'wal' | 'polling';
 
 /** Advisory-lock key of the relay (per database: advisory locks do not cross databases). */
 export const RELAY_LOCK = 74_201_002;
-const PLATFORM_SCHEMA = 'platform';
 
 export interface RelayDependencies {
   config: Pick<AppConfig, 'STREAM_PREFIX' | 'RELAY_MODE' | 'KINESIS_AGGREGATION' | 'STREAM_SHARDS' | 'STREAM_RETENTION_HOURS' | 'STREAM_KMS_KEY_ID' | 'WORKER_ID'>;

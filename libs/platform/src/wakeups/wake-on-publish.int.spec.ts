@@ -2,7 +2,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Client, Pool } from 'pg';
 import {
   createStream, putEvents, provisionTestStores, startTestConsumer, TEST_CONTEXT, TEST_STREAM, TestConsumer, thingEvent,
-} from '../consumer/testing/consumer-test-kit';
+} from '../testing/consumer-test-kit';
 import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
 import { PgWakeupChannel } from './pg-wakeup-channel';
 import { ShardWakeups } from './shard-wakeups';
