@@ -6,7 +6,7 @@ import { Pool } from 'pg';
 import { UsersEventTypes } from '@eda/contracts';
 import { CloudEvent, MetricsService, NotAKinesisEventError } from '@eda/platform';
 import { createTestDatabase, kplAggregate, testCloudEvent, testKinesisClient, testKinesisEndpoint, TestDatabase, uniqueName } from '@eda/platform/testing';
-import { createStream } from '../../../libs/platform/src/consumer/testing/consumer-test-kit';
+import { createStream } from '../../../libs/platform/src/testing/consumer-test-kit';
 import { bootLambda, createKinesisHandler, lambdaConfig } from './main';
 
 const HANDLER = 'organizations.known-users';
