@@ -2,10 +2,9 @@ import { SubscribeToShardCommand, SubscribeToShardEvent } from '@aws-sdk/client-
 import { Logger } from '@nestjs/common';
 import { fullJitterDelay } from '../../kinesis/backoff';
 import { Lease, SHARD_END, TRIM_HORIZON } from '../leases/lease-store';
-import { decodeRecords } from '../dispatch/record-decoder';
 import { listShards } from './shard-discovery';
 import { LeaseReader } from './lease-reader';
-import { finishedPrefix, ShardReaderDeps } from './shard-reader';
+import type { ShardReaderDeps } from './shard-reader';
 import type { StreamConsumerRegistry } from './stream-consumer-registry';
 
 export interface FanOutReaderDeps extends ShardReaderDeps {
@@ -151,35 +150,24 @@ export class FanOutReader extends LeaseReader {
   }
 
   private async handle(event: SubscribeToShardEvent, parked: Map<string, Set<string>>): Promise<'continue' | 'stop' | 'resubscribe'> {
-    const { leases, dispatcher, metrics, options } = this.deps;
-    const { stream, shardId } = this.lease;
+    const { metrics, options } = this.deps;
+    const { shardId } = this.lease;
     const labels = { stream: this.physicalStream, shard: shardId };
     const records = event.Records ?? [];
     this.millisBehindLatest = event.MillisBehindLatest ?? null;
     if (this.millisBehindLatest !== null) metrics.millisBehindLatest.set(labels, this.millisBehindLatest);
 
     if (records.length > 0) {
-      const messages = decodeRecords(records);
-      let completed: boolean[];
-      try {
-        completed = await dispatcher.dispatch({ stream, physicalStream: this.physicalStream, shardId, parked, isStopping: () => this.stopping }, messages);
-      } catch (error) {
-        // Parking failed (the database is unreachable): subscribe again from the checkpoint; the inbox absorbs repeats.
-        this.logger.warn(`Dispatch on ${this.where} failed: ${(error as Error).message}; subscribing again from ${this.checkpoint}`);
+      const page = await this.applyPage(this.deps, records, parked, this.checkpoint);
+      if (page.kind === 'failed') {
         this.position = this.checkpoint;
         await this.pause.wait(options.idlePollMaxMs);
         return 'resubscribe';
       }
-      const upTo = finishedPrefix(messages.map((m) => m.recordIndex), completed, records.length);
-      if (upTo >= 0) {
-        this.checkpoint = records[upTo].SequenceNumber!;
-        this.position = this.checkpoint;
-        if (!(await leases.checkpoint(this.lease, options.workerId, this.checkpoint))) {
-          this.logger.warn(`Lease of ${this.where} was taken by another worker`);
-          return 'stop';
-        }
-      }
-      if (upTo < records.length - 1) return 'stop'; // stopping with a retry pending: the next owner reads the rest
+      if (page.kind === 'lost') return 'stop';
+      this.checkpoint = page.checkpoint;
+      this.position = this.checkpoint;
+      if (page.kind === 'stop') return 'stop'; // stopping with a retry pending: the next owner reads the rest
     }
     if (event.ContinuationSequenceNumber) this.position = event.ContinuationSequenceNumber;
 

@@ -5,8 +5,9 @@ import type { ConsumerOptions } from '../consumer-options';
 import type { DeadLetterStore } from '../dead-letters/dead-letter-store';
 import { Lease, LeaseStore, SHARD_END, TRIM_HORIZON } from '../leases/lease-store';
 import type { MessageDispatcher } from '../dispatch/message-dispatcher';
-import { decodeRecords } from '../dispatch/record-decoder';
 import { LeaseReader, ReaderTrouble } from './lease-reader';
+
+export { finishedPrefix } from './lease-reader';
 
 export type { ReaderTrouble } from './lease-reader';
 
@@ -56,7 +57,7 @@ export class ShardReader extends LeaseReader {
   }
 
   protected async run(): Promise<void> {
-    const { kinesis, leases, deadLetters, dispatcher, metrics, options } = this.deps;
+    const { kinesis, leases, deadLetters, metrics, options } = this.deps;
     const { stream, shardId } = this.lease;
     const labels = { stream: this.physicalStream, shard: shardId };
     const parked = await deadLetters.parkedKeys(stream);
@@ -101,34 +102,16 @@ export class ShardReader extends LeaseReader {
       if (this.millisBehindLatest !== null) metrics.millisBehindLatest.set(labels, this.millisBehindLatest);
 
       if (records.length > 0) {
-        const messages = decodeRecords(records);
-        let completed: boolean[];
-        try {
-          completed = await dispatcher.dispatch(
-            {
-              stream,
-              physicalStream: this.physicalStream,
-              shardId,
-              parked,
-              isStopping: () => this.stopping,
-              lease: { owner: options.workerId, createdAt: this.lease.createdAt },
-            },
-            messages,
-          );
-        } catch (error) {
-          // Parking failed (the database is unreachable): read the batch again from the checkpoint; the inbox absorbs repeats.
-          this.logger.warn(`Dispatch on ${this.physicalStream}/${shardId} failed: ${(error as Error).message}; re-reading from ${checkpoint}`);
+        const page = await this.applyPage(this.deps, records, parked, checkpoint);
+        if (page.kind === 'failed') {
           iterator = await this.openIterator(checkpoint);
           if (iterator === null) return;
           idleDelay = options.idlePollMaxMs;
           continue;
         }
-        const upTo = finishedPrefix(messages.map((m) => m.recordIndex), completed, records.length);
-        if (upTo >= 0) {
-          checkpoint = records[upTo].SequenceNumber!;
-          if (!(await leases.checkpoint(this.lease, options.workerId, checkpoint))) return this.lost();
-        }
-        if (upTo < records.length - 1) return; // stopping with a retry pending: the rest is read again by the next owner
+        if (page.kind === 'lost') return;
+        checkpoint = page.checkpoint;
+        if (page.kind === 'stop') return; // stopping with a retry pending: the rest is read again by the next owner
         idleDelay = options.minPollIntervalMs;
       } else {
         idleDelay = Math.min(Math.max(idleDelay * 2, options.minPollIntervalMs), options.idlePollMaxMs);
@@ -141,10 +124,6 @@ export class ShardReader extends LeaseReader {
         this.logger.log(`Shard ${this.physicalStream}/${shardId} reached SHARD_END`);
       }
     }
-  }
-
-  private lost(): void {
-    this.logger.warn(`Lease of ${this.physicalStream}/${this.lease.shardId} was taken by another worker`);
   }
 
   /** An iterator at the checkpoint; null (and the worker told) when the stream, the shard or the checkpoint is not Kinesis's any more. */
@@ -186,13 +165,4 @@ export class ShardReader extends LeaseReader {
     this.woken = false; // cleared as the read starts: a wake during the read means there may be more
   }
 
-}
-
-/** Index of the last Kinesis record whose user records (and all before them) every delivery finished; -1 if none. */
-export function finishedPrefix(recordIndexes: number[], completed: boolean[], recordCount: number): number {
-  let firstUnfinished = recordCount;
-  recordIndexes.forEach((r, i) => {
-    if (!completed[i] && r < firstUnfinished) firstUnfinished = r;
-  });
-  return firstUnfinished - 1;
 }
