@@ -51,3 +51,22 @@ describe('TransactionScope keep/find', () => {
     expect(tx.find(batch)).toBe(1);
   });
 });
+
+describe('TransactionScope insertWithEvents', () => {
+  it('keeps the INSERTs in the order given until the unit of work drains them, once', () => {
+    const tx = scope();
+    const first = { sql: 'INSERT INTO a (x) VALUES ($1)', params: [1] };
+    const second = { sql: '  insert into b (x) values ($1)', params: [2] };
+    tx.insertWithEvents(first);
+    tx.insertWithEvents(second);
+    expect(tx.drainInserts()).toEqual([first, second]);
+    expect(tx.drainInserts()).toEqual([]);
+  });
+
+  it('refuses anything but an INSERT: an UPDATE could meet another write to its row in the one statement', () => {
+    const tx = scope();
+    expect(() => tx.insertWithEvents({ sql: 'UPDATE a SET x = $1', params: [1] })).toThrow(TypeError);
+    expect(() => tx.insertWithEvents({ sql: 'WITH n AS (SELECT 1) INSERT INTO a SELECT * FROM n', params: [] })).toThrow(TypeError);
+    expect(tx.drainInserts()).toEqual([]);
+  });
+});

@@ -8,6 +8,9 @@ import { AppendedEvent, EventLogAppender } from '../event-log/event-log-appender
 import { domainEvent, OutgoingMessage } from '../event-log/outgoing-message';
 import { BackoffPolicy, fullJitterDelay, sleep } from '../kinesis/backoff';
 import { ident } from './ident';
+import type { SqlStatement } from './sql-statement';
+
+const INSERT = /^\s*INSERT\s+INTO\s/i;
 
 /**
  * A name for something kept in a transaction (TransactionScope.keep/find), carrying the type of what is kept, so
@@ -24,6 +27,7 @@ export class TransactionKey<in out T> {
 /** The transaction a command handler works in: its state changes and the messages it publishes commit together. */
 export class TransactionScope {
   private readonly outgoing: OutgoingMessage[] = [];
+  private readonly inserts: SqlStatement[] = [];
   private readonly kept = new Map<object, unknown>();
 
   constructor(readonly manager: EntityManager, readonly context: string) {}
@@ -50,9 +54,26 @@ export class TransactionScope {
     this.outgoing.push(...messages);
   }
 
+  /**
+   * Adds new rows together with the transaction's events: the INSERT goes to the database in the same statement
+   * as the event-log rows, right before COMMIT, so a command that only adds rows pays one round trip for all of
+   * them (docs/adr/0022-new-rows-ride-with-the-events.md). For rows nothing reads back in this transaction; a
+   * failure (a key already taken) fails the unit of work there, and nothing of it commits. A plain
+   * `INSERT INTO … VALUES …` with positional parameters ($n only as parameters).
+   */
+  insertWithEvents(statement: SqlStatement): void {
+    if (!INSERT.test(statement.sql)) throw new TypeError(`insertWithEvents takes an INSERT statement, not: ${statement.sql.slice(0, 60)}`);
+    this.inserts.push(statement);
+  }
+
   /** @internal */
   drain(): OutgoingMessage[] {
     return this.outgoing.splice(0);
+  }
+
+  /** @internal */
+  drainInserts(): SqlStatement[] {
+    return this.inserts.splice(0);
   }
 }
 
@@ -187,7 +208,7 @@ export class UnitOfWork {
           await options.finish?.(tx);
         }
         await manager.query(`SELECT set_config('lock_timeout', '0', true)`);
-        await this.appender.append(manager, this.context, appended);
+        await this.appender.append(manager, this.context, appended, tx.drainInserts());
         if (position) await this.storePosition(tx, handler, position);
         return result;
       }),
@@ -212,7 +233,7 @@ export class UnitOfWork {
       const tx = new TransactionScope(manager, this.context);
       const value = await work(tx);
       appended = this.appender.toCloudEvents(this.context, tx.drain());
-      await this.appender.append(manager, this.context, appended);
+      await this.appender.append(manager, this.context, appended, tx.drainInserts());
       return value;
     });
     if (appended.length > 0) for (const listener of this.listeners) listener(this.context, appended);

@@ -60,4 +60,60 @@ describe('EventLogAppender in a unit of work', () => {
     const [{ n }] = await ds.query(`SELECT octet_length(envelope::text) AS n FROM event_log WHERE subject = 'fits'`);
     expect(n).toBeGreaterThan(900_000);
   });
+
+  describe('rows added with the events (TransactionScope.insertWithEvents)', () => {
+    const thing = (id: string) => ({ sql: 'INSERT INTO things (id) VALUES ($1)', params: [id] });
+
+    it('commits them with the events, after reads of the same transaction', async () => {
+      await uow.run(async (tx) => {
+        await tx.manager.query('SELECT 1');
+        tx.insertWithEvents(thing('with-1'));
+        tx.insertWithEvents(thing('with-2'));
+        tx.publish(domainEvent('demo', 'Added', 'with-1', { n: 1 }), domainEvent('demo', 'Added', 'with-2', { n: 2 }));
+      });
+      expect(await count('things', 'with-1')).toBe(1);
+      expect(await count('things', 'with-2')).toBe(1);
+      expect(await count('event_log', 'with-1')).toBe(1);
+      expect(await count('event_log', 'with-2')).toBe(1);
+      const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM event_log_unpublished u JOIN event_log e USING (position) WHERE e.subject IN ('with-1', 'with-2')`);
+      expect(n).toBe(2);
+    });
+
+    it('commits them alone when the work publishes nothing', async () => {
+      await uow.run(async (tx) => tx.insertWithEvents(thing('alone')));
+      expect(await count('things', 'alone')).toBe(1);
+    });
+
+    it('commits nothing when one of them fails: the events and the earlier writes roll back with it', async () => {
+      await ds.query(`INSERT INTO things (id) VALUES ('taken')`);
+      const work = uow.run(async (tx) => {
+        await tx.manager.query('INSERT INTO things (id) VALUES ($1)', ['before-taken']);
+        tx.insertWithEvents(thing('beside-taken'));
+        tx.insertWithEvents(thing('taken'));
+        tx.publish(domainEvent('demo', 'Added', 'beside-taken', { n: 1 }));
+      });
+      await expect(work).rejects.toMatchObject({ driverError: { code: '23505' } });
+      expect(await count('things', 'before-taken')).toBe(0);
+      expect(await count('things', 'beside-taken')).toBe(0);
+      expect(await count('event_log', 'beside-taken')).toBe(0);
+    });
+
+    it('commits none of them when an event is refused as published', async () => {
+      const work = uow.run(async (tx) => {
+        tx.insertWithEvents(thing('beside-huge'));
+        tx.publish(domainEvent('demo', 'Huge', 'beside-huge', { numbers: Array(6000).fill(1e308) }));
+      });
+      await expect(work).rejects.toBeInstanceOf(EventTooLargeError);
+      expect(await count('things', 'beside-huge')).toBe(0);
+    });
+
+    it('sends nothing of a work that throws', async () => {
+      const work = uow.run(async (tx) => {
+        tx.insertWithEvents(thing('thrown'));
+        throw new Error('changed its mind');
+      });
+      await expect(work).rejects.toThrow('changed its mind');
+      expect(await count('things', 'thrown')).toBe(0);
+    });
+  });
 });

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Clock, IdGenerator } from '../context/clock';
 import { currentMessageContext, newMessageContext, traceparentForEvents } from '../context/message-context';
+import { asOneStatement, SqlStatement } from '../database/sql-statement';
 import { CloudEvent, MAX_EVENT_BYTES, publishedRecordBytes } from './cloud-event';
 import { EventTooLargeError, isPublishableSizeViolation } from './event-log.errors';
 import type { OutgoingMessage } from './outgoing-message';
@@ -80,27 +81,38 @@ export class EventLogAppender {
     });
   }
 
-  async append(manager: EntityManager, schema: string, events: AppendedEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const rows: unknown[] = [];
+  /**
+   * Inserts the events' rows and, in the same statement, the rows of `alongside` (new rows of the caller's
+   * transaction, TransactionScope.insertWithEvents): one round trip for everything the transaction adds.
+   */
+  async append(manager: EntityManager, schema: string, events: AppendedEvent[], alongside: readonly SqlStatement[] = []): Promise<void> {
+    const statements = events.length === 0 ? alongside : [...alongside, this.insertOf(schema, events)];
+    if (statements.length === 0) return;
+    const { sql, params } = asOneStatement(statements);
+    try {
+      await manager.query(sql, params as unknown[]);
+    } catch (error) {
+      if (isPublishableSizeViolation(error)) throw new EventTooLargeError(undefined, MAX_EVENT_BYTES);
+      throw error;
+    }
+  }
+
+  /** The INSERT of the events' rows; refuses, before any round trip, an event whose JSON alone is too large to publish. */
+  private insertOf(schema: string, events: AppendedEvent[]): SqlStatement {
+    const params: unknown[] = [];
     const values: string[] = [];
     for (const { event, contentHash: hash, stream } of events) {
       const json = JSON.stringify(event);
       const bytes = publishedRecordBytes(Buffer.byteLength(json), event.partitionkey);
       if (bytes > MAX_EVENT_BYTES) throw new EventTooLargeError(bytes, MAX_EVENT_BYTES);
-      const n = rows.length;
+      const n = params.length;
       values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}::jsonb, $${n + 9})`);
-      rows.push(event.id, event.source, event.type, event.subject ?? null, event.partitionkey, stream, event.time, json, hash);
+      params.push(event.id, event.source, event.type, event.subject ?? null, event.partitionkey, stream, event.time, json, hash);
     }
-    try {
-      await manager.query(
-        `INSERT INTO "${schema}".event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
+    return {
+      sql: `INSERT INTO "${schema}".event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
          VALUES ${values.join(', ')}`,
-        rows,
-      );
-    } catch (error) {
-      if (isPublishableSizeViolation(error)) throw new EventTooLargeError(undefined, MAX_EVENT_BYTES);
-      throw error;
-    }
+      params,
+    };
   }
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { ConcurrencyConflictError } from '../ddd/domain-error';
+import type { SqlStatement } from '../database/sql-statement';
 import type { SagaChange, SagaHistoryEntry, SagaInstance, SagaStatus } from './saga-instance';
 
 interface SagaRow {
@@ -79,13 +80,19 @@ export class SagaStore {
   constructor(private readonly manager: EntityManager) {}
 
   async start<S>(input: { id: string; sagaType: string } & SagaChange<S>, now: Date): Promise<SagaInstance<S>> {
-    const history: SagaHistoryEntry[] = [{ step: input.step, at: now.toISOString() }];
-    const rows: SagaRow[] = await this.manager.query(
-      `INSERT INTO saga_instances (id, saga_type, status, step, state, version, deadline, history, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, 1, $6, $7::jsonb, $8, $8) RETURNING ${COLUMNS}`,
-      [input.id, input.sagaType, input.status, input.step, JSON.stringify(input.state), input.deadline, JSON.stringify(history), now],
-    );
+    const { sql, params } = SagaStore.starting(input, now);
+    const rows: SagaRow[] = await this.manager.query(`${sql} RETURNING ${COLUMNS}`, params as unknown[]);
     return toInstance<S>(rows[0]);
+  }
+
+  /** The INSERT that starts a saga, for a unit of work to send with its events (TransactionScope.insertWithEvents). */
+  static starting<S>(input: { id: string; sagaType: string } & SagaChange<S>, now: Date): SqlStatement {
+    const history: SagaHistoryEntry[] = [{ step: input.step, at: now.toISOString() }];
+    return {
+      sql: `INSERT INTO saga_instances (id, saga_type, status, step, state, version, deadline, history, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5::jsonb, 1, $6, $7::jsonb, $8, $8)`,
+      params: [input.id, input.sagaType, input.status, input.step, JSON.stringify(input.state), input.deadline, JSON.stringify(history), now],
+    };
   }
 
   async find<S>(id: string): Promise<SagaInstance<S> | null> {

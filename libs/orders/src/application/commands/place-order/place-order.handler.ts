@@ -44,9 +44,10 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand> {
       const orders = new OrderRepository(tx.manager);
       const prices = await orders.pricesOf(command.items.map((i) => i.sku));
       const order = Order.place({ id, userId: command.userId, organizationId: command.organizationId, lines: command.items }, prices, now);
-      await orders.add(order);
+      // The order's row and its saga's go to the database with the events, in one statement at commit.
+      tx.insertWithEvents(OrderRepository.adding(order));
       tx.collect(order);
-      await this.saga.start(tx, order);
+      this.saga.start(tx, order);
       return { id, status: 'PENDING' };
     });
   }

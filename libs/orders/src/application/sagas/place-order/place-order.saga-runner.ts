@@ -27,7 +27,8 @@ export class PlaceOrderSagaRunner {
 
   constructor(private readonly clock: Clock, private readonly config: AppConfig) {}
 
-  async start(tx: TransactionScope, order: Order): Promise<void> {
+  /** Starts the order's saga: its row and its first commands go with the transaction's events (TransactionScope.insertWithEvents). */
+  start(tx: TransactionScope, order: Order): void {
     const s = order.snapshot();
     const decision = startPlaceOrder({
       orderId: s.id,
@@ -38,9 +39,11 @@ export class PlaceOrderSagaRunner {
       unpricedSkus: order.unpricedSkus,
     });
     const now = this.clock.now();
-    await new SagaStore(tx.manager).start(
-      { id: s.id, sagaType: PLACE_ORDER_SAGA, status: sagaStatusOf(decision.state.step), step: decision.state.step, state: decision.state, deadline: this.deadline(decision, null, now) },
-      now,
+    tx.insertWithEvents(
+      SagaStore.starting(
+        { id: s.id, sagaType: PLACE_ORDER_SAGA, status: sagaStatusOf(decision.state.step), step: decision.state.step, state: decision.state, deadline: this.deadline(decision, null, now) },
+        now,
+      ),
     );
     this.publish(tx, decision.commands);
   }
