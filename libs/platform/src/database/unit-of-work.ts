@@ -30,7 +30,19 @@ export class TransactionScope {
   private readonly inserts: SqlStatement[] = [];
   private readonly kept = new Map<object, unknown>();
 
-  constructor(readonly manager: EntityManager, readonly context: string) {}
+  /** `manager` undefined: a unit of work that is one statement (UnitOfWork.runInOneStatement), with no transaction to query in. */
+  constructor(
+    private readonly transaction: EntityManager | undefined,
+    readonly context: string,
+  ) {}
+
+  /** The transaction's entity manager: every query through it is part of the unit of work. */
+  get manager(): EntityManager {
+    if (!this.transaction) {
+      throw new Error('this unit of work is one statement (runInOneStatement): it has no transaction to query in; read before it, add rows with insertWithEvents');
+    }
+    return this.transaction;
+  }
 
   /** Keeps a value for the rest of this transaction under `key` (a batch's prepared state, see MessageHandler.prepareBatch). */
   keep<T>(key: TransactionKey<T>, value: NoInfer<T>): void {
@@ -107,6 +119,26 @@ export class UnitOfWork {
 
   async run<T>(work: (tx: TransactionScope) => Promise<T>): Promise<T> {
     return this.retrying(() => this.once(work));
+  }
+
+  /**
+   * A unit of work that only adds rows (docs/adr/0022-new-rows-ride-with-the-events.md): what `work` adds with
+   * `insertWithEvents` and the events it publishes are written by one statement, which is its own transaction —
+   * one round trip, no BEGIN and no COMMIT to wait for. `work` cannot query (the scope has no manager): what it
+   * decides on, it read before, as it would have read it in a transaction (READ COMMITTED: each read sees what was
+   * committed when it ran), and nothing it adds can be read back before the statement commits.
+   */
+  async runInOneStatement<T>(work: (tx: TransactionScope) => T): Promise<T> {
+    let appended: AppendedEvent[] = [];
+    const value = await this.retrying(async () => {
+      const tx = new TransactionScope(undefined, this.context);
+      const result = work(tx);
+      appended = this.appender.toCloudEvents(this.context, tx.drain());
+      await this.appender.append(this.dataSource.manager, this.context, appended, tx.drainInserts());
+      return result;
+    });
+    if (appended.length > 0) for (const listener of this.listeners) listener(this.context, appended);
+    return value;
   }
 
   /** Runs a transaction again after a serialization failure or a deadlock (up to 5 times). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock, IdGenerator, UnitOfWork } from '@eda/platform';
+import { Clock, IdGenerator, TransactionScope, UnitOfWork } from '@eda/platform';
 import { Order } from '../../../domain/order.aggregate';
 import { IdempotencyKeyConflictError } from '../../../domain/order.errors';
 import { IdempotencyKeyRepository } from '../../../infrastructure/persistence/idempotency-key.repository';
@@ -16,8 +16,10 @@ function requestHash({ userId, organizationId, items }: PlaceOrderCommand): stri
 
 /**
  * One transaction (docs/architecture.md §2): the order, its saga instance and the event-log rows [orders.OrderPlaced,
- * inventory.ReserveStock] commit together; the relay publishes them, the consumer brings the answers.
- * With an Idempotency-Key, a repeat of the same request answers with the order the first one placed.
+ * inventory.ReserveStock, organizations.ReserveCredit] commit together; the relay publishes them, the consumer brings
+ * the answers. Without an Idempotency-Key that transaction is one statement, after the price lookup: two round trips
+ * in all (docs/adr/0022-new-rows-ride-with-the-events.md). With one, a repeat of the same request answers with the
+ * order the first one placed; the key is claimed in the order's transaction, so a concurrent repeat waits for it.
  */
 @CommandHandler(PlaceOrderCommand)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand> {
@@ -28,27 +30,33 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand> {
     private readonly saga: PlaceOrderSagaRunner,
   ) {}
 
-  execute(command: PlaceOrderCommand): Promise<PlacedOrder> {
+  async execute(command: PlaceOrderCommand): Promise<PlacedOrder> {
+    const { idempotencyKey } = command;
+    if (idempotencyKey === undefined) {
+      const prices = await new OrderRepository(this.uow.dataSource.manager).pricesOf(command.items.map((i) => i.sku));
+      return this.uow.runInOneStatement((tx) => this.place(tx, command, this.ids.next(), prices, this.clock.now()));
+    }
     return this.uow.run(async (tx) => {
       const now = this.clock.now();
       const id = this.ids.next();
-      if (command.idempotencyKey !== undefined) {
-        const hash = requestHash(command);
-        const key = await new IdempotencyKeyRepository(tx.manager).claim(command.idempotencyKey, hash, id, now);
-        if (!key.claimed) {
-          if (key.requestHash !== hash) throw new IdempotencyKeyConflictError();
-          // The first answer again: the order was accepted as PENDING; GET /orders/:id tells where it is now.
-          return { id: key.orderId, status: 'PENDING' };
-        }
+      const hash = requestHash(command);
+      const key = await new IdempotencyKeyRepository(tx.manager).claim(idempotencyKey, hash, id, now);
+      if (!key.claimed) {
+        if (key.requestHash !== hash) throw new IdempotencyKeyConflictError();
+        // The first answer again: the order was accepted as PENDING; GET /orders/:id tells where it is now.
+        return { id: key.orderId, status: 'PENDING' };
       }
-      const orders = new OrderRepository(tx.manager);
-      const prices = await orders.pricesOf(command.items.map((i) => i.sku));
-      const order = Order.place({ id, userId: command.userId, organizationId: command.organizationId, lines: command.items }, prices, now);
-      // The order's row and its saga's go to the database with the events, in one statement at commit.
-      tx.insertWithEvents(OrderRepository.adding(order));
-      tx.collect(order);
-      this.saga.start(tx, order);
-      return { id, status: 'PENDING' };
+      const prices = await new OrderRepository(tx.manager).pricesOf(command.items.map((i) => i.sku));
+      return this.place(tx, command, id, prices, now);
     });
+  }
+
+  /** The order priced from `prices`, its row and its saga's added with its events (sent at commit, in one statement). */
+  private place(tx: TransactionScope, command: PlaceOrderCommand, id: string, prices: ReadonlyMap<string, number>, now: Date): PlacedOrder {
+    const order = Order.place({ id, userId: command.userId, organizationId: command.organizationId, lines: command.items }, prices, now);
+    tx.insertWithEvents(OrderRepository.adding(order));
+    tx.collect(order);
+    this.saga.start(tx, order);
+    return { id, status: 'PENDING' };
   }
 }
