@@ -4,7 +4,7 @@ import { SystemClock, UuidGenerator } from '../context/clock';
 import { UnitOfWork } from '../database/unit-of-work';
 import { MAX_EVENT_BYTES } from './cloud-event';
 import { contextStoreMigrations } from '../context-store-migrations';
-import { EventLogAppender } from './event-log-appender';
+import { AppendedEvent, EventLogAppender } from './event-log-appender';
 import { EventTooLargeError } from './event-log.errors';
 import { domainEvent } from './outgoing-message';
 
@@ -27,6 +27,7 @@ describe('EventLogAppender in a unit of work', () => {
     await db?.drop();
   });
 
+  const thing = (id: string) => ({ sql: 'INSERT INTO things (id) VALUES ($1)', params: [id] });
   const count = async (table: string, id: string) =>
     (await ds.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${table === 'things' ? 'id' : 'subject'} = $1`, [id]))[0].n as number;
 
@@ -62,8 +63,6 @@ describe('EventLogAppender in a unit of work', () => {
   });
 
   describe('rows added with the events (TransactionScope.insertWithEvents)', () => {
-    const thing = (id: string) => ({ sql: 'INSERT INTO things (id) VALUES ($1)', params: [id] });
-
     it('commits them with the events, after reads of the same transaction', async () => {
       await uow.run(async (tx) => {
         await tx.manager.query('SELECT 1');
@@ -114,6 +113,56 @@ describe('EventLogAppender in a unit of work', () => {
       });
       await expect(work).rejects.toThrow('changed its mind');
       expect(await count('things', 'thrown')).toBe(0);
+    });
+  });
+
+  describe('a unit of work that is one statement (UnitOfWork.runInOneStatement)', () => {
+    const committed: AppendedEvent[] = [];
+    beforeAll(() => uow.onCommitted((_, events) => committed.push(...events)));
+    const things = async (...ids: string[]) => (await ds.query(`SELECT count(*)::int AS n FROM things WHERE id = ANY($1)`, [ids]))[0].n as number;
+    const logged = async (subject: string) =>
+      (await ds.query(`SELECT count(*)::int AS n, count(DISTINCT tx_id)::int AS txs FROM event_log WHERE subject = $1`, [subject]))[0] as { n: number; txs: number };
+
+    it('writes the rows and the events in one transaction, answers what the work returned and tells the listeners', async () => {
+      const answer = await uow.runInOneStatement((tx) => {
+        tx.insertWithEvents(thing('one-a'));
+        tx.insertWithEvents(thing('one-b'));
+        tx.publish(domainEvent('demo', 'Added', 'one', { n: 1 }), domainEvent('demo', 'AddedAgain', 'one', { n: 2 }));
+        return 'placed';
+      });
+      expect(answer).toBe('placed');
+      expect(await things('one-a', 'one-b')).toBe(2);
+      expect(await logged('one')).toEqual({ n: 2, txs: 1 });
+      // The things' rows were written by the event rows' transaction.
+      const [{ same }] = await ds.query(
+        `SELECT bool_and(t.xmin::text::bigint = (SELECT tx_id::text::bigint % 4294967296 FROM event_log WHERE subject = 'one' LIMIT 1)) AS same
+           FROM things t WHERE id IN ('one-a', 'one-b')`,
+      );
+      expect(same).toBe(true);
+      expect(committed.filter((e) => e.event.subject === 'one').map((e) => e.event.type)).toEqual(['demo.Added', 'demo.AddedAgain']);
+    });
+
+    it('writes nothing when a row cannot be added: no event, no other row, no listener called', async () => {
+      await ds.query(`INSERT INTO things (id) VALUES ('held')`);
+      const before = committed.length;
+      const work = uow.runInOneStatement((tx) => {
+        tx.insertWithEvents(thing('beside-held'));
+        tx.insertWithEvents(thing('held'));
+        tx.publish(domainEvent('demo', 'Added', 'held', { n: 1 }));
+      });
+      await expect(work).rejects.toMatchObject({ driverError: { code: '23505' } });
+      expect(await things('beside-held')).toBe(0);
+      expect(await logged('held')).toEqual({ n: 0, txs: 0 });
+      expect(committed).toHaveLength(before);
+    });
+
+    it('gives the work no transaction to query in, and sends nothing of a work that throws', async () => {
+      const work = uow.runInOneStatement((tx) => {
+        tx.insertWithEvents(thing('queried'));
+        return tx.manager;
+      });
+      await expect(work).rejects.toThrow(/one statement/);
+      expect(await things('queried')).toBe(0);
     });
   });
 });
