@@ -8,7 +8,7 @@ export * from './database/context-persistence.module';
 export * from './database/database-topology';
 export * from './provision-database';
 export * from './database/unit-of-work';
-export * from './database/sql-statement';
+export * from './event-log/sql-statement';
 export * from './database/key-locks';
 export * from './ddd';
 export * from './event-log/cloud-event';

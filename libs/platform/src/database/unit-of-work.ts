@@ -8,7 +8,7 @@ import { AppendedEvent, EventLogAppender } from '../event-log/event-log-appender
 import { domainEvent, OutgoingMessage } from '../event-log/outgoing-message';
 import { BackoffPolicy, fullJitterDelay, sleep } from '../kinesis/backoff';
 import { ident } from './ident';
-import type { SqlStatement } from './sql-statement';
+import type { SqlStatement } from '../event-log/sql-statement';
 
 const INSERT = /^\s*INSERT\s+INTO\s/i;
 

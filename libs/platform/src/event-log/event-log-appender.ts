@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Clock, IdGenerator } from '../context/clock';
 import { currentMessageContext, newMessageContext, traceparentForEvents } from '../context/message-context';
-import { asOneStatement, SqlStatement } from '../database/sql-statement';
+import { asOneStatement, SqlStatement } from './sql-statement';
 import { CloudEvent, MAX_EVENT_BYTES, publishedRecordBytes } from './cloud-event';
 import { EventTooLargeError, isPublishableSizeViolation } from './event-log.errors';
 import type { OutgoingMessage } from './outgoing-message';

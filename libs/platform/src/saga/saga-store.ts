@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { ConcurrencyConflictError } from '../ddd/domain-error';
-import type { SqlStatement } from '../database/sql-statement';
+import type { SqlStatement } from '../event-log/sql-statement';
 import type { SagaChange, SagaHistoryEntry, SagaInstance, SagaStatus } from './saga-instance';
 
 interface SagaRow {
