@@ -34,10 +34,7 @@ export class ContextPersistenceModule {
             synchronize: false,
             migrationsRun: false,
             logging: false,
-            // A fixed-size pool (min = max): its connections are opened at start (below) and kept, so a burst after a
-            // quiet spell does not pay a connection each — about 20 ms and a SCRAM exchange on both sides —
-            // while it queues (docs/adr/0022-new-rows-ride-with-the-events.md).
-            extra: { max: config.DATABASE_POOL_SIZE, min: config.DATABASE_POOL_SIZE, application_name: `eda:${storage.name}` },
+            extra: { max: config.DATABASE_POOL_SIZE, application_name: `eda:${storage.name}` },
           }),
         }),
       ],
@@ -46,9 +43,8 @@ export class ContextPersistenceModule {
         { provide: CONTEXT_NAME, useValue: storage.name },
         {
           provide: UnitOfWork,
-          inject: [dataSourceToken, EventLogAppender, MetricsService, AppConfig],
-          useFactory: async (dataSource: DataSource, appender: EventLogAppender, metrics: MetricsService, config: AppConfig) => {
-            await openPool(dataSource, config.DATABASE_POOL_SIZE);
+          inject: [dataSourceToken, EventLogAppender, MetricsService],
+          useFactory: (dataSource: DataSource, appender: EventLogAppender, metrics: MetricsService) => {
             const uow = new UnitOfWork(storage.name, dataSource, appender);
             const appended = metrics.counter('eda_events_appended_total', 'Events committed to the event log', ['source', 'type']);
             uow.onCommitted((source, events) => events.forEach(({ event }) => appended.inc({ source, type: event.type })));
@@ -58,15 +54,5 @@ export class ContextPersistenceModule {
       ],
       exports: [UnitOfWork, TypeOrmModule, CONTEXT_NAME],
     };
-  }
-}
-
-/** Opens `size` connections of the data source's pool at once and gives them back: the pool is full before the first request. */
-async function openPool(dataSource: DataSource, size: number): Promise<void> {
-  const runners = Array.from({ length: size }, () => dataSource.createQueryRunner());
-  try {
-    await Promise.all(runners.map((runner) => runner.connect()));
-  } finally {
-    await Promise.all(runners.map((runner) => runner.release()));
   }
 }
