@@ -13,6 +13,9 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
 const MAX_AGGREGATED_BYTES = MAX_RECORD_BYTES - 1024;
 /** Error code of a record refused before sending: over MAX_RECORD_BYTES. */
 export const RECORD_TOO_LARGE = 'RecordTooLarge';
+/** See OrderedPublisherOptions.lingerMs. */
+export const DEFAULT_LINGER_MS = 10;
+
 /** Error code of a record parked only because an earlier record of its key is parked. */
 export const KEY_PARKED = 'KeyParked';
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'KMSThrottlingException', 'LimitExceededException', 'ThrottlingException']);
@@ -51,6 +54,12 @@ export interface OrderedPublisherOptions {
   backoff?: BackoffPolicy;
   /** KPL aggregation of a key's queued run (default `auto`). */
   aggregation?: AggregationMode;
+  /**
+   * Partial calls of one stream start at least this far apart (default 10 ms; KPL's RecordMaxBufferedTime plays this
+   * part). A record after a quiet spell still goes at once; under a steady trickle each call gathers what arrived
+   * meanwhile, instead of one call per round trip each paying the SDK's per-call cost.
+   */
+  lingerMs?: number;
   parking: ParkingSink;
   log?: (line: string) => void;
   /** Told, after each call, which shards of the stream received records (wakes their readers). */
@@ -121,6 +130,10 @@ export class OrderedPublisher {
   /** Calls in flight that carry fewer records than a call can hold, per stream name. */
   private readonly partialCalls = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** When each stream's last partial call started (lingerMs). */
+  private readonly lastPartialCall = new Map<string, number>();
+  /** A pump is scheduled for when a lingering partial call may start. */
+  private lingering = false;
   private readonly inFlight = new Set<Promise<void>>();
   /** Park writes, in order (a key's parked rows get ids in its order). */
   private parking: Promise<void> = Promise.resolve();
@@ -139,7 +152,7 @@ export class OrderedPublisher {
     private readonly onProgress: ProgressListener,
   ) {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    this.options = { maxCallsInFlight: 8, maxBuffered: 20_000, backoff: { baseMs: 50, capMs: 2_000 }, aggregation: 'auto', ...given } as typeof this.options;
+    this.options = { maxCallsInFlight: 8, maxBuffered: 20_000, backoff: { baseMs: 50, capMs: 2_000 }, aggregation: 'auto', lingerMs: DEFAULT_LINGER_MS, ...given } as typeof this.options;
     if (this.options.aggregation !== 'off') {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { RecordAggregator } = require('aws-kinesis-agg') as { RecordAggregator: new () => AggregatorLike };
@@ -306,13 +319,28 @@ export class OrderedPublisher {
     else this.readyPerStream.delete(queue.streamName);
   }
 
+  /** Pumps again in `ms` (one timer however many streams linger; cleared by stop). */
+  private pumpIn(ms: number): void {
+    if (this.lingering) return;
+    this.lingering = true;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.lingering = false;
+      this.pump();
+    }, Math.ceil(ms));
+    this.timers.add(timer);
+  }
+
   private pump(): void {
     while (!this.stopping && this.inFlight.size < this.options.maxCallsInFlight && this.ready.size > 0) {
       const batch = this.takeBatch();
       if (batch.length === 0) return;
       const streamName = batch[0].queue.streamName;
       const partial = batch.length < MAX_RECORDS_PER_CALL;
-      if (partial) this.partialCalls.set(streamName, (this.partialCalls.get(streamName) ?? 0) + 1);
+      if (partial) {
+        this.partialCalls.set(streamName, (this.partialCalls.get(streamName) ?? 0) + 1);
+        this.lastPartialCall.set(streamName, Date.now());
+      }
       const call = this.send(batch).finally(() => {
         this.inFlight.delete(call);
         if (partial) {
@@ -332,8 +360,14 @@ export class OrderedPublisher {
    * into full calls instead of many small ones taking every slot in flight.
    */
   private nextStream(): string | undefined {
-    const mayCall = (streamName: string) =>
-      !this.partialCalls.has(streamName) || (this.readyPerStream.get(streamName) ?? 0) >= MAX_RECORDS_PER_CALL;
+    const mayCall = (streamName: string) => {
+      if ((this.readyPerStream.get(streamName) ?? 0) >= MAX_RECORDS_PER_CALL) return true;
+      if (this.partialCalls.has(streamName)) return false;
+      const wait = (this.lastPartialCall.get(streamName) ?? -Infinity) + this.options.lingerMs - Date.now();
+      if (wait <= 0) return true;
+      this.pumpIn(wait);
+      return false;
+    };
     const [firstKey] = this.ready;
     const first = firstKey === undefined ? undefined : this.queues.get(firstKey)?.streamName;
     if (first !== undefined && mayCall(first)) return first;

@@ -3,7 +3,7 @@ import { decodeRecords } from '../consumer/dispatch/record-decoder';
 import type { StreamProvisioner } from '../kinesis/stream-provisioner';
 import { MetricsService } from '../observability/metrics.service';
 import { eventually } from '../testing/eventually';
-import { AggregationMode, KEY_PARKED, MAX_RECORD_BYTES, OrderedPublisher, RECORD_TOO_LARGE } from './ordered-publisher';
+import { AggregationMode, DEFAULT_LINGER_MS, KEY_PARKED, MAX_RECORD_BYTES, OrderedPublisher, RECORD_TOO_LARGE } from './ordered-publisher';
 import type { Parking, ReleasedRecord } from './relay-record';
 import { RelayMetrics } from './relay-metrics';
 import type { RelayRecord } from './relay-record';
@@ -226,6 +226,29 @@ describe('OrderedPublisher', () => {
       for (let i = 0; i < 1_000; i++) await publisher.push(record(`k${i}`));
       // The lone first call is in flight; two full calls of 500 keys left beside it.
       expect(calls.map((c) => c.length)).toEqual([1, 500, 500]);
+      await publisher.drain();
+    });
+
+    it('under a steady trickle, starts partial calls of a stream at least lingerMs apart; after a quiet spell a record goes at once', async () => {
+      const { publisher, calls, confirmed } = harness({ latencyMs: () => 1 });
+      const start = Date.now();
+      const trickle: RelayRecord[] = [];
+      // One record every millisecond or so for ~200 ms: without the linger, about one call per round trip (~1 ms).
+      while (Date.now() - start < 200) {
+        const r = record(`t${trickle.length}`);
+        trickle.push(r);
+        await publisher.push(r);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      await publisher.drain();
+      expect(confirmed).toEqual(positionsOf(trickle));
+      expect(calls.length).toBeLessThanOrEqual(Math.ceil(200 / DEFAULT_LINGER_MS) + 3);
+      expect(calls.length).toBeLessThan(trickle.length / 3);
+      // Quiet now: the next record is sent without waiting.
+      await new Promise((resolve) => setTimeout(resolve, DEFAULT_LINGER_MS * 2));
+      const before = calls.length;
+      await publisher.push(record('after-quiet'));
+      expect(calls.length).toBe(before + 1);
       await publisher.drain();
     });
 
