@@ -73,7 +73,11 @@ export async function run(): Promise<void> {
     const applied = sink.appliedBy('sink.effects');
     await until('the warm-up events are applied', () => applied.size === 20, 30_000);
 
-    const results: Array<{ phase: string; events: number; latencies: number[]; spanMs: number; commitMs: number; relayLagMs: number; relayPending: number }> = [];
+    const results: Array<{
+      phase: string; events: number; latencies: number[]; spanMs: number; commitMs: number;
+      /** First to last commit, and first to last effect, of the phase's events: the rate each side kept. */
+      commitSpanMs: number; effectSpanMs: number; relayLagMs: number; relayPending: number;
+    }> = [];
     const measure = async (phase: string, produce: () => Promise<void>) => {
       const from = committedAt.size;
       // Where the time goes: how far the relay itself fell behind (GET /ops/relay's lag and pending), sampled.
@@ -96,8 +100,13 @@ export async function run(): Promise<void> {
       sampling = false;
       await sampler;
       const latencies = ids.map((id) => applied.get(id)! - committedAt.get(id)!).sort((a, b) => a - b);
-      const lastEffect = Math.max(...ids.map((id) => applied.get(id)!));
-      results.push({ phase, events: ids.length, latencies, spanMs: lastEffect - started, commitMs, relayLagMs, relayPending });
+      const effects = ids.map((id) => applied.get(id)!);
+      const commits = ids.map((id) => committedAt.get(id)!);
+      const span = (times: number[]) => Math.max(...times) - Math.min(...times);
+      results.push({
+        phase, events: ids.length, latencies, spanMs: Math.max(...effects) - started, commitMs,
+        commitSpanMs: span(commits), effectSpanMs: span(effects), relayLagMs, relayPending,
+      });
     };
 
     await measure(`steady ${STEADY_RATE}/s for ${STEADY_SECONDS} s`, async () => {
@@ -127,13 +136,19 @@ export async function run(): Promise<void> {
     report({ bench: 'consumer-latency', name: `commit → effect p50 at ${STEADY_RATE}/s`, value: Math.round(percentile(steady.latencies, 50)), unit: 'ms', goal: goal('max', 50) });
     report({ bench: 'consumer-latency', name: `commit → effect p95 at ${STEADY_RATE}/s`, value: Math.round(percentile(steady.latencies, 95)), unit: 'ms' });
     report({ bench: 'consumer-latency', name: `commit → effect p99 at ${STEADY_RATE}/s`, value: Math.round(percentile(steady.latencies, 99)), unit: 'ms', goal: goal('max', 250) });
-    report({ bench: 'consumer-latency', name: `burst: applied ÷ committed rate`, value: Number((burst.commitMs / burst.spanMs).toFixed(2)), unit: '×', goal: goal('min', 1) });
+    // The rate the consumer applied the burst at, against the rate it was committed at: each over the span its own
+    // side took (first to last). A consumer slower than its producers stretches its span and the ratio falls below
+    // 1; one that keeps pace applies the burst in the time it took to commit, one hop later. The end-to-end figure
+    // (all applied by, from the burst's start) also holds that one hop, whatever the consumer's rate.
+    report({ bench: 'consumer-latency', name: `burst: applied ÷ committed rate`, value: Number((burst.commitSpanMs / burst.effectSpanMs).toFixed(2)), unit: '×', goal: goal('min', 1) });
+    report({ bench: 'consumer-latency', name: `burst: committed ÷ all applied, end to end`, value: Number((burst.commitMs / burst.spanMs).toFixed(2)), unit: '×' });
     for (const r of results) {
-      const committedRate = r.events / (r.spanMs / 1000);
+      const endToEndRate = r.events / (r.spanMs / 1000);
       console.log(
         `${r.phase.padEnd(52)} commit→effect p50 ${percentile(r.latencies, 50).toFixed(0)} ms, p95 ${percentile(r.latencies, 95).toFixed(0)} ms, ` +
           `p99 ${percentile(r.latencies, 99).toFixed(0)} ms, max ${r.latencies[r.latencies.length - 1].toFixed(0)} ms; ` +
-          `${r.events} events committed in ${(r.commitMs / 1000).toFixed(1)} s, applied by ${(r.spanMs / 1000).toFixed(1)} s = ${committedRate.toFixed(0)} events/s end to end; ` +
+          `${r.events} events committed in ${(r.commitMs / 1000).toFixed(1)} s, applied by ${(r.spanMs / 1000).toFixed(1)} s = ${endToEndRate.toFixed(0)} events/s end to end; ` +
+          `first to last commit ${(r.commitSpanMs / 1000).toFixed(2)} s, first to last effect ${(r.effectSpanMs / 1000).toFixed(2)} s; ` +
           `the relay was at most ${r.relayLagMs} ms / ${r.relayPending} rows behind`,
       );
     }

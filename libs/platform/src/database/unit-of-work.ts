@@ -213,12 +213,13 @@ export class UnitOfWork {
       this.dataSource.transaction(async (manager) => {
         appended = [];
         const tx = new TransactionScope(manager, this.context);
-        await manager.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
+        // The lock timeout is set by the inbox insert itself (its one-row CTE is read first): a round trip less per batch.
         const inserted: Array<{ source: string; message_id: string }> = await manager.query(
-          `INSERT INTO ${ident(this.context)}.inbox (handler, message_id, source, type)
-           SELECT $1, m.id, m.source, m.type FROM unnest($2::text[], $3::text[], $4::text[]) AS m(id, source, type)
+          `WITH lock_timeout AS MATERIALIZED (SELECT set_config('lock_timeout', $5, true))
+           INSERT INTO ${ident(this.context)}.inbox (handler, message_id, source, type)
+           SELECT $1, m.id, m.source, m.type FROM lock_timeout, unnest($2::text[], $3::text[], $4::text[]) AS m(id, source, type)
            ON CONFLICT DO NOTHING RETURNING source, message_id`,
-          [handler, messages.map((m) => m.id), messages.map((m) => m.source), messages.map((m) => m.type)],
+          [handler, messages.map((m) => m.id), messages.map((m) => m.source), messages.map((m) => m.type), `${lockTimeoutMs}ms`],
         );
         const fresh = new Set(inserted.map((r) => `${r.source}\u0000${r.message_id}`));
         // A message twice in one batch (published twice) is applied once: the first takes it.
@@ -239,9 +240,10 @@ export class UnitOfWork {
           }
           await options.finish?.(tx);
         }
-        await manager.query(`SELECT set_config('lock_timeout', '0', true)`);
+        // From here on a lock is waited for: the position row is held by a lane of the same shard until it commits.
+        if (!position) await manager.query(`SELECT set_config('lock_timeout', '0', true)`);
         await this.appender.append(manager, this.context, appended, tx.drainInserts());
-        if (position) await this.storePosition(tx, handler, position);
+        if (position) await this.storePosition(tx, handler, position, { waitForLocks: true });
         return result;
       }),
     );
@@ -249,10 +251,16 @@ export class UnitOfWork {
     return applied;
   }
 
-  private async storePosition(tx: TransactionScope, handler: string, position: ShardPosition): Promise<void> {
+  /** `waitForLocks`: the batch's lock timeout is lifted first, in the same statement (a round trip less). */
+  private async storePosition(tx: TransactionScope, handler: string, position: ShardPosition, options: { waitForLocks?: boolean } = {}): Promise<void> {
+    const values = options.waitForLocks
+      ? `WITH lock_timeout AS MATERIALIZED (SELECT set_config('lock_timeout', '0', true))
+         INSERT INTO ${ident(this.context)}.consumer_positions (consumer_group, handler, stream, shard_id, sequence_number)
+         SELECT $1, $2, $3, $4, $5::numeric FROM lock_timeout`
+      : `INSERT INTO ${ident(this.context)}.consumer_positions (consumer_group, handler, stream, shard_id, sequence_number)
+         VALUES ($1, $2, $3, $4, $5::numeric)`;
     await tx.manager.query(
-      `INSERT INTO ${ident(this.context)}.consumer_positions (consumer_group, handler, stream, shard_id, sequence_number)
-       VALUES ($1, $2, $3, $4, $5::numeric)
+      `${values}
        ON CONFLICT (consumer_group, handler, stream, shard_id) DO UPDATE
          SET sequence_number = GREATEST(consumer_positions.sequence_number, EXCLUDED.sequence_number), updated_at = now()`,
       [position.consumerGroup, handler, position.stream, position.shardId, position.sequenceNumber],
