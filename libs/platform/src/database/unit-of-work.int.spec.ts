@@ -4,7 +4,8 @@ import { SystemClock, UuidGenerator } from '../context/clock';
 import { EventLogAppender } from '../event-log/event-log-appender';
 import { createTestDatabase, TestDatabase } from '../testing';
 import { provisionTestStores, TEST_CONTEXT, TEST_HANDLER, TEST_STREAM, thingEvent } from '../testing/consumer-test-kit';
-import { ShardPosition, UnitOfWork } from './unit-of-work';
+import type { CloudEvent } from '../event-log/cloud-event';
+import { ShardPosition, TransactionScope, UnitOfWork } from './unit-of-work';
 
 /**
  * A batch transaction's lock rules on real PostgreSQL (docs/adr/0017-batched-consumer-transactions.md): the work of a
@@ -41,8 +42,9 @@ describe('UnitOfWork.runBatch lock rules', () => {
   });
 
   const position = (sequenceNumber: string): ShardPosition => ({ consumerGroup: 'g', stream: TEST_STREAM, shardId: 'shardId-000000000000', sequenceNumber });
-  const writeEffect = (event: ReturnType<typeof thingEvent>, tx: { manager: { query: (sql: string, params: unknown[]) => Promise<unknown> } }) =>
-    tx.manager.query(`INSERT INTO effects (message_id, partition_key, seq, worker, latency_ms) VALUES ($1, $2, $3, 'w', 0)`, [event.id, event.partitionkey, 0]);
+  const writeEffect = async (event: CloudEvent, tx: TransactionScope): Promise<void> => {
+    await tx.manager.query(`INSERT INTO effects (message_id, partition_key, seq, worker, latency_ms) VALUES ($1, $2, $3, 'w', 0)`, [event.id, event.partitionkey, 0]);
+  };
 
   it('gives up on a lock its work waits for past the lock timeout, committing nothing', async () => {
     await holder.query('BEGIN');
