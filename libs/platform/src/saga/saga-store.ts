@@ -34,6 +34,19 @@ function toInstance<S>(row: SagaRow): SagaInstance<S> {
   };
 }
 
+/** The saga as `advance` leaves its row: the change, the version one up, a new step appended to the history. */
+function advanced<S>(instance: SagaInstance<S>, change: SagaChange<S>, now: Date): SagaInstance<S> {
+  const entry: SagaHistoryEntry[] = change.step === instance.step ? [] : [{ step: change.step, at: now.toISOString() }];
+  const { status, step, state, deadline } = change;
+  return { ...instance, status, step, state, deadline, version: instance.version + 1, history: [...instance.history, ...entry], updatedAt: now };
+}
+
+/** A saga to write (SagaStore.advanceMany): as it was read, and as one or more decisions advanced it since. */
+export interface SagaAdvance<S = unknown> {
+  from: SagaInstance<S>;
+  to: SagaInstance<S>;
+}
+
 export interface SagaListFilter {
   status?: SagaStatus;
   /** Only sagas started at least this many seconds before `now`. */
@@ -124,19 +137,45 @@ export class SagaStore {
    * A new step is appended to the history.
    */
   async advance<S>(instance: SagaInstance<S>, change: SagaChange<S>, now: Date): Promise<SagaInstance<S>> {
-    const entry: SagaHistoryEntry[] = change.step === instance.step ? [] : [{ step: change.step, at: now.toISOString() }];
-    const rows: SagaRow[] = await this.manager.query(
-      `UPDATE saga_instances
-          SET status = $3, step = $4, state = $5::jsonb, deadline = $6, history = history || $7::jsonb,
-              version = version + 1, updated_at = $8
-        WHERE id = $1 AND version = $2
-        RETURNING ${COLUMNS}`,
-      [instance.id, instance.version, change.status, change.step, JSON.stringify(change.state), change.deadline, JSON.stringify(entry), now],
+    const to = advanced(instance, change, now);
+    await this.advanceMany([{ from: instance, to }]);
+    return to;
+  }
+
+  /**
+   * Writes many sagas' decisions in one statement, each what `advance` would have written (one or more of them in
+   * turn: `to` as LockedSagas.advance left it), conditional on the version of `from`. When one saga's version has
+   * moved it throws ConcurrencyConflictError, and the caller's transaction must roll back (the rows whose version
+   * matched were written in it).
+   */
+  async advanceMany<S>(advances: SagaAdvance<S>[]): Promise<void> {
+    if (advances.length === 0) return;
+    const column = <T>(value: (a: SagaAdvance<S>) => T) => advances.map(value);
+    // TypeORM answers an UPDATE on PostgreSQL with [rows returned, rows affected].
+    const [rows]: [Array<{ id: string }>, number] = await this.manager.query(
+      `UPDATE saga_instances AS s
+          SET status = a.status, step = a.step, state = a.state, deadline = a.deadline, history = s.history || a.entries,
+              version = a.version, updated_at = a.updated_at
+         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::jsonb[], $8::int[], $9::timestamptz[])
+              AS a(id, read_version, status, step, state, deadline, entries, version, updated_at)
+        WHERE s.id = a.id AND s.version = a.read_version
+        RETURNING s.id`,
+      [
+        column((a) => a.from.id),
+        column((a) => a.from.version),
+        column((a) => a.to.status),
+        column((a) => a.to.step),
+        column((a) => JSON.stringify(a.to.state)),
+        column((a) => a.to.deadline),
+        // The steps entered since `from`: appended to the row's history, as each advance would have.
+        column((a) => JSON.stringify(a.to.history.slice(a.from.history.length))),
+        column((a) => a.to.version),
+        column((a) => a.to.updatedAt),
+      ],
     );
-    // TypeORM returns [rows, affected] for an UPDATE … RETURNING on PostgreSQL.
-    const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as SagaRow[];
-    if (updated.length !== 1) throw new ConcurrencyConflictError(`Saga ${instance.sagaType}`, instance.id);
-    return toInstance<S>(updated[0]);
+    const written = new Set(rows.map((r) => r.id));
+    const stale = advances.find((a) => !written.has(a.from.id));
+    if (stale) throw new ConcurrencyConflictError(`Saga ${stale.from.sagaType}`, stale.from.id);
   }
 
   /**
@@ -186,22 +225,46 @@ export class SagaStore {
 }
 
 /**
- * Sagas a transaction holds locked (a batch of inputs read them in one statement, see findManyForUpdate), kept
- * current as the transaction advances them: a second input of one saga in the batch decides on what the first left.
+ * Sagas a transaction holds locked (read in one statement, see findManyForUpdate), advanced in memory as the
+ * transaction decides (a second input of one saga decides on what the first left) and written at once
+ * (SagaStore.advanceMany with `takeAdvances`), each conditional on the version it was read at.
  */
 export class LockedSagas<S = unknown> {
-  private readonly byId: Map<string, SagaInstance<S>>;
+  /** As last read or written: what a write is conditional on. */
+  private readonly stored: Map<string, SagaInstance<S>>;
+  private readonly current: Map<string, SagaInstance<S>>;
 
   constructor(instances: SagaInstance<S>[]) {
-    this.byId = new Map(instances.map((i) => [i.id, i]));
+    this.stored = new Map(instances.map((i) => [i.id, i]));
+    this.current = new Map(this.stored);
+  }
+
+  ids(): string[] {
+    return [...this.current.keys()];
   }
 
   get(id: string): SagaInstance<S> | undefined {
-    return this.byId.get(id);
+    return this.current.get(id);
   }
 
-  /** Replaces a held saga with what `advance` returned; a saga not held is left out. */
-  advanced(instance: SagaInstance<S>): void {
-    if (this.byId.has(instance.id)) this.byId.set(instance.id, instance);
+  /** Advances a held saga in memory as `SagaStore.advance` would on its row (version, history, time). */
+  advance(id: string, change: SagaChange<S>, now: Date): SagaInstance<S> {
+    const instance = this.current.get(id);
+    if (!instance) throw new Error(`saga ${id} is not held by this transaction`);
+    const to = advanced(instance, change, now);
+    this.current.set(id, to);
+    return to;
+  }
+
+  /** The sagas advanced since they were read or last taken, to write with SagaStore.advanceMany; then held as written. */
+  takeAdvances(): SagaAdvance<S>[] {
+    const advances: SagaAdvance<S>[] = [];
+    for (const [id, to] of this.current) {
+      const from = this.stored.get(id)!;
+      if (to === from) continue;
+      advances.push({ from, to });
+      this.stored.set(id, to);
+    }
+    return advances;
   }
 }

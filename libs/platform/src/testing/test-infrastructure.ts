@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Client } from 'pg';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { createKinesisClient } from '../kinesis/kinesis-connection';
 
 function required(name: string): string {
@@ -63,6 +64,26 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       } finally {
         await client.end();
       }
+    },
+  };
+}
+
+/**
+ * A data source on a fresh database with `migrations` run: a store's or repository's tests on real PostgreSQL
+ * without the app. `close()` closes it and drops the database.
+ */
+export async function createMigratedDataSource(
+  options: { migrations: DataSourceOptions['migrations']; entities?: DataSourceOptions['entities'] },
+): Promise<{ dataSource: DataSource; close(): Promise<void> }> {
+  const db = await createTestDatabase();
+  const dataSource = new DataSource({ type: 'postgres', url: db.url, ...options, extra: { max: 4 } });
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  return {
+    dataSource,
+    close: async () => {
+      await dataSource.destroy();
+      await db.drop();
     },
   };
 }

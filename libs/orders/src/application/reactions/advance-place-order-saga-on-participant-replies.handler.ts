@@ -1,19 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import type { CreditRejectionReason, StockRejectionReason } from '@eda/contracts';
 import { InventoryEventTypes, OrganizationsEventTypes } from '@eda/contracts';
-import { CloudEvent, MessageHandler, OnMessage, SagaStore, TransactionScope } from '@eda/platform';
+import { CloudEvent, OnMessage, SetBasedHandler, TransactionScope } from '@eda/platform';
 import { InvalidOrderError } from '../../domain/order.errors';
+import { OrderSagasInTransaction } from '../../infrastructure/persistence/order-sagas-in-transaction';
 import { PlaceOrderInput, PlaceOrderSagaState } from '../sagas/place-order/place-order.saga';
-import { LOCKED_PLACE_ORDER_SAGAS, PlaceOrderSagaRunner } from '../sagas/place-order/place-order.saga-runner';
+import { PlaceOrderSagaRunner } from '../sagas/place-order/place-order.saga-runner';
 
 const STOCK_REASONS: StockRejectionReason[] = ['OUT_OF_STOCK', 'UNKNOWN_PRODUCT'];
 const CREDIT_REASONS: CreditRejectionReason[] = ['CREDIT_LIMIT_EXCEEDED', 'CUSTOMER_NOT_ELIGIBLE'];
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The saga input a participant's answer is; an answer that cannot be read is an error (retried, then parked). */
 export function toSagaInput(event: CloudEvent): { orderId: string; input: PlaceOrderInput } {
   const data = (event.data ?? {}) as { orderId?: unknown; reason?: unknown };
-  if (typeof data.orderId !== 'string' || data.orderId.length === 0) throw new InvalidOrderError(`${event.type} ${event.id} carries no orderId.`);
-  const orderId = data.orderId;
+  // Order ids are uuids, as the sagas hold them (lower case): no saga could be found by another id.
+  if (typeof data.orderId !== 'string' || !UUID.test(data.orderId)) throw new InvalidOrderError(`${event.type} ${event.id} carries no orderId (a uuid).`);
+  const orderId = data.orderId.toLowerCase();
   switch (event.type) {
     case InventoryEventTypes.StockReserved:
       return { orderId, input: { type: 'StockReserved' } };
@@ -37,7 +41,8 @@ export function toSagaInput(event: CloudEvent): { orderId: string; input: PlaceO
  * Drives the place-order saga with the participants' answers (keyed by the order id on inventory-events
  * and organizations-events). The consumer runs it once per message (inbox) in the orders unit of work;
  * the saga row's lock (and its version, as a guard) makes two answers of one saga, read concurrently from
- * two streams, apply one after the other. A batch of answers locks its sagas at once (prepareBatch).
+ * two streams, apply one after the other. A batch of answers is loaded and locked once and written once
+ * (SetBasedHandler, OrderSagasInTransaction); each is decided in order.
  */
 @Injectable()
 @OnMessage(
@@ -51,17 +56,18 @@ export function toSagaInput(event: CloudEvent): { orderId: string; input: PlaceO
   ],
   { handler: 'orders.place-order-saga', context: 'orders' },
 )
-export class AdvancePlaceOrderSagaOnParticipantRepliesHandler implements MessageHandler {
-  constructor(private readonly saga: PlaceOrderSagaRunner) {}
-
-  /** A batch's sagas are read and locked in one statement; each answer still advances its saga in `handle`. */
-  async prepareBatch(events: CloudEvent[], tx: TransactionScope): Promise<void> {
-    const orderIds = events.map((e) => (e.data as { orderId?: unknown } | undefined)?.orderId).filter((id): id is string => typeof id === 'string');
-    tx.keep(LOCKED_PLACE_ORDER_SAGAS, await new SagaStore(tx.manager).findManyForUpdate<PlaceOrderSagaState>(orderIds));
+export class AdvancePlaceOrderSagaOnParticipantRepliesHandler extends SetBasedHandler<OrderSagasInTransaction<PlaceOrderSagaState>> {
+  constructor(private readonly saga: PlaceOrderSagaRunner) {
+    super();
   }
 
-  async handle(event: CloudEvent, tx: TransactionScope): Promise<void> {
+  protected load(events: CloudEvent[], tx: TransactionScope): Promise<OrderSagasInTransaction<PlaceOrderSagaState>> {
+    const orderIds = events.map((e) => (e.data as { orderId?: unknown } | undefined)?.orderId).filter((id): id is string => typeof id === 'string');
+    return OrderSagasInTransaction.load<PlaceOrderSagaState>(tx.manager, orderIds);
+  }
+
+  protected async decide(event: CloudEvent, sagas: OrderSagasInTransaction<PlaceOrderSagaState>, tx: TransactionScope): Promise<void> {
     const { orderId, input } = toSagaInput(event);
-    await this.saga.feed(tx, orderId, input);
+    await this.saga.apply(tx, sagas, orderId, input);
   }
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
-import { CloudEvent, ConcurrencyConflictError, EventLogAppender, SagaDeadlineScheduler, UnitOfWork } from '@eda/platform';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { CloudEvent, ConcurrencyConflictError, EventLogAppender, SagaDeadlineScheduler, TransactionScope, UnitOfWork } from '@eda/platform';
 import { eventually, testCloudEvent } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../../../../../test/support/test-app';
 import { ProductPricesHandler } from '../projections/product-prices/product-prices.handler';
@@ -43,6 +44,25 @@ describe('place-order saga reactions and deadlines', () => {
       }
     }
   };
+  /** Applies `batch` as the consumer applies a batch of this handler: one transaction, its sagas loaded once and written once. */
+  const deliverBatch = (batch: CloudEvent[], work = (e: CloudEvent, tx: TransactionScope) => replies.handle(e, tx)) =>
+    uow.runBatch('orders.place-order-saga', batch, work, undefined, {
+      prepare: (all, tx) => replies.prepareBatch(all, tx),
+      finish: (tx) => replies.finishBatch(tx),
+    });
+  /** The statements `work` sends on the saga and order tables (any schema-qualified or quoted spelling). */
+  const sagaAndOrderStatements = async (work: () => Promise<unknown>): Promise<string[]> => {
+    const query = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+    try {
+      await work();
+      return query.mock.calls
+        .map(([sql]) => sql.replace(/\s+/g, ' ').trim())
+        .filter((sql) => /\b(FROM|UPDATE|INTO) ("?orders"?\.)?"?(saga_instances|orders)"?[\s(]/i.test(sql))
+        .map((sql) => `${sql.split(' ')[0]} ${/saga_instances/.test(sql) ? 'saga_instances' : 'orders'}`);
+    } finally {
+      query.mockRestore();
+    }
+  };
   const reply = (type: string, orderId: string, extra: Record<string, unknown> = {}) =>
     message(type.split('.')[0], type, orderId, { orderId, organizationId: randomUUID(), userId: randomUUID(), amountCents: 0, lines: [], ...extra });
   const priced = async (priceCents: number) => {
@@ -74,24 +94,87 @@ describe('place-order saga reactions and deadlines', () => {
     expect(await order(id)).toMatchObject({ status: 'PENDING', totalCents: 1_400, items: [{ sku, quantity: 2, unitPriceCents: 700 }] });
   });
 
-  it('advances a batch of answers with its sagas locked at once: two answers of one saga in one batch decide in turn', async () => {
+  it('advances a batch of answers in memory and writes it at once: two answers of one saga decide in turn, the order approved once', async () => {
     const sku = await priced(100);
-    const [both, stockOnly, rejected] = [await placeOrder(sku), await placeOrder(sku), await placeOrder(sku)];
+    const [both, stockOnly, rejected, alsoBoth] = [await placeOrder(sku), await placeOrder(sku), await placeOrder(sku), await placeOrder(sku)];
     const batch = [
       reply('inventory.StockReserved', both),
       reply('inventory.StockReserved', stockOnly),
       reply('organizations.CreditReserved', both),
       reply('inventory.StockReservationRejected', rejected, { reason: 'OUT_OF_STOCK', skus: [sku] }),
+      reply('organizations.CreditReserved', alsoBoth),
+      reply('inventory.StockReserved', alsoBoth),
     ];
-    const applied = await uow.runBatch('orders.place-order-saga', batch, (e, tx) => replies.handle(e, tx), undefined, {
-      prepare: (all, tx) => replies.prepareBatch(all, tx),
+    let applied: boolean[] = [];
+    const statements = await sagaAndOrderStatements(async () => {
+      applied = await deliverBatch(batch);
     });
-    expect(applied).toEqual([true, true, true, true]);
-    expect(await saga(both)).toMatchObject({ status: 'COMPLETED', version: 3 });
-    expect((await order(both)).status).toBe('APPROVED');
+    expect(applied).toEqual(batch.map(() => true));
+    // However many answers: the sagas locked and their orders read, then the moved orders and the advanced sagas written.
+    expect(statements).toEqual(['SELECT saga_instances', 'SELECT orders', 'UPDATE orders', 'UPDATE saga_instances']);
+    for (const id of [both, alsoBoth]) {
+      expect(await saga(id)).toMatchObject({ status: 'COMPLETED', step: 'APPROVED', version: 3 });
+      expect((await order(id)).history.map((h: { step: string }) => h.step)).toEqual(['RESERVING', 'APPROVED']);
+      expect((await typesLogged(id)).filter((type) => type === 'orders.OrderApproved')).toHaveLength(1);
+      expect((await db.query('SELECT status, version FROM orders.orders WHERE id = $1', [id])).rows[0]).toEqual({ status: 'APPROVED', version: 2 });
+    }
     expect(await saga(stockOnly)).toMatchObject({ status: 'RUNNING', version: 2, state: { stock: 'RESERVED', credit: 'PENDING' } });
+    expect((await order(stockOnly)).status).toBe('PENDING');
     expect((await order(rejected)).status).toBe('REJECTED');
-    expect(await typesLogged(both)).toContain('orders.OrderApproved');
+    expect((await logged(rejected)).slice(-2)).toEqual([
+      { type: 'orders.OrderRejected', stream: 'orders-events', partition_key: rejected },
+      { type: 'organizations.ReleaseCredit', stream: 'organizations-commands', partition_key: rejected },
+    ]);
+    // Each event is caused by the answer that decided it.
+    const causes = await db.query(
+      `SELECT type, envelope->>'causationid' AS cause FROM orders.event_log WHERE subject = ANY($1) AND type IN ('orders.OrderApproved', 'orders.OrderRejected', 'organizations.ReleaseCredit') ORDER BY position`,
+      [[both, rejected, alsoBoth]],
+    );
+    expect(causes.rows).toEqual([
+      { type: 'orders.OrderApproved', cause: batch[2].id },
+      { type: 'orders.OrderRejected', cause: batch[3].id },
+      { type: 'organizations.ReleaseCredit', cause: batch[3].id },
+      { type: 'orders.OrderApproved', cause: batch[5].id },
+    ]);
+  });
+
+  it('rolls a whole batch back when a row it writes changed since it was read, for the answers to be applied one by one', async () => {
+    const sku = await priced(100);
+    const [approving, rejecting] = [await placeOrder(sku), await placeOrder(sku)];
+    const batch = [
+      reply('inventory.StockReserved', approving),
+      reply('organizations.CreditReserved', approving),
+      reply('inventory.StockReservationRejected', rejecting, { reason: 'OUT_OF_STOCK', skus: [sku] }),
+    ];
+    const run = deliverBatch(batch, async (e, tx) => {
+      await replies.handle(e, tx);
+      // A write past the saga's lock: the order the batch read moves before the batch writes it.
+      if (e === batch[0]) await db.query('UPDATE orders.orders SET version = version + 1 WHERE id = $1', [approving]);
+    });
+    await expect(run).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    for (const id of [approving, rejecting]) {
+      expect(await saga(id)).toMatchObject({ status: 'RUNNING', version: 1 });
+      expect((await order(id)).status).toBe('PENDING');
+      expect(await typesLogged(id)).toHaveLength(3);
+    }
+    expect((await db.query('SELECT count(*)::int AS n FROM orders.inbox WHERE message_id = ANY($1)', [batch.map((e) => e.id)])).rows[0].n).toBe(0);
+
+    for (const answer of batch) expect(await deliver(answer)).toBe(true);
+    expect(await order(approving)).toMatchObject({ status: 'APPROVED' });
+    expect(await order(rejecting)).toMatchObject({ status: 'REJECTED', rejectionReason: 'OUT_OF_STOCK' });
+  });
+
+  it('sends, for one answer alone, what it must: its saga locked and written, its order read and written only when it moves', async () => {
+    const id = await placeOrder(await priced(100));
+    expect(await sagaAndOrderStatements(() => deliver(reply('inventory.StockReserved', id)))).toEqual(['SELECT saga_instances', 'UPDATE saga_instances']);
+    expect(await sagaAndOrderStatements(() => deliver(reply('organizations.CreditReserved', id)))).toEqual([
+      'SELECT saga_instances',
+      'SELECT orders',
+      'UPDATE orders',
+      'UPDATE saga_instances',
+    ]);
+    expect(await order(id)).toMatchObject({ status: 'APPROVED' });
+    expect(await saga(id)).toMatchObject({ status: 'COMPLETED', version: 3 });
   });
 
   it('times out a saga whose participant never answers, rejects with TIMEOUT and compensates; it ends once the release is answered', async () => {
@@ -231,6 +314,7 @@ describe('place-order saga reactions and deadlines', () => {
     expect(await deliver(reply('inventory.StockReserved', randomUUID()))).toBe(true);
     const unreadable = message('inventory', 'inventory.StockReservationRejected', 'x', { orderId: randomUUID(), reason: 'WHATEVER' });
     await expect(deliver(unreadable)).rejects.toThrow(/not an answer/);
+    await expect(deliver(reply('inventory.StockReserved', 'not-an-order-id'))).rejects.toThrow(/carries no orderId/);
   });
 
   it('keeps the last price of a product and applies each product event once', async () => {

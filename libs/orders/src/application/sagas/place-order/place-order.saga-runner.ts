@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, Clock, command, LockedSagas, SagaInstance, SagaStore, TransactionKey, TransactionScope } from '@eda/platform';
+import { AppConfig, Clock, command, SagaInstance, SagaStore, TransactionScope } from '@eda/platform';
 import { Order } from '../../../domain/order.aggregate';
-import { OrderRepository } from '../../../infrastructure/persistence/order.repository';
+import { OrderSagasInTransaction } from '../../../infrastructure/persistence/order-sagas-in-transaction';
 import {
   decide,
   PLACE_ORDER_SAGA,
@@ -13,9 +13,6 @@ import {
   sagaStatusOf,
   startPlaceOrder,
 } from './place-order.saga';
-
-/** The place-order sagas a batch of answers locked at once: the reply handler's prepareBatch keeps them, `feed` finds them. */
-export const LOCKED_PLACE_ORDER_SAGAS = new TransactionKey<LockedSagas<PlaceOrderSagaState>>('orders: place-order sagas locked for the batch');
 
 /**
  * Applies the saga's decisions inside the caller's orders transaction: the saga row (optimistic version),
@@ -49,16 +46,28 @@ export class PlaceOrderSagaRunner {
   }
 
   /**
-   * Feeds one input to the order's saga. Returns false when there is no such saga (a reply about an order
-   * this context never placed). `locked`: the instance the caller already read (the deadline scheduler); else
-   * the one a batch locked (kept under LOCKED_PLACE_ORDER_SAGAS), else it is read and locked here.
+   * Feeds one input to the order's saga and writes what it decided. Returns false when there is no such saga (a
+   * reply about an order this context never placed). `locked`: the instance the caller already read and locked
+   * (the deadline scheduler); else it is read and locked here.
    */
   async feed(tx: TransactionScope, orderId: string, input: PlaceOrderInput, locked?: SagaInstance): Promise<boolean> {
-    const sagas = new SagaStore(tx.manager);
     // Locked for the transaction: the stock and credit answers of one saga come in parallel (ADR 0016) and
     // would otherwise often decide on the same version, the loser retrying after a backoff.
-    const batch = tx.find(LOCKED_PLACE_ORDER_SAGAS);
-    const instance = (locked ?? batch?.get(orderId) ?? (await sagas.findForUpdate<PlaceOrderSagaState>(orderId))) as SagaInstance<PlaceOrderSagaState> | null;
+    const sagas = locked
+      ? OrderSagasInTransaction.holding(tx.manager, locked as SagaInstance<PlaceOrderSagaState>)
+      : await OrderSagasInTransaction.load<PlaceOrderSagaState>(tx.manager, [orderId]);
+    const fed = await this.apply(tx, sagas, orderId, input);
+    await sagas.save();
+    return fed;
+  }
+
+  /**
+   * Decides one input on the saga as `sagas` holds it (a batch's earlier inputs included) and applies it in memory:
+   * the saga advanced, the order moved (its events collected), the commands published; `sagas.save()` writes
+   * them. Returns false when there is no such saga.
+   */
+  async apply(tx: TransactionScope, sagas: OrderSagasInTransaction<PlaceOrderSagaState>, orderId: string, input: PlaceOrderInput): Promise<boolean> {
+    const instance = sagas.saga(orderId);
     if (!instance || instance.sagaType !== PLACE_ORDER_SAGA) {
       this.logger.warn({ orderId, input: input.type }, 'no place-order saga for this order; input ignored');
       return false;
@@ -69,18 +78,15 @@ export class PlaceOrderSagaRunner {
     const changed = JSON.stringify(decision.state) !== JSON.stringify(instance.state) || deadline?.getTime() !== instance.deadline?.getTime();
     if (!changed && decision.commands.length === 0 && decision.events.length === 0) return true;
     if (decision.events.length > 0) {
-      const orders = new OrderRepository(tx.manager);
-      const order = await orders.get(orderId);
+      const order = await sagas.orderToMove(orderId);
       for (const event of decision.events) this.applyToOrder(order, event, now);
-      await orders.save(order);
       tx.collect(order);
     }
     this.publish(tx, decision.commands);
-    // Conditional on the version read, as a guard behind the lock: should a write ever slip past it, this
-    // throws and the whole transaction (inbox row included) rolls back, so the input is applied again.
+    // Written conditional on the version read, as a guard behind the lock: should a write ever slip past it,
+    // `save` throws and the whole transaction (inbox rows included) rolls back, so the inputs are applied again.
     const status = sagaStatusOf(decision.state.step);
-    const advanced = await sagas.advance(instance, { status, step: decision.state.step, state: decision.state, deadline }, now);
-    batch?.advanced(advanced);
+    sagas.advance(orderId, { status, step: decision.state.step, state: decision.state, deadline }, now);
     if (status === 'STUCK' && instance.status !== 'STUCK') {
       // Once per saga (it enters STUCK once): the alert an operator acts on, with what to look at.
       this.logger.error(
