@@ -17,7 +17,8 @@ const SAGA_HANDLER = 'orders.place-order-saga';
 describe('a saga whose release answers are parked (whole app over the stream)', () => {
   let t: TestApp;
   let db: Pool;
-  const TIMEOUT_SECONDS = 1;
+  // Short, for the re-send loop to run in seconds; long enough that a loaded machine still answers the credit first.
+  const TIMEOUT_SECONDS = 2;
 
   beforeAll(async () => {
     t = await startTestApp({
