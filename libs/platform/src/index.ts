@@ -10,6 +10,7 @@ export * from './provision-database';
 export * from './database/unit-of-work';
 export * from './event-log/sql-statement';
 export * from './database/key-locks';
+export * from './database/versioned-rows';
 export * from './ddd';
 export * from './event-log/cloud-event';
 export * from './context-store-migrations';

@@ -7,4 +7,5 @@ export * from './cloud-event.fixture';
 export * from './kpl.fixture';
 export * from './kinesis-local';
 export * from './query-plan';
+export * from './statements';
 export * from './typescript-process';

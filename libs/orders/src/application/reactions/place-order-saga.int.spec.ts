@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { CloudEvent, ConcurrencyConflictError, EventLogAppender, SagaDeadlineScheduler, TransactionScope, UnitOfWork } from '@eda/platform';
-import { eventually, testCloudEvent } from '@eda/platform/testing';
+import { eventually, statementsOn, testCloudEvent } from '@eda/platform/testing';
 import { startTestApp, TestApp } from '../../../../../test/support/test-app';
 import { ProductPricesHandler } from '../projections/product-prices/product-prices.handler';
 import { AdvancePlaceOrderSagaOnParticipantRepliesHandler } from './advance-place-order-saga-on-participant-replies.handler';
@@ -50,19 +49,8 @@ describe('place-order saga reactions and deadlines', () => {
       prepare: (all, tx) => replies.prepareBatch(all, tx),
       finish: (tx) => replies.finishBatch(tx),
     });
-  /** The statements `work` sends on the saga and order tables (any schema-qualified or quoted spelling). */
-  const sagaAndOrderStatements = async (work: () => Promise<unknown>): Promise<string[]> => {
-    const query = jest.spyOn(PostgresQueryRunner.prototype, 'query');
-    try {
-      await work();
-      return query.mock.calls
-        .map(([sql]) => sql.replace(/\s+/g, ' ').trim())
-        .filter((sql) => /\b(FROM|UPDATE|INTO) ("?orders"?\.)?"?(saga_instances|orders)"?[\s(]/i.test(sql))
-        .map((sql) => `${sql.split(' ')[0]} ${/saga_instances/.test(sql) ? 'saga_instances' : 'orders'}`);
-    } finally {
-      query.mockRestore();
-    }
-  };
+  /** The statements `work` sends on the saga and order tables. */
+  const sagaAndOrderStatements = (work: () => Promise<unknown>) => statementsOn(['saga_instances', 'orders'], work);
   const reply = (type: string, orderId: string, extra: Record<string, unknown> = {}) =>
     message(type.split('.')[0], type, orderId, { orderId, organizationId: randomUUID(), userId: randomUUID(), amountCents: 0, lines: [], ...extra });
   const priced = async (priceCents: number) => {

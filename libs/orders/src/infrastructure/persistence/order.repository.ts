@@ -1,5 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
-import { ConcurrencyConflictError, SqlStatement } from '@eda/platform';
+import { SqlStatement, updateVersionedRows } from '@eda/platform';
 import { Order } from '../../domain/order.aggregate';
 import { OrderNotFoundError } from '../../domain/order.errors';
 import { OrderSchema } from './order.schema';
@@ -40,24 +40,21 @@ export class OrderRepository {
    * Writes what the orders' moves changed (status, reason and time; who, what and the total never change), each
    * conditional on the version it was read at and one up, all in one statement: when one has moved it throws
    * ConcurrencyConflictError and the caller's transaction must roll back. An order is written once per
-   * transaction, however many moves it made. Plain SQL, the second exception to TypeORM here (ADR 0017, addendum):
-   * its update takes one set of values per statement, and a saga batch's orders would cost one round trip each.
+   * transaction, however many moves it made. Plain SQL (updateVersionedRows), the second exception to TypeORM here
+   * (ADR 0017, addendum): its update takes one set of values per statement, and a saga batch's orders would cost
+   * one round trip each.
    */
   async saveMany(orders: Order[]): Promise<void> {
-    if (orders.length === 0) return;
-    const changes = orders.map((order) => order.snapshot());
-    // TypeORM answers an UPDATE on PostgreSQL with [rows returned, rows affected].
-    const [rows]: [Array<{ id: string }>, number] = await this.manager.query(
-      `UPDATE orders AS o
-          SET status = c.status, rejection_reason = c.rejection_reason, updated_at = c.updated_at, version = o.version + 1
-         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::timestamptz[]) AS c(id, version, status, rejection_reason, updated_at)
-        WHERE o.id = c.id AND o.version = c.version
-        RETURNING o.id`,
-      [changes.map((c) => c.id), changes.map((c) => c.version), changes.map((c) => c.status), changes.map((c) => c.rejectionReason), changes.map((c) => c.updatedAt)],
-    );
-    const written = new Set(rows.map((r) => r.id));
-    const stale = changes.find((c) => !written.has(c.id));
-    if (stale) throw new ConcurrencyConflictError('Order', stale.id);
+    await updateVersionedRows(this.manager, {
+      entity: 'Order',
+      table: 'orders',
+      key: { column: 'id', type: 'uuid' },
+      columns: { status: 'text', rejection_reason: 'text', updated_at: 'timestamptz' },
+      rows: orders.map((order) => {
+        const o = order.snapshot();
+        return { key: o.id, version: o.version, values: { status: o.status, rejection_reason: o.rejectionReason, updated_at: o.updatedAt } };
+      }),
+    });
   }
 
   /** The prices the context knows (its read model of inventory's products) for `skus`; unknown skus are left out. */
