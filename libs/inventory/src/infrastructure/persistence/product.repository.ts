@@ -1,5 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
-import { ConcurrencyConflictError } from '@eda/platform';
+import { ConcurrencyConflictError, updateVersionedRows } from '@eda/platform';
 import { ProductNotFoundError, SkuTakenError } from '../../domain/product.errors';
 import { Product } from '../../domain/product.aggregate';
 import { ProductSchema } from './product.schema';
@@ -45,5 +45,22 @@ export class ProductRepository {
     const { sku, version, ...rest } = product.snapshot();
     const result = await this.manager.getRepository(ProductSchema).update({ sku, version }, { ...rest, version: version + 1 });
     if (result.affected !== 1) throw new ConcurrencyConflictError('Product', sku);
+  }
+
+  /**
+   * Writes many products as `save` writes each (all but the sku and the creation time, which never change), in one
+   * statement: a reservation batch's products are locked until commit, and another shard's batch waits for them.
+   */
+  async saveMany(products: Iterable<Product>): Promise<void> {
+    await updateVersionedRows(this.manager, {
+      entity: 'Product',
+      table: 'products',
+      key: { column: 'sku', type: 'text' },
+      columns: { name: 'text', price_cents: 'bigint', on_hand: 'bigint', reserved: 'bigint', updated_at: 'timestamptz' },
+      rows: [...products].map((product) => {
+        const p = product.snapshot();
+        return { key: p.sku, version: p.version, values: { name: p.name, price_cents: p.priceCents, on_hand: p.onHand, reserved: p.reserved, updated_at: p.updatedAt } };
+      }),
+    });
   }
 }

@@ -7,7 +7,7 @@ import { OrganizationRepository } from './organization.repository';
 /**
  * What ReserveCredit reads and writes in one transaction, for one command or a consumer's whole batch of them:
  * loaded at once (the orders locked, their earlier answers, every organization named locked in id order with its
- * members, the users' standing), decided in memory in message order, written once (each changed organization
+ * members, the users' standing), decided in memory in message order, written once (the changed organizations
  * one UPDATE, the new reservations one INSERT).
  */
 export class CreditReservationsInTransaction {
@@ -64,7 +64,7 @@ export class CreditReservationsInTransaction {
 
   /** Writes the changed organizations and the new reservations. */
   async save(): Promise<void> {
-    for (const organization of this.changed) await this.organizationsOf.save(organization);
+    await this.organizationsOf.saveMany(this.changed);
     await new CreditReservationRepository(this.manager).insertMany(this.placed);
     this.changed.clear();
     this.placed.length = 0;

@@ -31,7 +31,7 @@ export class ReleaseStockHandler implements MessageHandler {
     const locked = holding ? await products.lockMany(reservation.snapshot().lines.map((l) => l.sku)) : new Map();
     reservation.release(locked, this.clock.now());
     if (holding) {
-      for (const product of locked.values()) await products.save(product);
+      await products.saveMany(locked.values());
       await reservations.save(reservation);
     }
     tx.collect(reservation);

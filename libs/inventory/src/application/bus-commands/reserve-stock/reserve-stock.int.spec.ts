@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
-import { testCloudEvent } from '@eda/platform/testing';
+import { statementsOn, testCloudEvent } from '@eda/platform/testing';
 import { aProduct } from '../../../../../../test/support/mothers';
 import { startTestApp, TestApp } from '../../../../../../test/support/test-app';
 import { ReleaseStockHandler } from '../release-stock/release-stock.handler';
@@ -111,6 +111,14 @@ describe('inventory stock reservation participants', () => {
     expect((await stock(a)).reserved).toBe(1);
   });
 
+  it('gives back every line of an order, its products written in one statement', async () => {
+    const [a, b, c] = [await product(5), await product(5), await product(5)];
+    const orderId = randomUUID();
+    await reserve(reserveCommand(orderId, [{ sku: a, quantity: 1 }, { sku: b, quantity: 2 }, { sku: c, quantity: 3 }]));
+    expect(await statementsOn(['products'], () => release(orderId))).toEqual(['SELECT products', 'UPDATE products']);
+    for (const sku of [a, b, c]) expect(await stock(sku)).toMatchObject({ onHand: 5, reserved: 0, available: 5 });
+  });
+
   it('refuses a malformed command by throwing (the consumer retries, then parks it) and changes nothing', async () => {
     const a = await product(5);
     const orderId = randomUUID();
@@ -155,11 +163,16 @@ describe('inventory stock reservation participants', () => {
       reserveCommand(first, [{ sku: a, quantity: 2 }, { sku: b, quantity: 1 }]),
       reserveCommand(fourth, [{ sku: 'NO-SUCH-SKU', quantity: 1 }]),
     ];
-    const applied = await uow.runBatch('inventory.reserve-stock', messages, (m, tx) => reserveHandler.handle(m, tx), undefined, {
-      prepare: (all, tx) => reserveHandler.prepareBatch(all, tx),
-      finish: (tx) => reserveHandler.finishBatch(tx),
+    let applied: boolean[] = [];
+    const productStatements = await statementsOn(['products'], async () => {
+      applied = await uow.runBatch('inventory.reserve-stock', messages, (m, tx) => reserveHandler.handle(m, tx), undefined, {
+        prepare: (all, tx) => reserveHandler.prepareBatch(all, tx),
+        finish: (tx) => reserveHandler.finishBatch(tx),
+      });
     });
     expect(applied).toEqual([true, true, true, true, true]);
+    // Both products changed: locked in one statement, written in one.
+    expect(productStatements).toEqual(['SELECT products', 'UPDATE products']);
     expect(await stock(a)).toMatchObject({ reserved: 4, available: 1 });
     expect(await stock(b)).toMatchObject({ reserved: 1, available: 49 });
     const answered = async (orderId: string) => (await answers(orderId)).map((r) => [r.envelope.type, r.envelope.causationid, r.envelope.data.reason ?? null]);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { CloudEvent, EventLogAppender, UnitOfWork } from '@eda/platform';
-import { testCloudEvent } from '@eda/platform/testing';
+import { statementsOn, testCloudEvent } from '@eda/platform/testing';
 import { aMembership, anOrganization } from '../../../../../../test/support/mothers';
 import { startTestApp, TestApp } from '../../../../../../test/support/test-app';
 import { KnownUsersHandler } from '../../projections/known-users/known-users.handler';
@@ -187,7 +187,13 @@ describe('organizations credit reservation participants', () => {
       prepare: (all, tx) => reserveHandler.prepareBatch(all, tx),
       finish: (tx) => reserveHandler.finishBatch(tx),
     });
-    expect(await batch()).toEqual(commands.map(() => true));
+    let applied: boolean[] = [];
+    const organizationStatements = await statementsOn(['organizations', 'organization_members'], async () => {
+      applied = await batch();
+    });
+    expect(applied).toEqual(commands.map(() => true));
+    // Both organizations changed: locked in one statement (their members read in one more), written in one.
+    expect(organizationStatements).toEqual(['SELECT organizations', 'SELECT organization_members', 'UPDATE organizations']);
     expect(await credit(acme)).toMatchObject({ creditReservedCents: 1_000, creditAvailableCents: 0, members: membersBefore });
     expect((await credit(other)).creditReservedCents).toBe(300);
     const answered = async (orderId: string) => (await answers(orderId)).map((e) => [e.type, e.causationid, e.data.reason ?? null]);
