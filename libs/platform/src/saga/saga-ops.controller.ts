@@ -14,6 +14,7 @@ import { ValidationProblem } from '../http/problem-details.filter';
 import { isWaitingStatus, SAGA_STATUSES, SagaHistoryEntry, SagaInstance, SagaStatus } from './saga-instance';
 import { SagaRegistry } from './saga-registry';
 import { SagaStore } from './saga-store';
+import { isUuid, UUID_PATTERN } from '../ddd/uuid';
 
 export interface SagaInstanceView {
   id: string;
@@ -54,7 +55,6 @@ export class SagaNotWaitingError extends DomainError {
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 500;
 const MAX_MESSAGES = 500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LIST_PARAMS = new Set(['status', 'olderThanSeconds', 'stuck', 'limit', 'cursor']);
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
@@ -68,7 +68,7 @@ function decodeCursor(text: string): { createdAt: Date; id: string } | undefined
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 2) return undefined;
     const [createdAt, id] = value;
-    if (typeof createdAt !== 'string' || typeof id !== 'string' || !UUID.test(id)) return undefined;
+    if (typeof createdAt !== 'string' || !isUuid(id)) return undefined;
     const at = new Date(createdAt);
     return Number.isNaN(at.getTime()) ? undefined : { createdAt: at, id };
   } catch {
@@ -203,7 +203,7 @@ export class SagaOpsController {
   }
 
   private async find(id: string): Promise<{ instance: SagaInstance; uow: UnitOfWork }> {
-    if (!UUID.test(id)) throw new ValidationProblem({ id: ['id must be a saga id (a UUID)'] });
+    if (!isUuid(id)) throw new ValidationProblem({ id: ['id must be a saga id (a UUID)'] });
     for (const uow of this.registry.unitsOfWork()) {
       const instance = await new SagaStore(uow.dataSource.manager).find(id);
       if (instance) return { instance, uow };
@@ -240,7 +240,8 @@ export class SagaOpsController {
   private async parkedSagaIds(): Promise<Set<string>> {
     const rows: Array<{ partition_key: string }> = await this.platform.query(
       `SELECT DISTINCT partition_key FROM platform.dead_letters
-        WHERE status = 'parked' AND partition_key ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'`,
+        WHERE status = 'parked' AND partition_key ~* $1`,
+      [UUID_PATTERN],
     );
     return new Set(rows.map((r) => r.partition_key.toLowerCase()));
   }

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { ConcurrencyConflictError } from '../ddd/domain-error';
 import type { SqlStatement } from '../event-log/sql-statement';
 import type { SagaChange, SagaHistoryEntry, SagaInstance, SagaStatus } from './saga-instance';
+import { isUuid } from '../ddd/uuid';
 
 interface SagaRow {
   id: string;
@@ -16,7 +17,6 @@ interface SagaRow {
   updated_at: Date;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const COLUMNS = 'id, saga_type, status, step, state, version, deadline, history, created_at, updated_at';
 
 function toInstance<S>(row: SagaRow): SagaInstance<S> {
@@ -126,7 +126,7 @@ export class SagaStore {
   /** Many sagas read and locked at once, in id order (the order every batch takes them in, so two never deadlock). */
   async findManyForUpdate<S>(ids: string[]): Promise<LockedSagas<S>> {
     // Saga ids are uuids: another id names no saga (the input's own path reports it).
-    const wanted = [...new Set(ids.filter((id) => UUID.test(id)))].sort();
+    const wanted = [...new Set(ids.filter((id) => isUuid(id)))].sort();
     const rows: SagaRow[] = wanted.length === 0 ? [] : await this.manager.query(`SELECT ${COLUMNS} FROM saga_instances WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [wanted]);
     return new LockedSagas<S>(rows.map((row) => toInstance<S>(row)));
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CreditRejectionReason, StockRejectionReason } from '@eda/contracts';
 import { InventoryEventTypes, OrganizationsEventTypes } from '@eda/contracts';
-import { CloudEvent, OnMessage, SetBasedHandler, TransactionScope } from '@eda/platform';
+import { CloudEvent, isUuid, OnMessage, SetBasedHandler, TransactionScope } from '@eda/platform';
 import { InvalidOrderError } from '../../domain/order.errors';
 import { OrderSagasInTransaction } from '../../infrastructure/persistence/order-sagas-in-transaction';
 import { PlaceOrderInput, PlaceOrderSagaState } from '../sagas/place-order/place-order.saga';
@@ -10,13 +10,12 @@ import { PlaceOrderSagaRunner } from '../sagas/place-order/place-order.saga-runn
 const STOCK_REASONS: StockRejectionReason[] = ['OUT_OF_STOCK', 'UNKNOWN_PRODUCT'];
 const CREDIT_REASONS: CreditRejectionReason[] = ['CREDIT_LIMIT_EXCEEDED', 'CUSTOMER_NOT_ELIGIBLE'];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The saga input a participant's answer is; an answer that cannot be read is an error (retried, then parked). */
 export function toSagaInput(event: CloudEvent): { orderId: string; input: PlaceOrderInput } {
   const data = (event.data ?? {}) as { orderId?: unknown; reason?: unknown };
   // Order ids are uuids, as the sagas hold them (lower case): no saga could be found by another id.
-  if (typeof data.orderId !== 'string' || !UUID.test(data.orderId)) throw new InvalidOrderError(`${event.type} ${event.id} carries no orderId (a uuid).`);
+  if (!isUuid(data.orderId)) throw new InvalidOrderError(`${event.type} ${event.id} carries no orderId (a uuid).`);
   const orderId = data.orderId.toLowerCase();
   switch (event.type) {
     case InventoryEventTypes.StockReserved:

@@ -1,11 +1,10 @@
 import { In, type EntityManager } from 'typeorm';
-import { ConcurrencyConflictError, updateVersionedRows } from '@eda/platform';
+import { ConcurrencyConflictError, isUuid, updateVersionedRows } from '@eda/platform';
 import { Organization, UserStanding } from '../../domain/organization.aggregate';
 import { OrganizationNotFoundError } from '../../domain/organization.errors';
 import { OrganizationMemberSchema, OrganizationSchema } from './organization.schema';
 import { KnownUserSchema } from './read-models.schema';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Loads organizations for change with a row lock (SELECT ... FOR UPDATE), so credit reservations and REST
@@ -24,7 +23,7 @@ export class OrganizationRepository {
   }
 
   async findForUpdate(id: string): Promise<Organization | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const row = await this.manager.getRepository(OrganizationSchema).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!row) return null;
     const members = await this.manager.getRepository(OrganizationMemberSchema).find({ where: { organizationId: id }, order: { addedAt: 'ASC' } });
@@ -35,7 +34,7 @@ export class OrganizationRepository {
 
   /** Many at once, locked in id order (the order every transaction uses); ids that are not organizations are left out. */
   async findManyForUpdate(ids: string[]): Promise<Map<string, Organization>> {
-    const wanted = [...new Set(ids.filter((id) => UUID.test(id)))].sort();
+    const wanted = [...new Set(ids.filter((id) => isUuid(id)))].sort();
     if (wanted.length === 0) return new Map();
     const rows = await this.manager
       .getRepository(OrganizationSchema)
@@ -60,7 +59,7 @@ export class OrganizationRepository {
 
   /** The standing of many users at once (see standingOf); users never heard of are left out. */
   async standingsOf(userIds: string[]): Promise<Map<string, UserStanding>> {
-    const wanted = [...new Set(userIds.filter((id) => UUID.test(id)))];
+    const wanted = [...new Set(userIds.filter((id) => isUuid(id)))];
     if (wanted.length === 0) return new Map();
     const rows = await this.manager.getRepository(KnownUserSchema).findBy({ userId: In(wanted) });
     return new Map(rows.map((row) => [row.userId, { active: row.active }]));
@@ -68,7 +67,7 @@ export class OrganizationRepository {
 
   /** The context's own view of a user (its read model of users' events); null when it never heard of them. */
   async standingOf(userId: string): Promise<UserStanding | null> {
-    if (!UUID.test(userId)) return null;
+    if (!isUuid(userId)) return null;
     const row = await this.manager.getRepository(KnownUserSchema).findOneBy({ userId });
     return row ? { active: row.active } : null;
   }

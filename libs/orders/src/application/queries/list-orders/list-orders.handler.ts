@@ -2,10 +2,9 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { OrderStatus } from '@eda/contracts';
-import { ValidationProblem } from '@eda/platform';
+import { isUuid, ValidationProblem } from '@eda/platform';
 import { ListOrdersQuery, OrderSummaryPage } from './list-orders.query';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function encodeCursor(placedAt: string, id: string): string {
   return Buffer.from(JSON.stringify([placedAt, id])).toString('base64url');
@@ -14,7 +13,7 @@ function encodeCursor(placedAt: string, id: string): string {
 function decodeCursor(cursor: string): [string, string] | null {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(value[0])) && typeof value[1] === 'string' && UUID.test(value[1])) {
+    if (Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(value[0])) && isUuid(value[1])) {
       return [new Date(value[0]).toISOString(), value[1]];
     }
   } catch {
