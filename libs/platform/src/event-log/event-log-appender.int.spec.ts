@@ -1,5 +1,5 @@
-import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '@eda/platform/testing';
+import type { DataSource } from 'typeorm';
+import { createMigratedDataSource } from '@eda/platform/testing';
 import { SystemClock, UuidGenerator } from '../context/clock';
 import { UnitOfWork } from '../database/unit-of-work';
 import { MAX_EVENT_BYTES } from './cloud-event';
@@ -10,22 +10,16 @@ import { domainEvent } from './outgoing-message';
 
 /** A context's unit of work on real PostgreSQL: the size that counts is the envelope as the relay will publish it. */
 describe('EventLogAppender in a unit of work', () => {
-  let db: TestDatabase;
   let ds: DataSource;
+  let close: () => Promise<void>;
   let uow: UnitOfWork;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = new DataSource({ type: 'postgres', url: db.url, migrations: contextStoreMigrations, extra: { max: 2 } });
-    await ds.initialize();
-    await ds.runMigrations();
+    ({ dataSource: ds, close } = await createMigratedDataSource({ migrations: contextStoreMigrations }));
     await ds.query('CREATE TABLE things (id text PRIMARY KEY)');
     uow = new UnitOfWork('public', ds, new EventLogAppender(new SystemClock(), new UuidGenerator()));
   });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => close?.());
 
   const thing = (id: string) => ({ sql: 'INSERT INTO things (id) VALUES ($1)', params: [id] });
   const count = async (table: string, id: string) =>

@@ -1,5 +1,5 @@
-import { DataSource } from 'typeorm';
-import { createTestDatabase, queryWork, TestDatabase } from '@eda/platform/testing';
+import type { DataSource } from 'typeorm';
+import { createMigratedDataSource, queryWork } from '@eda/platform/testing';
 import { sagaStoreMigrations } from './saga-storage';
 import { SagaListFilter, sagaListQuery, SagaStore } from './saga-store';
 
@@ -13,17 +13,14 @@ const PAGE = 51;
  * not on the clock, for every filter the console sends.
  */
 describe('SagaStore paging over 100,000 sagas', () => {
-  let db: TestDatabase;
   let ds: DataSource;
+  let close: () => Promise<void>;
   const now = new Date('2026-06-01T12:00:00Z');
   let parkedIds: string[];
   let stuckCount: number;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = new DataSource({ type: 'postgres', url: db.url, migrations: sagaStoreMigrations, extra: { max: 2 } });
-    await ds.initialize();
-    await ds.runMigrations();
+    ({ dataSource: ds, close } = await createMigratedDataSource({ migrations: sagaStoreMigrations }));
     // One saga a second over the ~28 hours before `now`: 90 % COMPLETED, 7 % COMPENSATED, 3 % RUNNING with a
     // deadline ahead — except 10 past their deadline (the scheduler is behind on them).
     await ds.query(
@@ -43,10 +40,7 @@ describe('SagaStore paging over 100,000 sagas', () => {
     );
     stuckCount = (await ds.query(`SELECT count(*)::int AS n FROM saga_instances WHERE deadline <= $1 OR id = ANY($2::uuid[])`, [now, parkedIds]))[0].n;
   }, 120_000);
-  afterAll(async () => {
-    await ds.destroy();
-    await db.drop();
-  });
+  afterAll(() => close());
 
   const work = (filter: SagaListFilter) => {
     const { sql, params } = sagaListQuery(filter, now);
