@@ -8,7 +8,7 @@
 // p99, their ratios to the baseline, the peak RSS (VmHWM) of every process the bench starts, and per
 // window where the CPU went (the target, PostgreSQL, the client, the rest of the machine).
 //
-// BENCH_INGRESS_SECONDS (6 per window), BENCH_INGRESS_ROUNDS (3), BENCH_INGRESS_WARMUP_SECONDS (3) and
+// BENCH_INGRESS_SECONDS (6 per window), BENCH_INGRESS_ROUNDS (5), BENCH_INGRESS_WARMUP_SECONDS (3) and
 // BENCH_INGRESS_CONNECTIONS (32) tune it; BENCH_PROFILE=<dir> makes every process the bench starts write a
 // CPU profile there when it stops.
 import autocannon from 'autocannon';
@@ -25,7 +25,7 @@ import { freePort } from '@eda/platform/runtime';
 const SECONDS = Number(process.env.BENCH_INGRESS_SECONDS ?? 6);
 const WARMUP_SECONDS = Number(process.env.BENCH_INGRESS_WARMUP_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_INGRESS_CONNECTIONS ?? 32);
-const ROUNDS = Number(process.env.BENCH_INGRESS_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_INGRESS_ROUNDS ?? 5);
 const MAIN = join(__dirname, '..', 'apps', 'api', 'src', 'main.js');
 const BASELINE = join(__dirname, 'ingress-baseline-server.js');
 const OPS_TOKEN = 'bench-ops-token-0123456789abcdef';
