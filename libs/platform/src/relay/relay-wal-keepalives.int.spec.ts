@@ -1,0 +1,63 @@
+import { LogicalReplicationService } from 'pg-logical-replication';
+import { Client, Pool } from 'pg';
+import { eventually, testKinesisEndpoint } from '../testing';
+import { relaySlotName } from './provision-relay';
+import { useRelayWorld } from '../testing/relay-test-kit';
+
+/**
+ * The WAL relay while the database commits steadily outside its publication (another context's tables, or any
+ * database of the cluster: WAL is one stream): PostgreSQL sends the slot a keepalive each time it has caught up,
+ * after nearly every commit. Answering each with a standby status update cost a socket write per commit (17 % of an
+ * all-roles process's CPU under POST /events). The slot is acknowledged when the server asks, when a flush moves
+ * it, and otherwise at most once a second, and it still moves past what was written.
+ */
+describe('relay in WAL mode, keepalives under steady commits', () => {
+  const kit = useRelayWorld();
+  let admin: Pool;
+  beforeEach(() => {
+    admin = kit.pool('owner', 1);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('answers a flood of keepalives with a few acknowledgements, and the slot moves past what was written', async () => {
+    const { world } = kit;
+    if (world.autoMode !== 'wal') {
+      // No logical replication on this server (wal_level=replica): there is no slot to acknowledge.
+      expect(world.autoMode).toBe('polling');
+      return;
+    }
+    const acknowledgements = jest.spyOn(LogicalReplicationService.prototype, 'acknowledge');
+    const emitted = jest.spyOn(LogicalReplicationService.prototype, 'emit');
+    kit.startRelay(testKinesisEndpoint(), { RELAY_MODE: 'wal' });
+    await eventually('the relay streams from its slot', async () => {
+      const { rows } = await admin.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [relaySlotName(world.topology)]);
+      expect(rows[0]?.active).toBe(true);
+    }, 20_000);
+    await admin.query('CREATE TABLE outside_the_publication (n int)');
+
+    // Eight writers committing one row per transaction as fast as they can.
+    const WRITERS = 8;
+    const COMMITS = WRITERS * 100;
+    const heartbeats = () => emitted.mock.calls.filter(([event]) => event === 'heartbeat').length;
+    const [acknowledgedBefore, heartbeatsBefore] = [acknowledgements.mock.calls.length, heartbeats()];
+    await Promise.all(Array.from({ length: WRITERS }, async () => {
+      const writer = new Client({ connectionString: world.db.url });
+      await writer.connect();
+      try {
+        for (let i = 0; i < COMMITS / WRITERS; i++) await writer.query('INSERT INTO outside_the_publication VALUES ($1)', [i]);
+      } finally {
+        await writer.end();
+      }
+    }));
+    const { lsn } = (await admin.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0];
+    const [acknowledged, received] = [acknowledgements.mock.calls.length - acknowledgedBefore, heartbeats() - heartbeatsBefore];
+    // The flood happened (a keepalive for most commits), and was answered a few times, not once per keepalive.
+    expect(received).toBeGreaterThan(COMMITS / 4);
+    expect(acknowledged).toBeLessThan(received / 10);
+    await eventually('the slot is confirmed past what was written', async () => {
+      const { rows } = await admin.query<{ passed: boolean }>(
+        'SELECT confirmed_flush_lsn >= $1::pg_lsn AS passed FROM pg_replication_slots WHERE slot_name = $2', [lsn, relaySlotName(world.topology)]);
+      expect(rows[0].passed).toBe(true);
+    }, 20_000, 200);
+  });
+});
