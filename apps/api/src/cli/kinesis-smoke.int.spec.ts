@@ -1,6 +1,6 @@
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '@eda/platform';
-import { FanOutFaultProxy, KinesisLocalHandle, startKinesisLocal, uniqueName } from '@eda/platform/testing';
+import { eventually, FanOutFaultProxy, KinesisLocalHandle, startKinesisLocal, uniqueName } from '@eda/platform/testing';
 import { runKinesisSmoke } from './kinesis-smoke';
 
 /**
@@ -25,6 +25,8 @@ describe('aws:smoke on a local engine', () => {
   });
 
   const streamsOf = async (prefix: string) => ((await kinesis.send(new ListStreamsCommand({}))).StreamNames ?? []).filter((n) => n.startsWith(prefix));
+  /** DeleteStream answers while the stream is DELETING; the engine lists it until it is gone. */
+  const gone = (prefix: string) => eventually('the smoke stream is gone', async () => expect(await streamsOf(prefix)).toEqual([]), 30_000, 250);
 
   it('creates a prefixed stream, reads back what the relay wrote by GetRecords and by SubscribeToShard in key order, and deletes the stream', async () => {
     const prefix = `${uniqueName('smoke')}-`;
@@ -44,7 +46,7 @@ describe('aws:smoke on a local engine', () => {
       "read 12 events back with SubscribeToShard, in order per key: the app's Kinesis code works here",
       `deleted ${prefix}smoke-events`,
     ]);
-    expect(await streamsOf(prefix)).toEqual([]);
+    await gone(prefix);
   });
 
   it('deletes what it made when a step fails halfway, and reports the failure', async () => {
@@ -58,6 +60,6 @@ describe('aws:smoke on a local engine', () => {
       subscriber.destroy();
     }
     expect(lines.at(-1)).toBe(`deleted ${prefix}smoke-events`);
-    expect(await streamsOf(prefix)).toEqual([]);
+    await gone(prefix);
   });
 });

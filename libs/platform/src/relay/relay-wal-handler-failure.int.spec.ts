@@ -30,10 +30,16 @@ describe('relay in WAL mode, a replication message whose handling fails', () => 
       expect(world.autoMode).toBe('polling');
       return;
     }
-    // The real publisher, but its first push fails. The world starts with no rows, so the catch-up pass pushes
-    // nothing: the first push is the replication handler's, for the first insert of the first transaction.
-    const push = jest.spyOn(OrderedPublisher.prototype, 'push').mockImplementationOnce(async () => {
-      throw new Error('push failed (injected once)');
+    // The real publisher, but the first push the replication handler makes fails. A catch-up pass (pushAll) is let
+    // through: on a loaded machine one can still be running when the test writes, and it is not what is tested here.
+    const realPush = OrderedPublisher.prototype.push;
+    let injected: Promise<void> | undefined;
+    jest.spyOn(OrderedPublisher.prototype, 'push').mockImplementation(function (this: OrderedPublisher, record) {
+      if (!injected && !new Error().stack?.includes('pushAll')) {
+        injected = Promise.reject(new Error('push failed (injected once)'));
+        return injected;
+      }
+      return realPush.call(this, record);
     });
     const lines: string[] = [];
     // The undelivered-row watchdog would also publish a skipped row, a restart later: kept out of the way so
@@ -45,8 +51,7 @@ describe('relay in WAL mode, a replication message whose handling fails', () => 
     const seqs = new Map<string, number>();
     const written: TestEvent[] = await appendEvents(world, 'users', { count: 6, keys, perTransaction: 6, firstSeq: seqs });
     await eventually('every row is marked published', async () => expect(await pendingRows(world)).toBe(0), 20_000);
-    expect(push.mock.results[0]).toMatchObject({ type: 'return' });
-    await expect(push.mock.results[0].value).rejects.toThrow('push failed (injected once)');
+    await expect(injected).rejects.toThrow('push failed (injected once)');
     expect(lines.some((line) => /replication message insert could not be handled \(push failed \(injected once\)\); restarting from the slot/.test(line))).toBe(true);
 
     // Recovered: active again, streaming from the slot, and a transaction committed now goes out through it.
