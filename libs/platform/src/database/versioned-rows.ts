@@ -13,13 +13,14 @@ export interface VersionedRowsUpdate<Column extends string> {
   key: { column: string; type: SqlType };
   /** The columns written and their types; every row gives a value for each. */
   columns: Record<Column, SqlType>;
-  /** Each key once; `version`: the one the row was read at. */
-  rows: ReadonlyArray<{ key: string; version: number; values: Record<Column, unknown> }>;
+  /** Each key once; `version`: the one the row was read at; `nextVersion`: the one written (default one up). */
+  rows: ReadonlyArray<{ key: string; version: number; nextVersion?: number; values: Record<Column, unknown> }>;
 }
 
 /**
  * Writes many rows of one table in one statement (`UPDATE … FROM unnest(…)`), where TypeORM sends one UPDATE per
- * row: each row conditional on the version it was read at, and one up. When any row's version has moved it throws
+ * row: each row conditional on the version it was read at, and one up (or to `nextVersion`: a row changed twice in
+ * memory is written as the two writes would have left it). When any row's version has moved it throws
  * ConcurrencyConflictError naming that row, and the caller's transaction must roll back (the other rows are written).
  * Values are sent as TypeORM sends them: a Date as a timestamp, a jsonb value as its JSON text, null as NULL.
  */
@@ -31,13 +32,14 @@ export async function updateVersionedRows<Column extends string>(db: Pick<Entity
   const unnested = [
     { name: key.column, type: key.type, values: rows.map((r) => r.key) },
     { name: 'version', type: 'integer', values: rows.map((r) => r.version) },
+    { name: 'next_version', type: 'integer', values: rows.map((r) => r.nextVersion ?? r.version + 1) },
     ...columns.map(([name, type]) => ({ name, type, values: rows.map((r) => (type === 'jsonb' ? asJson(r.values[name]) : r.values[name])) })),
   ];
   const k = ident(key.column);
   // TypeORM answers an UPDATE on PostgreSQL with [rows returned, rows affected].
   const [written]: [Array<{ place: string }>, number] = await db.query(
     `UPDATE ${ident(table)} AS t
-        SET ${columns.map(([name]) => `${ident(name)} = v.${ident(name)}`).join(', ')}, version = t.version + 1
+        SET ${columns.map(([name]) => `${ident(name)} = v.${ident(name)}`).join(', ')}, version = v.next_version
        FROM unnest(${unnested.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')}) WITH ORDINALITY AS v(${unnested.map((c) => ident(c.name)).join(', ')}, place)
       WHERE t.${k} = v.${k} AND t.version = v.version
       RETURNING v.place`,

@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import { ConcurrencyConflictError } from '../ddd/domain-error';
 import type { SqlStatement } from '../event-log/sql-statement';
 import type { SagaChange, SagaHistoryEntry, SagaInstance, SagaStatus } from './saga-instance';
 import { isUuid } from '../ddd/uuid';
+import { updateVersionedRows } from '../database/versioned-rows';
 
 interface SagaRow {
   id: string;
@@ -149,33 +149,21 @@ export class SagaStore {
    * matched were written in it).
    */
   async advanceMany<S>(advances: SagaAdvance<S>[]): Promise<void> {
-    if (advances.length === 0) return;
-    const column = <T>(value: (a: SagaAdvance<S>) => T) => advances.map(value);
-    // TypeORM answers an UPDATE on PostgreSQL with [rows returned, rows affected].
-    const [rows]: [Array<{ id: string }>, number] = await this.manager.query(
-      `UPDATE saga_instances AS s
-          SET status = a.status, step = a.step, state = a.state, deadline = a.deadline, history = s.history || a.entries,
-              version = a.version, updated_at = a.updated_at
-         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::jsonb[], $8::int[], $9::timestamptz[])
-              AS a(id, read_version, status, step, state, deadline, entries, version, updated_at)
-        WHERE s.id = a.id AND s.version = a.read_version
-        RETURNING s.id`,
-      [
-        column((a) => a.from.id),
-        column((a) => a.from.version),
-        column((a) => a.to.status),
-        column((a) => a.to.step),
-        column((a) => JSON.stringify(a.to.state)),
-        column((a) => a.to.deadline),
-        // The steps entered since `from`: appended to the row's history, as each advance would have.
-        column((a) => JSON.stringify(a.to.history.slice(a.from.history.length))),
-        column((a) => a.to.version),
-        column((a) => a.to.updatedAt),
-      ],
-    );
-    const written = new Set(rows.map((r) => r.id));
-    const stale = advances.find((a) => !written.has(a.from.id));
-    if (stale) throw new ConcurrencyConflictError(`Saga ${stale.from.sagaType}`, stale.from.id);
+    const types = new Set(advances.map((a) => a.from.sagaType));
+    await updateVersionedRows(this.manager, {
+      entity: types.size === 1 ? `Saga ${[...types][0]}` : 'Saga',
+      table: 'saga_instances',
+      key: { column: 'id', type: 'uuid' },
+      // The whole history: the row is as `from` was read (its version says so), so this is `from`'s history with
+      // the steps entered since appended, as each advance would have appended them.
+      columns: { status: 'text', step: 'text', state: 'jsonb', deadline: 'timestamptz', history: 'jsonb', updated_at: 'timestamptz' },
+      rows: advances.map(({ from, to }) => ({
+        key: from.id,
+        version: from.version,
+        nextVersion: to.version,
+        values: { status: to.status, step: to.step, state: to.state, deadline: to.deadline, history: to.history, updated_at: to.updatedAt },
+      })),
+    });
   }
 
   /**
