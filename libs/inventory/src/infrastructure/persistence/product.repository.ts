@@ -1,5 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
-import { ConcurrencyConflictError, updateVersionedRows } from '@eda/platform';
+import { updateVersionedRows } from '@eda/platform';
 import { ProductNotFoundError, SkuTakenError } from '../../domain/product.errors';
 import { Product } from '../../domain/product.aggregate';
 import { ProductSchema } from './product.schema';
@@ -41,15 +41,15 @@ export class ProductRepository {
     if (result.length === 0) throw new SkuTakenError(state.sku);
   }
 
+  /** Writes a product's changes, conditional on the version it was read at (ConcurrencyConflictError when it moved). */
   async save(product: Product): Promise<void> {
-    const { sku, version, ...rest } = product.snapshot();
-    const result = await this.manager.getRepository(ProductSchema).update({ sku, version }, { ...rest, version: version + 1 });
-    if (result.affected !== 1) throw new ConcurrencyConflictError('Product', sku);
+    await this.saveMany([product]);
   }
 
   /**
-   * Writes many products as `save` writes each (all but the sku and the creation time, which never change), in one
-   * statement: a reservation batch's products are locked until commit, and another shard's batch waits for them.
+   * Writes many products (all but the sku and the creation time, which never change), each conditional on its
+   * version, in one statement: a reservation batch's products are locked until commit, and another shard's batch
+   * waits for them. The one write path of a product, `save` included.
    */
   async saveMany(products: Iterable<Product>): Promise<void> {
     await updateVersionedRows(this.manager, {

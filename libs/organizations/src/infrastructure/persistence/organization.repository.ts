@@ -1,10 +1,9 @@
 import { In, type EntityManager } from 'typeorm';
-import { ConcurrencyConflictError, isUuid, updateVersionedRows } from '@eda/platform';
+import { isUuid, updateVersionedRows } from '@eda/platform';
 import { Organization, UserStanding } from '../../domain/organization.aggregate';
 import { OrganizationNotFoundError } from '../../domain/organization.errors';
 import { OrganizationMemberSchema, OrganizationSchema } from './organization.schema';
 import { KnownUserSchema } from './read-models.schema';
-
 
 /**
  * Loads organizations for change with a row lock (SELECT ... FOR UPDATE), so credit reservations and REST
@@ -77,16 +76,15 @@ export class OrganizationRepository {
     await this.manager.getRepository(OrganizationSchema).insert({ ...state, version: 1 });
   }
 
+  /** Writes an organization's changes and its members, conditional on the version it was read at. */
   async save(organization: Organization): Promise<void> {
-    const { id, version, members: _members, ...rest } = organization.snapshot();
-    const result = await this.manager.getRepository(OrganizationSchema).update({ id, version }, { ...rest, version: version + 1 });
-    if (result.affected !== 1) throw new ConcurrencyConflictError('Organization', id);
-    await this.saveMembers(organization);
+    await this.saveMany([organization]);
   }
 
   /**
-   * Writes many organizations as `save` writes each (all but the id and the creation time, which never change), their
-   * rows in one statement: a credit batch's organizations are locked until commit, and another shard's batch waits.
+   * Writes many organizations (all but the id and the creation time, which never change), each conditional on its
+   * version, their rows in one statement, then their members where they changed: a credit batch's organizations are
+   * locked until commit, and another shard's batch waits. The one write path of an organization, `save` included.
    */
   async saveMany(organizations: Iterable<Organization>): Promise<void> {
     const all = [...organizations];
