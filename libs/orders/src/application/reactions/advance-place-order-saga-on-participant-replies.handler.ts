@@ -10,7 +10,6 @@ import { PlaceOrderSagaRunner } from '../sagas/place-order/place-order.saga-runn
 const STOCK_REASONS: StockRejectionReason[] = ['OUT_OF_STOCK', 'UNKNOWN_PRODUCT'];
 const CREDIT_REASONS: CreditRejectionReason[] = ['CREDIT_LIMIT_EXCEEDED', 'CUSTOMER_NOT_ELIGIBLE'];
 
-
 /** The saga input a participant's answer is; an answer that cannot be read is an error (retried, then parked). */
 export function toSagaInput(event: CloudEvent): { orderId: string; input: PlaceOrderInput } {
   const data = (event.data ?? {}) as { orderId?: unknown; reason?: unknown };
