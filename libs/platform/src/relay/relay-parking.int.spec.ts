@@ -1,8 +1,7 @@
 import type { Pool } from 'pg';
 import { eventually, testKinesisEndpoint } from '../testing';
 import { ParkedStore } from './parked-store';
-import { relaySlotName } from './provision-relay';
-import { appendEvents, expectCompleteAndOrdered, readStream, relayStatus, TestEvent, useRelayWorld } from '../testing/relay-test-kit';
+import { appendEvents, expectCompleteAndOrdered, readStream, relaySlotConfirmedPast, relayStatus, TestEvent, useRelayWorld } from '../testing/relay-test-kit';
 
 const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
 
@@ -50,11 +49,7 @@ describe.each([['auto'], ['polling']])('relay parking of records Kinesis refuses
     expect(rows.map((r) => [r.errorCode, r.status])).toEqual([['RecordTooLarge', 'parked'], ...Array(6).fill(['KeyParked', 'parked'])]);
     if (relay.mode === 'wal') {
       // The slot is acknowledged past the parked rows: WAL is not pinned behind them.
-      await eventually('the slot is confirmed past the parked row', async () => {
-        const slot = await ownerQuery<{ passed: boolean }>(
-          `SELECT confirmed_flush_lsn >= '${lsn}'::pg_lsn AS passed FROM pg_replication_slots WHERE slot_name = '${relaySlotName(world.topology)}'`);
-        expect(slot.passed).toBe(true);
-      }, 20_000, 200);
+      await eventually('the slot is confirmed past the parked row', async () => expect(await relaySlotConfirmedPast(owner, world, lsn)).toBe(true), 20_000, 200);
     }
 
     // Later records of the parked key are parked behind it; the others keep flowing.

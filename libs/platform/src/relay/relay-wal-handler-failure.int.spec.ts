@@ -1,8 +1,7 @@
 import type { Pool } from 'pg';
 import { eventually, testKinesisEndpoint } from '../testing';
 import { OrderedPublisher } from './ordered-publisher';
-import { relaySlotName } from './provision-relay';
-import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, TestEvent, useRelayWorld } from '../testing/relay-test-kit';
+import { appendEvents, expectCompleteAndOrdered, pendingRows, readStream, relaySlotActive, TestEvent, useRelayWorld } from '../testing/relay-test-kit';
 
 /**
  * The WAL relay's message handler failing (here the publisher's push, failing once): the replication stream
@@ -16,12 +15,6 @@ describe('relay in WAL mode, a replication message whose handling fails', () => 
     admin = kit.pool('owner', 1);
   });
   afterEach(() => jest.restoreAllMocks());
-
-  /** Whether the relay's slot is streaming to a WAL reader (it is only once the catch-up pass is done). */
-  async function slotActive(): Promise<boolean> {
-    const { rows } = await admin.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [relaySlotName(kit.world.topology)]);
-    return rows[0]?.active === true;
-  }
 
   it('ends the stream and restarts from the slot: every row is published once, and the relay is active again', async () => {
     const { world } = kit;
@@ -45,7 +38,7 @@ describe('relay in WAL mode, a replication message whose handling fails', () => 
     // The undelivered-row watchdog would also publish a skipped row, a restart later: kept out of the way so
     // that only the handler's own failure path is tested.
     const relay = kit.startRelay(testKinesisEndpoint(), { RELAY_MODE: 'wal' }, { undeliveredCheckMs: 600_000 }, (line) => lines.push(line));
-    await eventually('the relay streams from its slot', async () => expect(await slotActive()).toBe(true), 20_000);
+    await eventually('the relay streams from its slot', async () => expect(await relaySlotActive(admin, kit.world)).toBe(true), 20_000);
 
     const keys = ['k1', 'k2', 'k3'];
     const seqs = new Map<string, number>();
@@ -58,7 +51,7 @@ describe('relay in WAL mode, a replication message whose handling fails', () => 
     await eventually('the relay is active again on its slot', async () => {
       expect(relay.active).toBe(true);
       expect(relay.mode).toBe('wal');
-      expect(await slotActive()).toBe(true);
+      expect(await relaySlotActive(admin, kit.world)).toBe(true);
     }, 20_000);
     expect(lines.filter((line) => line.startsWith('relay active (wal)'))).toHaveLength(2);
     written.push(...(await appendEvents(world, 'users', { count: 6, keys, perTransaction: 6, firstSeq: seqs })));

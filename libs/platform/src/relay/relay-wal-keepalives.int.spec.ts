@@ -1,8 +1,7 @@
 import { LogicalReplicationService } from 'pg-logical-replication';
 import { Client, Pool } from 'pg';
 import { eventually, testKinesisEndpoint } from '../testing';
-import { relaySlotName } from './provision-relay';
-import { useRelayWorld } from '../testing/relay-test-kit';
+import { relaySlotActive, relaySlotConfirmedPast, useRelayWorld } from '../testing/relay-test-kit';
 
 /**
  * The WAL relay while the database commits steadily outside its publication (another context's tables, or any
@@ -29,10 +28,7 @@ describe('relay in WAL mode, keepalives under steady commits', () => {
     const acknowledgements = jest.spyOn(LogicalReplicationService.prototype, 'acknowledge');
     const emitted = jest.spyOn(LogicalReplicationService.prototype, 'emit');
     kit.startRelay(testKinesisEndpoint(), { RELAY_MODE: 'wal' });
-    await eventually('the relay streams from its slot', async () => {
-      const { rows } = await admin.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [relaySlotName(world.topology)]);
-      expect(rows[0]?.active).toBe(true);
-    }, 20_000);
+    await eventually('the relay streams from its slot', async () => expect(await relaySlotActive(admin, world)).toBe(true), 20_000);
     await admin.query('CREATE TABLE outside_the_publication (n int)');
 
     // Eight writers committing one row per transaction as fast as they can.
@@ -54,10 +50,6 @@ describe('relay in WAL mode, keepalives under steady commits', () => {
     // The flood happened (a keepalive for most commits), and was answered a few times, not once per keepalive.
     expect(received).toBeGreaterThan(COMMITS / 4);
     expect(acknowledged).toBeLessThan(received / 10);
-    await eventually('the slot is confirmed past what was written', async () => {
-      const { rows } = await admin.query<{ passed: boolean }>(
-        'SELECT confirmed_flush_lsn >= $1::pg_lsn AS passed FROM pg_replication_slots WHERE slot_name = $2', [lsn, relaySlotName(world.topology)]);
-      expect(rows[0].passed).toBe(true);
-    }, 20_000, 200);
+    await eventually('the slot is confirmed past what was written', async () => expect(await relaySlotConfirmedPast(admin, world, lsn)).toBe(true), 20_000, 200);
   });
 });
