@@ -344,8 +344,10 @@ describe('event bus (REST)', () => {
         const secondAnswer = post(second).finally(() => {
           secondDone = true;
         });
-        // Either the second POST commits at once (behind the first's position), or it queues behind the first.
-        await eventually('the second POST committed or waits', async () => expect(secondDone || (await waiters('advisory')) === 1).toBe(true));
+        // The second POST must not overtake: it waits behind the first, in the process (one statement at a time
+        // per key) or in PostgreSQL (the key's lock). Time enough to commit, were it free to.
+        await new Promise((r) => setTimeout(r, 500));
+        expect(secondDone).toBe(false);
         const visibleWhileFirstPending = (await sql.query('SELECT id FROM platform.event_log WHERE partition_key = $1 AND content_hash <> $2', [key, 'held'])).rows;
         expect(visibleWhileFirstPending).toEqual([]);
         await holder.query('ROLLBACK');

@@ -14,6 +14,7 @@ import { ValidationProblem } from '../http/problem-details.filter';
 import { EventTooLargeError, isPublishableSizeViolation } from '../event-log/event-log.errors';
 import { DuplicateEventConflictError } from './event-bus.errors';
 import type { IncomingCloudEvent } from './incoming-cloud-event';
+import { EventInsertBatcher, InsertOutcome } from './event-insert-batcher';
 
 /** The logical stream external producers' events are relayed to (`${STREAM_PREFIX}platform-events`). */
 export const PLATFORM_EVENTS_STREAM = 'platform-events';
@@ -25,17 +26,11 @@ export interface IngestResult {
 }
 
 /**
- * The one statement of every POST /events, prepared once per pooled connection (a named statement): PostgreSQL
- * then binds and runs it without parsing and planning the CTE again each time (docs/adr/0019-ingress-fast-path.md).
+ * Batch statements of POST /events in flight at once, and rows per statement: two of the platform pool's
+ * connections write while the next batch gathers, and the others stay free for GET /events and the rest.
  */
-const INSERT_EVENT = {
-  name: 'eda_event_bus_ingest',
-  text: `WITH key_lock AS (SELECT pg_advisory_xact_lock(hashtextextended('event_log:' || $6::text || ':' || $5::text, 0)))
-         INSERT INTO platform.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
-         SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::jsonb, $9::text FROM key_lock
-         ON CONFLICT (source, id) DO NOTHING
-         RETURNING position`,
-};
+const INSERT_BATCHES_IN_FLIGHT = 2;
+const INSERT_BATCH_ROWS = 256;
 
 /** PostgreSQL's datetime error codes: only the `time` column's cast can raise them. */
 const DATETIME_ERRORS = new Set(['22007', '22008', '22009']);
@@ -43,24 +38,34 @@ const DATETIME_ERRORS = new Set(['22007', '22008', '22009']);
 /**
  * Appends a validated external event to platform.event_log, idempotently per (source, id).
  * The idempotency hash covers the event as the producer sent it, not what the bus adds (request id,
- * trace), so a retried POST of the same body matches. One INSERT … ON CONFLICT DO NOTHING statement
- * (its own transaction) settles concurrent duplicates: the loser finds the winner's row and compares hashes.
+ * trace), so a retried POST of the same body matches. INSERT … ON CONFLICT DO NOTHING settles concurrent
+ * duplicates: the loser finds the winner's row and compares hashes.
  *
- * The same statement first takes a transaction-scoped advisory lock on (stream, partition key), before the
- * row's position is drawn: two POSTs of one key then draw positions in the order they commit, which the
- * polling relay (position order) and the WAL relay (commit order) both publish alike. Writers of a context's
- * aggregate get that from the aggregate's row lock; producers' events have no such row.
+ * Concurrent POSTs share statements (EventInsertBatcher: group commit, one round trip and one transaction per
+ * batch), each with its own answer. The statement first takes a transaction-scoped advisory lock on every
+ * (stream, partition key) it writes, before the rows' positions are drawn: POSTs of one key then draw positions
+ * in the order they commit, which the polling relay (position order) and the WAL relay (commit order) both
+ * publish alike. Writers of a context's aggregate get that from the aggregate's row lock; producers' events
+ * have no such row.
  */
 @Injectable()
 export class EventBusIngress {
   private readonly logger = new Logger('EventBusIngress');
   private appended?: ReturnType<Counter['labels']>;
 
+  /**
+   * Concurrent POSTs share statements (group commit); each keeps its own answer. It writes to TypeORM's pg pool
+   * for the platform schema directly: TypeORM's query runner adds a wrapper per call and nothing else.
+   */
+  private readonly batcher: EventInsertBatcher;
+
   constructor(
     @InjectDataSource('platform') private readonly db: DataSource,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.batcher = new EventInsertBatcher(() => (this.db.driver as PostgresDriver).master as Pool, { maxInFlight: INSERT_BATCHES_IN_FLIGHT, maxRows: INSERT_BATCH_ROWS });
+  }
 
   /** The envelope as stored and relayed: the producer's event plus the attributes the bus fills in when missing. */
   envelope(event: IncomingCloudEvent): CloudEvent {
@@ -86,8 +91,8 @@ export class EventBusIngress {
     const bytes = publishedRecordBytes(Buffer.byteLength(json), envelope.partitionkey);
     if (bytes > MAX_EVENT_BYTES) throw new EventTooLargeError(bytes, MAX_EVENT_BYTES);
 
-    const inserted: unknown[] = await this.insert(envelope, json, hash);
-    if (inserted.length > 0) {
+    const outcome = await this.insert(envelope, json, hash);
+    if (outcome === 'inserted') {
       // Producers choose their types (and, within their keys, their sources): labels stay bounded (docs/contract.md §3).
       this.appended ??= this.metrics.counter('eda_events_appended_total', 'Events committed to the event log', ['source', 'type']).labels({ source: 'platform', type: 'external' });
       this.appended.inc();
@@ -99,21 +104,19 @@ export class EventBusIngress {
     return { id: event.id, created: false };
   }
 
-  /**
-   * TypeORM's pg pool for the platform schema. The insert, the one statement of every POST /events, goes to it
-   * directly: TypeORM's query runner adds a wrapper per call and nothing else (its logging is off).
-   */
-  private get pool(): Pool {
-    return (this.db.driver as PostgresDriver).master as Pool;
-  }
-
-  private async insert(envelope: CloudEvent, json: string, hash: string): Promise<unknown[]> {
+  private async insert(envelope: CloudEvent, json: string, hash: string): Promise<InsertOutcome> {
     try {
-      const { rows } = await this.pool.query({
-        ...INSERT_EVENT,
-        values: [envelope.id, envelope.source, envelope.type, envelope.subject ?? null, envelope.partitionkey, PLATFORM_EVENTS_STREAM, envelope.time, json, hash],
+      return await this.batcher.insert({
+        id: envelope.id,
+        source: envelope.source,
+        type: envelope.type,
+        subject: envelope.subject ?? null,
+        partitionKey: envelope.partitionkey,
+        stream: PLATFORM_EVENTS_STREAM,
+        time: envelope.time,
+        json,
+        contentHash: hash,
       });
-      return rows;
     } catch (error) {
       if (isPublishableSizeViolation(error)) throw new EventTooLargeError(undefined, MAX_EVENT_BYTES);
       // Validation mirrors what PostgreSQL accepts; should a value still slip through, it is the caller's 400, not
