@@ -6,6 +6,9 @@ import { aUser } from '../support/mothers';
 import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
+/** The server's maintenance database, beside the test's own. */
+const otherDatabaseUrl = (url: string) => Object.assign(new URL(url), { pathname: '/postgres' }).toString();
+
 describe('event bus (REST)', () => {
   let t: TestApp;
   let keys: ProducerKeyStore;
@@ -459,6 +462,22 @@ describe('event bus (REST)', () => {
       expect(await ids('after=2021-01-01T00:00:00Z&before=2029-12-31T20:00:00-01:00')).toEqual([partner.id]);
       expect(await ids('after=2029-12-31T20:00:00-01:00&before=2029-12-31T23:30:00-01:00')).toEqual([recent.id]);
       expect(await ids(`type=com.acme.Nothing`)).toEqual([]);
+    });
+
+    it('is not held back by a transaction left open in another database of the same server', async () => {
+      // Transaction ids are the server's: an older one open elsewhere must not hide what this database committed.
+      const elsewhere = new Client({ connectionString: otherDatabaseUrl(t.db.url) });
+      await elsewhere.connect();
+      try {
+        await elsewhere.query('BEGIN');
+        await elsewhere.query('SELECT pg_current_xact_id()');
+        const fresh = event({ subject: `elsewhere-${randomUUID()}` });
+        expect((await post(fresh)).status).toBe(201);
+        const res = await t.request('GET', `/events?subject=${fresh.subject}`);
+        expect(res.body.items.map((e: { id: string }) => e.id)).toEqual([fresh.id]);
+      } finally {
+        await elsewhere.end();
+      }
     });
 
     it('returns, from the last cursor, a row whose transaction committed after later rows were committed', async () => {

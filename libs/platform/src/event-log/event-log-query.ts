@@ -22,7 +22,7 @@ export interface EventLogPage {
 
 /**
  * Keyset of the merged log: (transaction id, schema, position). Pages hold only rows of transactions below the
- * reading snapshot's xmin — every transaction with a smaller id has ended — so no row can ever appear behind a
+ * reading snapshot's horizon (HORIZON_SQL) — every transaction with a smaller id has ended — so no row can ever appear behind a
  * cursor, however late its transaction commits (rows become visible in commit order, not in id order).
  */
 interface Cursor {
@@ -30,6 +30,17 @@ interface Cursor {
   schema: string;
   position: string;
 }
+
+/**
+ * The reading snapshot's horizon in this database: the oldest transaction of the snapshot's running ones that is
+ * not known to run in another database, else the snapshot's xmax. Every transaction below it has ended and its
+ * rows are visible to the snapshot. Transaction ids are the server's, but only this database's transactions write
+ * its event logs: one left open in another database must not hold this log back (pg_snapshot_xmin would). A
+ * running transaction whose database is not known (it ended meanwhile, or pg_stat_activity does not show it) counts.
+ */
+const HORIZON_SQL = `(SELECT coalesce(min(running), pg_snapshot_xmax(pg_current_snapshot()))
+  FROM pg_snapshot_xip(pg_current_snapshot()) AS running
+  WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = xid(running) AND a.datname <> current_database()))`;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 const XID8 = /^\d{1,20}$/;
@@ -77,7 +88,7 @@ export class EventLogQuery {
 
     const params: unknown[] = [];
     const param = (value: unknown, cast = '') => `$${params.push(value)}${cast}`;
-    const common: string[] = ['tx_id < pg_snapshot_xmin(pg_current_snapshot())'];
+    const common: string[] = ['tx_id < (SELECT xid FROM horizon)'];
     if (filter.type !== undefined) common.push(`type = ${param(filter.type)}`);
     if (filter.source !== undefined) common.push(`source = ${param(filter.source)}`);
     if (filter.subject !== undefined) common.push(`subject = ${param(filter.subject)}`);
@@ -99,7 +110,8 @@ export class EventLogQuery {
                WHERE ${where.join(' AND ')} ORDER BY tx_id, position LIMIT ${limit})`;
     });
     const rows: Array<{ schema_name: string; tx: string; position: string; envelope: CloudEvent }> = await this.db.query(
-      `SELECT schema_name, tx_id::text AS tx, position::text AS position, envelope
+      `WITH horizon AS MATERIALIZED (SELECT ${HORIZON_SQL} AS xid)
+       SELECT schema_name, tx_id::text AS tx, position::text AS position, envelope
        FROM (${branches.join(' UNION ALL ')}) merged
        ORDER BY merged.tx_id, merged.schema_name COLLATE "C", merged.position
        LIMIT ${limit}`,
@@ -115,20 +127,18 @@ export class EventLogQuery {
   }
 
   /**
-   * Waits (up to SETTLE_WAIT_MS) until every transaction running when the read began has ended, so that an
+   * Waits (up to SETTLE_WAIT_MS) until every transaction of this database running when the read began has ended, so that an
    * event committed before the request is on the page even if an older transaction was still open then
    * (read-your-writes for a producer that POSTs, then GETs). A transaction open longer only delays its
    * successors' rows until it ends; they are never skipped.
    */
   private async settle(): Promise<void> {
-    const [{ xmin, xmax }] = await this.db.query(
-      `SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax FROM pg_current_snapshot() s`,
-    );
-    if (xmin === xmax) return;
+    const [{ horizon, xmax }] = await this.db.query(`SELECT ${HORIZON_SQL}::text AS horizon, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
+    if (horizon === xmax) return;
     const deadline = Date.now() + SETTLE_WAIT_MS;
     while (Date.now() < deadline) {
       await new Promise((resolveProbe) => setTimeout(resolveProbe, SETTLE_PROBE_MS));
-      const [{ settled }] = await this.db.query(`SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 AS settled`, [xmax]);
+      const [{ settled }] = await this.db.query(`SELECT ${HORIZON_SQL} >= $1::xid8 AS settled`, [xmax]);
       if (settled) return;
     }
   }

@@ -59,7 +59,7 @@ export class EventsController {
   @ApiOperation({
     summary: 'Browse the event log (every context\'s events and the producers\')',
     description:
-      'Ordered by the transaction that wrote each event, oldest first; a page holds only events of transactions older than every one still running, ' +
+      'Ordered by the transaction that wrote each event, oldest first; a page holds only events of transactions older than every one still running in the app\'s database, ' +
       'so nothing can later appear behind `nextCursor` (ask again from your last cursor to see what committed since). ' +
       '`after`/`before` compare with the event `time`.' +
       'Needs a producer key with the `read` scope, or the operations token.',
