@@ -8,7 +8,7 @@ export * from './database/context-persistence.module';
 export * from './database/database-topology';
 export * from './provision-database';
 export * from './database/unit-of-work';
-export * from './event-log/sql-statement';
+export * from './sql/sql-statement';
 export * from './database/key-locks';
 export * from './database/versioned-rows';
 export * from './ddd';

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { DatabaseTopology } from './database/database-topology';
 import { PLATFORM_SCHEMA, type ContextStorage } from './database/context-definition';
 import { provisionRelay } from './relay/provision-relay';
-import { ident, literal } from './database/ident';
+import { ident, literal } from './sql/ident';
 
 const PROVISION_LOCK = 74_201_001;
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { freePort } from '../kinesis/free-port';
-import { ident } from './ident';
+import { ident } from '../sql/ident';
 
 export interface EmbeddedPostgresHandle {
   url: string;

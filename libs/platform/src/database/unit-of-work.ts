@@ -7,8 +7,8 @@ import { inConsumerSpan } from '../observability/tracing';
 import { AppendedEvent, EventLogAppender } from '../event-log/event-log-appender';
 import { domainEvent, OutgoingMessage } from '../event-log/outgoing-message';
 import { BackoffPolicy, fullJitterDelay, sleep } from '../kinesis/backoff';
-import { ident } from './ident';
-import type { SqlStatement } from '../event-log/sql-statement';
+import { ident } from '../sql/ident';
+import type { SqlStatement } from '../sql/sql-statement';
 
 const INSERT = /^\s*INSERT\s+INTO\s/i;
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { ConcurrencyConflictError } from '../ddd/domain-error';
-import { ident } from './ident';
+import { ident } from '../sql/ident';
 
 /** The PostgreSQL type a column's values are sent as (one array of them per column). */
 export type SqlType = 'text' | 'uuid' | 'integer' | 'bigint' | 'numeric' | 'boolean' | 'timestamptz' | 'jsonb';

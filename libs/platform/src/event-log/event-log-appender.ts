@@ -2,7 +2,8 @@ import { hash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Clock, IdGenerator } from '../context/clock';
 import { currentMessageContext, newMessageContext, traceparentForEvents } from '../context/message-context';
-import { asOneStatement, SqlStatement } from './sql-statement';
+import { ident } from '../sql/ident';
+import { asOneStatement, SqlStatement } from '../sql/sql-statement';
 import { CloudEvent, MAX_EVENT_BYTES, publishedRecordBytes } from './cloud-event';
 import { EventTooLargeError, isPublishableSizeViolation } from './event-log.errors';
 import type { OutgoingMessage } from './outgoing-message';
@@ -110,7 +111,7 @@ export class EventLogAppender {
       params.push(event.id, event.source, event.type, event.subject ?? null, event.partitionkey, stream, event.time, json, hash);
     }
     return {
-      sql: `INSERT INTO "${schema}".event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
+      sql: `INSERT INTO ${ident(schema)}.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
          VALUES ${values.join(', ')}`,
       params,
     };

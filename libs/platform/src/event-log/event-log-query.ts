@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { ValidationProblem } from '../http/problem-details.filter';
 import type { CloudEvent } from './cloud-event';
+import { ident, literal } from '../sql/ident';
 
 export interface EventLogFilter {
   type?: string;
@@ -106,7 +107,7 @@ export class EventLogQuery {
         else if (schema > cursor.schema) where.push(`tx_id >= ${tx}`);
         else where.push(`(tx_id, position) > (${tx}, ${position})`);
       }
-      return `(SELECT '${schema}'::text AS schema_name, tx_id, position, envelope FROM "${schema}".event_log
+      return `(SELECT ${literal(schema)}::text AS schema_name, tx_id, position, envelope FROM ${ident(schema)}.event_log
                WHERE ${where.join(' AND ')} ORDER BY tx_id, position LIMIT ${limit})`;
     });
     const rows: Array<{ schema_name: string; tx: string; position: string; envelope: CloudEvent }> = await this.db.query(
@@ -149,10 +150,10 @@ export class EventLogQuery {
    */
   async byCorrelationOf(subject: string, limit: number): Promise<Array<{ schema: string; recordedAt: string; event: CloudEvent }>> {
     const correlations = this.schemas
-      .map((schema) => `SELECT envelope->>'correlationid' AS c FROM "${schema}".event_log WHERE subject = $1`)
+      .map((schema) => `SELECT envelope->>'correlationid' AS c FROM ${ident(schema)}.event_log WHERE subject = $1`)
       .join(' UNION ');
     const branches = this.schemas.map(
-      (schema) => `(SELECT '${schema}'::text AS schema_name, position, recorded_at, envelope FROM "${schema}".event_log
+      (schema) => `(SELECT ${literal(schema)}::text AS schema_name, position, recorded_at, envelope FROM ${ident(schema)}.event_log
                      WHERE subject = $1 OR envelope->>'correlationid' IN (SELECT c FROM correlations))`,
     );
     const rows: Array<{ schema_name: string; recorded_at: Date; envelope: CloudEvent }> = await this.db.query(
@@ -170,7 +171,7 @@ export class EventLogQuery {
     if (source !== undefined) params.push(source);
     const where = source !== undefined ? 'id = $1 AND source = $2' : 'id = $1';
     const branches = this.schemas.map(
-      (schema) => `(SELECT '${schema}'::text AS schema_name, position, recorded_at, envelope FROM "${schema}".event_log WHERE ${where})`,
+      (schema) => `(SELECT ${literal(schema)}::text AS schema_name, position, recorded_at, envelope FROM ${ident(schema)}.event_log WHERE ${where})`,
     );
     const rows: Array<{ envelope: CloudEvent }> = await this.db.query(
       `SELECT envelope FROM (${branches.join(' UNION ALL ')}) merged ORDER BY recorded_at, schema_name COLLATE "C", position LIMIT 1`,

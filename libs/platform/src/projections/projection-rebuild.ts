@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ident } from '../database/ident';
+import { ident } from '../sql/ident';
 import type { UnitOfWork } from '../database/unit-of-work';
 import { applyEvents, lockProjection, Projection } from './projection';
 

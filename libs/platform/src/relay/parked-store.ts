@@ -1,5 +1,5 @@
 import type { Parking, ParkedStatus, ReleasedRecord } from './relay-record';
-import { ident } from '../database/ident';
+import { ident } from '../sql/ident';
 import { KEY_PARKED } from './ordered-publisher';
 
 export type { Parking, ParkedStatus, ReleasedRecord } from './relay-record';

@@ -4,7 +4,7 @@ import type { PublishedMarker } from './published-marker';
 import type { RelayRecord } from './relay-record';
 import { Pause } from '../kinesis/backoff';
 import { PgListener } from '../wakeups/pg-listener';
-import { ident } from '../database/ident';
+import { ident } from '../sql/ident';
 import { owedToKinesis } from './relay-status';
 
 /** Channel an event-log insert notifies when the database cannot replicate logically (the polling relay's wake). */

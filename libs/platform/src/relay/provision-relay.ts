@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { PLATFORM_SCHEMA, type ContextStorage } from '../database/context-definition';
 import type { DatabaseTopology } from '../database/database-topology';
-import { ident, literal } from '../database/ident';
+import { ident, literal } from '../sql/ident';
 
 /** The publication the relay's slot decodes: the event_log of every schema, INSERTs only (the unpublished table beside each is not news). */
 export const RELAY_PUBLICATION = 'eda_relay_event_log';

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { RelayRecord } from './relay-record';
-import { ident } from '../database/ident';
+import { ident } from '../sql/ident';
 
 
 /**

@@ -1,4 +1,4 @@
-import { ident, literal } from '../database/ident';
+import { ident, literal } from '../sql/ident';
 
 /** GET /ops/relay (docs/contract.md §3). */
 export interface RelayStatus {

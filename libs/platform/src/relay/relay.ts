@@ -6,7 +6,7 @@ import type { ContextStorage } from '../database/context-definition';
 import type { DatabaseTopology } from '../database/database-topology';
 import { BackoffPolicy, fullJitterDelay, Pause } from '../kinesis/backoff';
 import { logicalStreams, PLATFORM_SCHEMA } from '../database/context-definition';
-import { literal } from '../database/ident';
+import { literal } from '../sql/ident';
 import { StreamProvisioner } from '../kinesis/stream-provisioner';
 import { OrderedPublisher } from './ordered-publisher';
 import { PollingSource } from './polling-source';

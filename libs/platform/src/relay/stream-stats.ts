@@ -6,7 +6,7 @@ import { KPL_RECORD_OVERHEAD } from '../event-log/cloud-event';
 import { createKinesisClient } from '../kinesis/kinesis-connection';
 import { PlatformRuntime } from '../platform-runtime';
 import { Rate, SHARD_BYTES_PER_SECOND, SHARD_RECORDS_PER_SECOND, sizeStream, StreamSizing, TARGET_UTILISATION } from './stream-sizing';
-import { ident } from '../database/ident';
+import { ident } from '../sql/ident';
 
 const WINDOW_SECONDS = 60;
 const TOP_KEYS = 10;

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { SqlStatement } from '../event-log/sql-statement';
+import type { SqlStatement } from '../sql/sql-statement';
 import type { SagaChange, SagaHistoryEntry, SagaInstance, SagaStatus } from './saga-instance';
 import { isUuid } from '../ddd/uuid';
 import { updateVersionedRows } from '../database/versioned-rows';

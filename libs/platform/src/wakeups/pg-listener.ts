@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { ident } from '../database/ident';
+import { ident } from '../sql/ident';
 import { fullJitterDelay } from '../kinesis/backoff';
 
 export interface PgListenerOptions {

@@ -8,7 +8,7 @@ import type { LeaseStore } from '../leases/lease-store';
 import { MessageDispatcher } from '../dispatch/message-dispatcher';
 import type { RegisteredHandler } from '../handlers/message-handler';
 import type { DecodedMessage } from '../dispatch/record-decoder';
-import { ident } from '../../database/ident';
+import { ident } from '../../sql/ident';
 
 export interface EventLogBackfillDeps {
   deadLetters: DeadLetterStore;
