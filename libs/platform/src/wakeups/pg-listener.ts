@@ -59,6 +59,8 @@ export class PgListener {
     if (this.stopped) return;
     const client = new Client({ connectionString: this.options.connectionString, application_name: this.options.applicationName ?? 'eda:listen' });
     client.on('notification', (n) => {
+      // PostgreSQL also delivers what this connection sent itself: the sender knew it first-hand already.
+      if (n.processId === client.processID) return;
       if (n.payload !== undefined) this.options.onNotification(n.channel, n.payload);
     });
     client.on('error', (error) => this.lost(client, error));

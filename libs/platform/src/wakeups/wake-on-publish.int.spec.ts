@@ -139,6 +139,29 @@ describe('wake on publish (real PostgreSQL and kinesalite)', () => {
     }
   }, 120_000);
 
+  it('a process that relays and consumes wakes its readers once per publish: its own notification does not come back as a second wake', async () => {
+    const both = new ShardWakeups();
+    const other = new ShardWakeups();
+    const channel = new PgWakeupChannel(both, { connectionString: platformUrl, send: true, listen: true });
+    const elsewhere = new PgWakeupChannel(other, { connectionString: platformUrl, send: false, listen: true });
+    await channel.start();
+    await elsewhere.start();
+    const local: string[] = [];
+    const remote: string[] = [];
+    both.subscribe((stream, shards) => local.push(`${stream}:${shards.join(',')}`));
+    other.subscribe((stream, shards) => remote.push(`${stream}:${shards.join(',')}`));
+    try {
+      both.published('s-self', ['shardId-9']);
+      await eventually('the other process is woken', () => expect(remote).toEqual(['s-self:shardId-9']));
+      // The notification has come round by now (it reached the other listener); the sender's readers saw one wake.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(local).toEqual(['s-self:shardId-9']);
+    } finally {
+      await channel.stop();
+      await elsewhere.stop();
+    }
+  }, 60_000);
+
   it('carries wakes between processes through PostgreSQL, and comes back after its connection is killed', async () => {
     const sender = new ShardWakeups();
     const receiver = new ShardWakeups();
