@@ -60,7 +60,8 @@ export class PgListener {
     const client = new Client({ connectionString: this.options.connectionString, application_name: this.options.applicationName ?? 'eda:listen' });
     client.on('notification', (n) => {
       // PostgreSQL also delivers what this connection sent itself: the sender knew it first-hand already.
-      if (n.processId === client.processID) return;
+      // (pg keeps the backend's pid from the start-up handshake; its typings do not declare it.)
+      if (n.processId === (client as unknown as { processID?: number }).processID) return;
       if (n.payload !== undefined) this.options.onNotification(n.channel, n.payload);
     });
     client.on('error', (error) => this.lost(client, error));
