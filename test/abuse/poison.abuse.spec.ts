@@ -122,6 +122,32 @@ describe('poison suite: no producer stops the bus', () => {
     await expectBusStillWorks();
   });
 
+  it('inflating bodies among honest ones at the same instant: each is refused alone, and every honest event is stored', async () => {
+    // Concurrent POSTs share INSERT statements (group commit): an event only the table's CHECK can refuse fails its
+    // whole batch, whose events must then be answered one by one, each as it would have been alone.
+    const refusedBatches = async () => {
+      const text = (await h.t.request('GET', '/metrics')).body as string;
+      return Number(/^eda_ingress_insert_batches_refused_total (\S+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await storedOfSource();
+    const refusedBefore = await refusedBatches();
+    const honest = Array.from({ length: 120 }, (_, i) => event({ subject: `honest-${i % 5}`, data: { i } }));
+    const inflating = Array.from({ length: 30 }, () => event({ data: Array.from({ length: 6_000 }, () => 1e308) }));
+    const mixed = honest.map((e, i) => [e, ...(i % 4 === 0 ? [inflating[i / 4]] : [])]).flat();
+
+    const answers = await Promise.all(mixed.map((e) => post(e)));
+
+    const statusOf = new Map(mixed.map((e, i) => [e.id, answers[i].status]));
+    expect(honest.filter((e) => statusOf.get(e.id) !== 201)).toEqual([]);
+    expect(inflating.map((e) => statusOf.get(e.id))).toEqual(inflating.map(() => 413));
+    expect(await storedOfSource()).toBe(before + honest.length);
+    const { rows } = await h.t.sql.query('SELECT id FROM platform.event_log WHERE id = ANY($1)', [inflating.map((e) => e.id)]);
+    expect(rows).toEqual([]);
+    // They did share statements: some batch was refused as a whole and answered row by row.
+    expect(await refusedBatches()).toBeGreaterThan(refusedBefore);
+    await expectBusStillWorks();
+  });
+
   it('a hot key: 3,000 events on one subject from 8 writers are published in commit order while an ordinary order goes through', async () => {
     const hot = `hot-${randomUUID().slice(0, 8)}`;
     const writers = Array.from({ length: 8 }, async (_, w) => {

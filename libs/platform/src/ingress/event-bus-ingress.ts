@@ -64,7 +64,16 @@ export class EventBusIngress {
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
   ) {
-    this.batcher = new EventInsertBatcher(() => (this.db.driver as PostgresDriver).master as Pool, { maxInFlight: INSERT_BATCHES_IN_FLIGHT, maxRows: INSERT_BATCH_ROWS });
+    const rows = metrics.histogram('eda_ingress_insert_rows', 'Events per INSERT statement of POST /events (group commit)', [], [1, 2, 4, 8, 16, 32, 64, 128, 256]);
+    const refused = metrics.counter(
+      'eda_ingress_insert_batches_refused_total',
+      'Batches of POST /events refused as a whole (one event too large as stored, or a time PostgreSQL refuses): their events were inserted one by one',
+    );
+    this.batcher = new EventInsertBatcher(() => (this.db.driver as PostgresDriver).master as Pool, {
+      maxInFlight: INSERT_BATCHES_IN_FLIGHT,
+      maxRows: INSERT_BATCH_ROWS,
+      observe: { sent: (n) => rows.observe(n), refused: () => refused.inc() },
+    });
   }
 
   /** The envelope as stored and relayed: the producer's event plus the attributes the bus fills in when missing. */

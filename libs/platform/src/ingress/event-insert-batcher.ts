@@ -22,6 +22,8 @@ export interface EventInsertBatcherOptions {
   maxInFlight: number;
   /** Rows per statement at most. */
   maxRows: number;
+  /** Told the size of every statement sent, and of every batch refused as a whole (its rows then went one by one). */
+  observe?: { sent(rows: number): void; refused(rows: number): void };
 }
 
 /**
@@ -167,6 +169,7 @@ export class EventInsertBatcher {
   }
 
   private async send(batch: Pending[]): Promise<void> {
+    this.options.observe?.sent(batch.length);
     if (batch.length === 1) {
       await this.settle(batch[0]);
       return;
@@ -177,6 +180,7 @@ export class EventInsertBatcher {
     } catch {
       // The batch as a whole was refused: every row alone, each with its own answer; a key's rows one after
       // another, in the order they came, the keys side by side.
+      this.options.observe?.refused(batch.length);
       const perKey = new Map<string, Pending[]>();
       for (const pending of batch) {
         const key = partitionOf(pending.row);
