@@ -47,6 +47,17 @@ export class PgListener {
     }
   }
 
+  /** Runs a statement on this connection; undefined (nothing run) while disconnected or when it fails. */
+  async query<T>(text: string, values: unknown[] = []): Promise<T[] | undefined> {
+    const client = this.client;
+    if (!client) return undefined;
+    try {
+      return (await client.query(text, values)).rows as T[];
+    } catch {
+      return undefined;
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);

@@ -4,7 +4,7 @@ import {
   createStream, putEvents, provisionTestStores, startTestConsumer, TEST_CONTEXT, TEST_STREAM, TestConsumer, thingEvent,
 } from '../testing/consumer-test-kit';
 import { createTestDatabase, eventually, TestDatabase, testKinesisClient, testKinesisEndpoint, uniqueName } from '../testing';
-import { PgWakeupChannel } from './pg-wakeup-channel';
+import { PgWakeupChannel, SHARDS_WRITTEN_CHANNEL } from './pg-wakeup-channel';
 import { ShardWakeups } from './shard-wakeups';
 
 const SHARD = 'shardId-000000000000';
@@ -159,6 +159,43 @@ describe('wake on publish (real PostgreSQL and kinesalite)', () => {
     } finally {
       await channel.stop();
       await elsewhere.stop();
+    }
+  }, 60_000);
+
+  it('sends no notification while no other process listens, and wakes a listener that appears within about a second', async () => {
+    const sender = new ShardWakeups();
+    const out = new PgWakeupChannel(sender, { connectionString: platformUrl, send: true, listen: false });
+    await out.start();
+    // A bystander on the channel, not named as a wake-up listener: it sees every NOTIFY that is sent.
+    const spy = new Client({ connectionString: platformUrl, application_name: 'spy' });
+    await spy.connect();
+    let notified = 0;
+    spy.on('notification', () => notified++);
+    await spy.query(`LISTEN ${SHARDS_WRITTEN_CHANNEL}`);
+    const receiver = new ShardWakeups();
+    const into = new PgWakeupChannel(receiver, { connectionString: platformUrl, send: false, listen: true });
+    try {
+      for (let i = 0; i < 5; i++) {
+        sender.published('s-alone', [`shardId-${i}`]);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      expect(notified).toBe(0);
+
+      await into.start();
+      const got: string[] = [];
+      receiver.subscribe((stream) => got.push(stream));
+      const since = Date.now();
+      await eventually('the new listener is woken', async () => {
+        sender.published('s-joined', ['shardId-0']);
+        expect(got).toContain('s-joined');
+      }, 5_000, 100);
+      expect(Date.now() - since).toBeLessThan(3_000);
+      expect(notified).toBeGreaterThan(0);
+    } finally {
+      await spy.end();
+      await out.stop();
+      await into.stop();
     }
   }, 60_000);
 
