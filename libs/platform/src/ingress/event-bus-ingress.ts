@@ -31,6 +31,8 @@ export interface IngestResult {
  */
 const INSERT_BATCHES_IN_FLIGHT = 2;
 const INSERT_BATCH_ROWS = 256;
+/** Envelope text per statement: a burst of large events goes in several statements, not one of hundreds of MB. */
+const INSERT_BATCH_CHARACTERS = 4 * 1024 * 1024;
 
 /** PostgreSQL's datetime error codes: only the `time` column's cast can raise them. */
 const DATETIME_ERRORS = new Set(['22007', '22008', '22009']);
@@ -72,6 +74,7 @@ export class EventBusIngress {
     this.batcher = new EventInsertBatcher(() => (this.db.driver as PostgresDriver).master as Pool, {
       maxInFlight: INSERT_BATCHES_IN_FLIGHT,
       maxRows: INSERT_BATCH_ROWS,
+      maxBytes: INSERT_BATCH_CHARACTERS,
       observe: { sent: (n) => rows.observe(n), refused: () => refused.inc() },
     });
   }

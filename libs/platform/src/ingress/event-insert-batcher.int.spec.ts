@@ -30,7 +30,7 @@ describe('EventInsertBatcher (group commit of POST /events)', () => {
   });
   beforeEach(() => {
     statements = [];
-    batcher = new EventInsertBatcher(() => pool, { maxInFlight: 2, maxRows: 64 });
+    batcher = new EventInsertBatcher(() => pool, { maxInFlight: 2, maxRows: 64, maxBytes: 4 * 1024 * 1024 });
   });
   afterAll(async () => {
     await pool?.end();
@@ -72,6 +72,21 @@ describe('EventInsertBatcher (group commit of POST /events)', () => {
     // 200 rows, at most 64 a statement: 4 statements would do; one per row would be 200.
     expect(statements.length).toBeLessThanOrEqual(8);
     expect(statements.every((name) => name === 'eda_event_bus_ingest_many')).toBe(true);
+    // Each row got its own envelope (they travel together as one JSON array).
+    const { rows: envelopes } = await pool.query(`SELECT id, envelope FROM platform.event_log WHERE id = ANY($1)`, [rows.map((r) => r.id)]);
+    const sent = new Map(rows.map((r) => [r.id, JSON.parse(r.json)]));
+    for (const { id, envelope } of envelopes) expect(envelope).toEqual(sent.get(id));
+  });
+
+  it('puts no more envelope text in one statement than it may: large events leave in several', async () => {
+    batcher = new EventInsertBatcher(() => pool, { maxInFlight: 2, maxRows: 64, maxBytes: 1024 * 1024 });
+    const large = Array.from({ length: 10 }, () => row({ json: JSON.stringify({ specversion: '1.0', data: 'x'.repeat(300_000) }) }));
+
+    expect(await Promise.all(large.map((r) => batcher.insert(r)))).toEqual(large.map(() => 'inserted'));
+
+    // 1 MiB a statement holds three of them: four statements, none over the limit.
+    expect(statements).toHaveLength(4);
+    expect(await stored(large.map((r) => r.id))).toHaveLength(10);
   });
 
   it('sends a lone row at once as the one-row statement', async () => {
@@ -122,7 +137,7 @@ describe('EventInsertBatcher (group commit of POST /events)', () => {
   });
 
   it('keeps each key in order when two processes batch the same keys at once', async () => {
-    const other = new EventInsertBatcher(() => pool, { maxInFlight: 2, maxRows: 64 });
+    const other = new EventInsertBatcher(() => pool, { maxInFlight: 2, maxRows: 64, maxBytes: 4 * 1024 * 1024 });
     const keys = ['shared-a', 'shared-b', 'shared-c'];
     const mine = Array.from({ length: 90 }, (_, i) => row({ partitionKey: keys[i % 3], id: `mine-${i}-${randomUUID()}` }));
     const theirs = Array.from({ length: 90 }, (_, i) => row({ partitionKey: keys[(i + 1) % 3], id: `theirs-${i}-${randomUUID()}` }));

@@ -22,6 +22,8 @@ export interface EventInsertBatcherOptions {
   maxInFlight: number;
   /** Rows per statement at most. */
   maxRows: number;
+  /** Envelope text (JSON characters) per statement at most; a row larger than that still goes, alone. */
+  maxBytes: number;
   /** Told the size of every statement sent, and of every batch refused as a whole (its rows then went one by one). */
   observe?: { sent(rows: number): void; refused(rows: number): void };
 }
@@ -47,9 +49,13 @@ const INSERT_ONE = {
  */
 const INSERT_MANY = {
   name: 'eda_event_bus_ingest_many',
+  // The envelopes travel as one JSON array ($8), not as a text[]: no quote of theirs needs escaping for an array
+  // literal, and PostgreSQL parses each once, as the jsonb it stores.
   text: `WITH batch AS (
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-             WITH ORDINALITY AS b(id, source, type, subject, partition_key, stream, time, envelope, content_hash, n)
+           SELECT b.*, e.envelope
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $9::text[])
+                    WITH ORDINALITY AS b(id, source, type, subject, partition_key, stream, time, content_hash, n)
+             JOIN jsonb_array_elements($8::jsonb) WITH ORDINALITY AS e(envelope, n) USING (n)
          ), key_lock AS (
            SELECT count(*) AS locked FROM (
              SELECT pg_advisory_xact_lock(lock_key) FROM (
@@ -58,7 +64,7 @@ const INSERT_MANY = {
            ) AS locks
          )
          INSERT INTO platform.event_log (id, source, type, subject, partition_key, stream, time, envelope, content_hash)
-         SELECT id, source, type, subject, partition_key, stream, time::timestamptz, envelope::jsonb, content_hash
+         SELECT id, source, type, subject, partition_key, stream, time::timestamptz, envelope, content_hash
            FROM batch CROSS JOIN key_lock ORDER BY n
          ON CONFLICT (source, id) DO NOTHING
          RETURNING source, id`,
@@ -150,9 +156,11 @@ export class EventInsertBatcher {
     const batch: Pending[] = [];
     const batchKeys = new Set<string>();
     const held: Pending[] = [];
+    let bytes = 0;
     let index = 0;
     for (; index < this.queue.length && batch.length < this.options.maxRows; index++) {
       const pending = this.queue[index];
+      if (batch.length > 0 && bytes + pending.row.json.length > this.options.maxBytes) break;
       const event = rowKey(pending.row.source, pending.row.id);
       const key = partitionOf(pending.row);
       if (this.writing.has(event) || this.busyKeys.has(key)) {
@@ -162,6 +170,7 @@ export class EventInsertBatcher {
       this.writing.add(event);
       batchKeys.add(key);
       batch.push(pending);
+      bytes += pending.row.json.length;
     }
     for (const key of batchKeys) this.busyKeys.add(key);
     this.queue = held.concat(this.queue.slice(index));
@@ -203,19 +212,21 @@ export class EventInsertBatcher {
   }
 
   private async insertMany(rows: EventRow[]): Promise<Set<string>> {
-    const columns: string[][] = [[], [], [], [], [], [], [], [], []];
+    const columns: Array<Array<string | null>> = [[], [], [], [], [], [], [], [], []];
+    let envelopes = '';
     for (const row of rows) {
       columns[0].push(row.id);
       columns[1].push(row.source);
       columns[2].push(row.type);
-      (columns[3] as Array<string | null>).push(row.subject);
+      columns[3].push(row.subject);
       columns[4].push(row.partitionKey);
       columns[5].push(row.stream);
       columns[6].push(row.time);
-      columns[7].push(row.json);
+      envelopes += envelopes ? `,${row.json}` : row.json;
       columns[8].push(row.contentHash);
     }
-    const result = await this.pool().query<{ source: string; id: string }>({ ...INSERT_MANY, values: columns });
+    const values: unknown[] = [...columns.slice(0, 7), `[${envelopes}]`, columns[8]];
+    const result = await this.pool().query<{ source: string; id: string }>({ ...INSERT_MANY, values });
     return new Set(result.rows.map((r) => rowKey(r.source, r.id)));
   }
 }
