@@ -42,8 +42,14 @@ describe('relay in WAL mode, a replication message whose handling fails', () => 
 
     const keys = ['k1', 'k2', 'k3'];
     const seqs = new Map<string, number>();
-    const written: TestEvent[] = await appendEvents(world, 'users', { count: 6, keys, perTransaction: 6, firstSeq: seqs });
-    await eventually('every row is marked published', async () => expect(await pendingRows(world)).toBe(0), 20_000);
+    const written: TestEvent[] = [];
+    // Rows reach the replication handler once the stream is current. On a cluster busy with other databases' WAL the
+    // walsender can lag, and a restart meanwhile would publish them by its catch-up pass instead: write until the
+    // handler has met them (the first time, almost always).
+    for (let attempt = 0; attempt < 5 && !injected; attempt++) {
+      written.push(...(await appendEvents(world, 'users', { count: 6, keys, perTransaction: 6, firstSeq: seqs })));
+      await eventually('every row is marked published', async () => expect(await pendingRows(world)).toBe(0), 20_000);
+    }
     await expect(injected).rejects.toThrow('push failed (injected once)');
     expect(lines.some((line) => /replication message insert could not be handled \(push failed \(injected once\)\); restarting from the slot/.test(line))).toBe(true);
 
@@ -53,7 +59,8 @@ describe('relay in WAL mode, a replication message whose handling fails', () => 
       expect(relay.mode).toBe('wal');
       expect(await relaySlotActive(admin, kit.world)).toBe(true);
     }, 20_000);
-    expect(lines.filter((line) => line.startsWith('relay active (wal)'))).toHaveLength(2);
+    // Once at start, once more after the failure (more only if the stream ended for another reason meanwhile).
+    expect(lines.filter((line) => line.startsWith('relay active (wal)')).length).toBeGreaterThanOrEqual(2);
     written.push(...(await appendEvents(world, 'users', { count: 6, keys, perTransaction: 6, firstSeq: seqs })));
     await eventually('the later rows are marked published', async () => expect(await pendingRows(world)).toBe(0), 20_000);
 
