@@ -193,7 +193,9 @@ export class EventInsertBatcher {
       const perKey = new Map<string, Pending[]>();
       for (const pending of batch) {
         const key = partitionOf(pending.row);
-        perKey.set(key, [...(perKey.get(key) ?? []), pending]);
+        const rows = perKey.get(key);
+        if (rows) rows.push(pending);
+        else perKey.set(key, [pending]);
       }
       await Promise.all([...perKey.values()].map(async (rows) => {
         for (const pending of rows) await this.settle(pending);
