@@ -5,6 +5,8 @@ import { type CloudEvent, type ContextStorage, contextStoreMigrations, DatabaseT
 export class TimedUnitOfWork extends UnitOfWork {
   /** Handler → message id → when its effect committed (performance.now()). */
   readonly appliedAt = new Map<string, Map<string, number>>();
+  /** When each delivery's transaction ran: [start, end] (performance.now()), the consumer's applying time. */
+  readonly working: Array<[number, number]> = [];
 
   appliedBy(handler: string): Map<string, number> {
     let applied = this.appliedAt.get(handler);
@@ -13,14 +15,18 @@ export class TimedUnitOfWork extends UnitOfWork {
   }
 
   override async runOnce(handler: string, message: CloudEvent, work: (tx: TransactionScope) => Promise<void>, position?: ShardPosition): Promise<boolean> {
+    const started = performance.now();
     const applied = await super.runOnce(handler, message, work, position);
+    this.working.push([started, performance.now()]);
     if (applied) this.appliedBy(handler).set(message.id, performance.now());
     return applied;
   }
 
   override async runBatch(handler: string, messages: CloudEvent[], work: (message: CloudEvent, tx: TransactionScope) => Promise<void>, position?: ShardPosition, options?: Parameters<UnitOfWork['runBatch']>[4]): Promise<boolean[]> {
+    const started = performance.now();
     const applied = await super.runBatch(handler, messages, work, position, options);
     const now = performance.now();
+    this.working.push([started, now]);
     applied.forEach((wasApplied, i) => wasApplied && this.appliedBy(handler).set(messages[i].id, now));
     return applied;
   }
