@@ -74,7 +74,7 @@ export class EventBusIngress {
     this.batcher = new EventInsertBatcher(() => (this.db.driver as PostgresDriver).master as Pool, {
       maxInFlight: INSERT_BATCHES_IN_FLIGHT,
       maxRows: INSERT_BATCH_ROWS,
-      maxBytes: INSERT_BATCH_CHARACTERS,
+      maxCharacters: INSERT_BATCH_CHARACTERS,
       observe: { sent: (n) => rows.observe(n), refused: () => refused.inc() },
     });
   }

@@ -30,7 +30,7 @@ describe('EventInsertBatcher (group commit of POST /events)', () => {
   });
   beforeEach(() => {
     statements = [];
-    batcher = new EventInsertBatcher(() => pool, { maxInFlight: 2, maxRows: 64, maxBytes: 4 * 1024 * 1024 });
+    batcher = new EventInsertBatcher(() => pool, { maxInFlight: 2, maxRows: 64, maxCharacters: 4 * 1024 * 1024 });
   });
   afterAll(async () => {
     await pool?.end();
@@ -79,7 +79,7 @@ describe('EventInsertBatcher (group commit of POST /events)', () => {
   });
 
   it('puts no more envelope text in one statement than it may: large events leave in several', async () => {
-    batcher = new EventInsertBatcher(() => pool, { maxInFlight: 2, maxRows: 64, maxBytes: 1024 * 1024 });
+    batcher = new EventInsertBatcher(() => pool, { maxInFlight: 2, maxRows: 64, maxCharacters: 1024 * 1024 });
     const large = Array.from({ length: 10 }, () => row({ json: JSON.stringify({ specversion: '1.0', data: 'x'.repeat(300_000) }) }));
 
     expect(await Promise.all(large.map((r) => batcher.insert(r)))).toEqual(large.map(() => 'inserted'));
@@ -137,7 +137,7 @@ describe('EventInsertBatcher (group commit of POST /events)', () => {
   });
 
   it('keeps each key in order when two processes batch the same keys at once', async () => {
-    const other = new EventInsertBatcher(() => pool, { maxInFlight: 2, maxRows: 64, maxBytes: 4 * 1024 * 1024 });
+    const other = new EventInsertBatcher(() => pool, { maxInFlight: 2, maxRows: 64, maxCharacters: 4 * 1024 * 1024 });
     const keys = ['shared-a', 'shared-b', 'shared-c'];
     const mine = Array.from({ length: 90 }, (_, i) => row({ partitionKey: keys[i % 3], id: `mine-${i}-${randomUUID()}` }));
     const theirs = Array.from({ length: 90 }, (_, i) => row({ partitionKey: keys[(i + 1) % 3], id: `theirs-${i}-${randomUUID()}` }));

@@ -23,7 +23,7 @@ export interface EventInsertBatcherOptions {
   /** Rows per statement at most. */
   maxRows: number;
   /** Envelope text (JSON characters) per statement at most; a row larger than that still goes, alone. */
-  maxBytes: number;
+  maxCharacters: number;
   /** Told the size of every statement sent, and of every batch refused as a whole (its rows then went one by one). */
   observe?: { sent(rows: number): void; refused(rows: number): void };
 }
@@ -156,11 +156,11 @@ export class EventInsertBatcher {
     const batch: Pending[] = [];
     const batchKeys = new Set<string>();
     const held: Pending[] = [];
-    let bytes = 0;
+    let characters = 0;
     let index = 0;
     for (; index < this.queue.length && batch.length < this.options.maxRows; index++) {
       const pending = this.queue[index];
-      if (batch.length > 0 && bytes + pending.row.json.length > this.options.maxBytes) break;
+      if (batch.length > 0 && characters + pending.row.json.length > this.options.maxCharacters) break;
       const event = rowKey(pending.row.source, pending.row.id);
       const key = partitionOf(pending.row);
       if (this.writing.has(event) || this.busyKeys.has(key)) {
@@ -170,7 +170,7 @@ export class EventInsertBatcher {
       this.writing.add(event);
       batchKeys.add(key);
       batch.push(pending);
-      bytes += pending.row.json.length;
+      characters += pending.row.json.length;
     }
     for (const key of batchKeys) this.busyKeys.add(key);
     this.queue = held.concat(this.queue.slice(index));
