@@ -11,6 +11,7 @@ export * from './database/unit-of-work';
 export * from './sql/sql-statement';
 export * from './database/key-locks';
 export * from './database/versioned-rows';
+export * from './database/shared-reads';
 export * from './ddd';
 export * from './event-log/cloud-event';
 export * from './context-store-migrations';

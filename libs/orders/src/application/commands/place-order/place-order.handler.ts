@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock, IdGenerator, TransactionScope, UnitOfWork } from '@eda/platform';
+import { Clock, IdGenerator, SharedReads, TransactionScope, UnitOfWork } from '@eda/platform';
 import { Order } from '../../../domain/order.aggregate';
 import { IdempotencyKeyConflictError } from '../../../domain/order.errors';
 import { IdempotencyKeyRepository } from '../../../infrastructure/persistence/idempotency-key.repository';
@@ -17,23 +17,29 @@ function requestHash({ userId, organizationId, items }: PlaceOrderCommand): stri
 /**
  * One transaction (docs/architecture.md §2): the order, its saga instance and the event-log rows [orders.OrderPlaced,
  * inventory.ReserveStock, organizations.ReserveCredit] commit together; the relay publishes them, the consumer brings
- * the answers. Without an Idempotency-Key that transaction is one statement, after the price lookup: two round trips
- * in all (docs/adr/0022-new-rows-ride-with-the-events.md). With one, a repeat of the same request answers with the
- * order the first one placed; the key is claimed in the order's transaction, so a concurrent repeat waits for it.
+ * the answers. Without an Idempotency-Key that transaction is one statement, after the price lookup (which
+ * concurrent requests share): two round trips in all (docs/adr/0022-new-rows-ride-with-the-events.md). With one, a
+ * repeat of the same request answers with the order the first one placed; the key is claimed in the order's
+ * transaction, so a concurrent repeat waits for it.
  */
 @CommandHandler(PlaceOrderCommand)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand> {
+  /** The price lookup of concurrent POST /orders, one statement for all of them (docs/adr/0022-new-rows-ride-with-the-events.md). */
+  private readonly prices: SharedReads<number>;
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     private readonly saga: PlaceOrderSagaRunner,
-  ) {}
+  ) {
+    this.prices = new SharedReads((skus) => new OrderRepository(this.uow.dataSource.manager).pricesOf(skus));
+  }
 
   async execute(command: PlaceOrderCommand): Promise<PlacedOrder> {
     const { idempotencyKey } = command;
     if (idempotencyKey === undefined) {
-      const prices = await new OrderRepository(this.uow.dataSource.manager).pricesOf(command.items.map((i) => i.sku));
+      const prices = await this.prices.get(command.items.map((i) => i.sku));
       return this.uow.runInOneStatement((tx) => this.place(tx, command, this.ids.next(), prices, this.clock.now()));
     }
     return this.uow.run(async (tx) => {
