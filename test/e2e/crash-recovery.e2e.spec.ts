@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { freePort } from '@eda/platform/runtime';
-import { createTestDatabase, eventually, testKinesisEndpoint, TestDatabase, uniqueName } from '@eda/platform/testing';
-import { AppProcess, buildApp, JsonResponse } from '../support/app-process';
+import { eventually, testKinesisEndpoint, uniqueName } from '@eda/platform/testing';
+import { AppProcess, JsonResponse, useAppProcesses } from '../support/app-process';
 import { aMembership, anOrganization, aProduct, aUser } from '../support/mothers';
 
 /**
@@ -21,47 +20,25 @@ describe('crash recovery: processes SIGKILLed while order sagas run', () => {
   ] as const;
   const ORDERS_PER_PHASE = 30;
 
-  let build: ReturnType<typeof buildApp>;
-  let db: TestDatabase;
-  let sql: Client;
-  let baseEnv: Record<string, string>;
-  const started: AppProcess[] = [];
+  const processes = useAppProcesses((db) => ({
+    DATABASE_URL: db.url,
+    KINESIS_ENDPOINT: testKinesisEndpoint(),
+    STREAM_PREFIX: `${uniqueName('crash')}-`,
+    STREAM_SHARDS: '2',
+    LOG_LEVEL: 'warn',
+    SAGA_TIMEOUT_SECONDS: '20',
+    // Five pools per process; three to five processes stay well under a shared server's 100 connections.
+    DATABASE_POOL_SIZE: '3',
+  }));
   /** The api process requests go to; replaced after it is killed (same port). */
   let api: AppProcess;
   let apiPort: number;
   /** Calls that met a dead api and were sent again. */
   let refusedCalls = 0;
 
-  const startProcess = async (name: string, roles: string, port?: number) => {
-    const child = new AppProcess(name, build.main, { ...baseEnv, ROLES: roles, WORKER_ID: name, PORT: String(port ?? (await freePort())) });
-    started.push(child);
-    return child;
-  };
+  const startProcess = async (name: string, roles: string, port?: number) =>
+    processes.start(name, { ROLES: roles, PORT: String(port ?? (await freePort())) });
   const startWorker = (name: string) => startProcess(name, 'relay,consumer');
-
-  beforeAll(async () => {
-    build = buildApp();
-    db = await createTestDatabase();
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
-    baseEnv = {
-      DATABASE_URL: db.url,
-      KINESIS_ENDPOINT: testKinesisEndpoint(),
-      STREAM_PREFIX: `${uniqueName('crash')}-`,
-      STREAM_SHARDS: '2',
-      LOG_LEVEL: 'warn',
-      SAGA_TIMEOUT_SECONDS: '20',
-      // Five pools per process; three to five processes stay well under a shared server's 100 connections.
-      DATABASE_POOL_SIZE: '3',
-    };
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(started.map((p) => p.kill()));
-    await sql?.end();
-    await db?.drop();
-    build?.remove();
-  });
 
   /**
    * Any request may meet a dead api: a connection error is retried, against the replacement once it listens
@@ -78,11 +55,12 @@ describe('crash recovery: processes SIGKILLed while order sagas run', () => {
   };
 
   const finalCount = async (ids: string[]) => {
-    const { rows } = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders.orders WHERE id = ANY($1) AND status = ANY($2)`, [ids, FINAL]);
+    const { rows } = await processes.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders.orders WHERE id = ANY($1) AND status = ANY($2)`, [ids, FINAL]);
     return rows[0].n;
   };
 
   it('ends every saga and keeps reservations equal to the approved orders, within stock and credit, across SIGKILLs of workers and the api', async () => {
+    const { sql } = processes;
     apiPort = await freePort();
     api = await startProcess('api-1', 'api', apiPort);
     await api.ready();
@@ -248,7 +226,7 @@ describe('crash recovery: processes SIGKILLed while order sagas run', () => {
       process.stdout.write(`crash-recovery (relay ${mode}): ${JSON.stringify({ timings, finalAtKill1, acceptedAtKill2, refusedCalls, outcomes, samples })}\n`);
     } catch (error) {
       // The children's last words explain most failures.
-      throw new Error(`${(error as Error).message}\n${started.map((p) => p.tail(15)).join('\n')}`, { cause: error });
+      throw new Error(`${(error as Error).message}\n${processes.started.map((p) => p.tail(15)).join('\n')}`, { cause: error });
     } finally {
       sampling = false;
       await sampler;

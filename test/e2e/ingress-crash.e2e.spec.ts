@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { ProducerKeyStore } from '@eda/platform';
 import { freePort } from '@eda/platform/runtime';
-import { createTestDatabase, testKinesisEndpoint, TestDatabase, uniqueName } from '@eda/platform/testing';
-import { AppProcess, buildApp } from '../support/app-process';
+import { testKinesisEndpoint, uniqueName } from '@eda/platform/testing';
+import { AppProcess, useAppProcesses } from '../support/app-process';
 
 /**
  * POST /events shares statements between concurrent requests (group commit, docs/adr/0019-ingress-fast-path.md).
@@ -15,45 +14,29 @@ describe('POST /events across a SIGKILL of the api in the middle of a burst', ()
   const SOURCE = 'com.acme.crash';
   const EVENTS = 800;
   const CONNECTIONS = 32;
-  let build: ReturnType<typeof buildApp>;
-  let db: TestDatabase;
-  let sql: Client;
-  let env: Record<string, string>;
-  const started: AppProcess[] = [];
-
+  const processes = useAppProcesses((db) => ({
+    DATABASE_URL: db.url,
+    KINESIS_ENDPOINT: testKinesisEndpoint(),
+    STREAM_PREFIX: `${uniqueName('ingress-crash')}-`,
+    ROLES: 'api',
+    LOG_LEVEL: 'warn',
+    EVENTS_RATE_LIMIT_PER_SECOND: '1000000',
+  }));
+  let port: string;
   beforeAll(async () => {
-    build = buildApp();
-    db = await createTestDatabase();
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
-    env = {
-      DATABASE_URL: db.url,
-      KINESIS_ENDPOINT: testKinesisEndpoint(),
-      STREAM_PREFIX: `${uniqueName('ingress-crash')}-`,
-      ROLES: 'api',
-      LOG_LEVEL: 'warn',
-      EVENTS_RATE_LIMIT_PER_SECOND: '1000000',
-      PORT: String(await freePort()),
-    };
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(started.map((p) => p.kill()));
-    await sql?.end();
-    await db?.drop();
-    build?.remove();
+    port = String(await freePort());
   });
 
+  /** Every api on the same port, as a restarted process would be. */
   const startApi = async (name: string) => {
-    const api = new AppProcess(name, build.main, { ...env, WORKER_ID: name });
-    started.push(api);
+    const api = processes.start(name, { PORT: port });
     await api.ready();
     return api;
   };
 
   it('stores every acknowledged event, and after the producer retries, every event exactly once', async () => {
     const first = await startApi('api-1');
-    const keys = new ProducerKeyStore({ query: async (text: string, values?: unknown[]) => (await sql.query(text, values)).rows });
+    const keys = new ProducerKeyStore({ query: async (text: string, values?: unknown[]) => (await processes.sql.query(text, values)).rows });
     const { key } = await keys.issue([SOURCE], 'ingress crash test');
     const events = Array.from({ length: EVENTS }, (_, i) => ({
       specversion: '1.0',
@@ -98,7 +81,7 @@ describe('POST /events across a SIGKILL of the api in the middle of a burst', ()
     expect(before.every((s) => s === 201 || s === 0)).toBe(true);
 
     const stored = async () =>
-      (await sql.query<{ id: string; n: number }>(`SELECT id, (envelope->'data'->>'n')::int AS n FROM platform.event_log WHERE source = $1`, [SOURCE])).rows;
+      (await processes.sql.query<{ id: string; n: number }>(`SELECT id, (envelope->'data'->>'n')::int AS n FROM platform.event_log WHERE source = $1`, [SOURCE])).rows;
     const afterKill = new Set((await stored()).map((r) => r.id));
     for (const event of acknowledged) expect(afterKill.has(event.id)).toBe(true);
 

@@ -2,7 +2,8 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '@eda/platform/testing';
+import { Client } from 'pg';
+import { createTestDatabase, eventually, type TestDatabase } from '@eda/platform/testing';
 import { TEST_OPS_TOKEN, withOpsToken } from './ops-token';
 
 const root = join(__dirname, '..', '..');
@@ -90,4 +91,55 @@ export class AppProcess {
     const type = res.headers.get('content-type') ?? '';
     return { status: res.status, body: type.includes('json') ? await res.json() : await res.text() };
   }
+}
+
+/** Processes of the built app on a test database of their own (useAppProcesses). */
+export interface AppProcesses {
+  readonly db: TestDatabase;
+  /** A connection to the test database, for what the spec checks there. */
+  readonly sql: Client;
+  /** Every process started so far, oldest first (their output for failure messages). */
+  readonly started: readonly AppProcess[];
+  /** Starts a process with the shared environment plus `env` (its WORKER_ID is `name`); killed after the file's tests. */
+  start(name: string, env?: Record<string, string>): AppProcess;
+}
+
+/**
+ * The set-up of specs that start and SIGKILL real processes: the app built once (buildApp), a test database, and
+ * `env(db)` given to every process started through `start`. After the file's tests every process is killed, then
+ * the database dropped and the build removed.
+ */
+export function useAppProcesses(env: (db: TestDatabase) => Record<string, string>): AppProcesses {
+  let build: ReturnType<typeof buildApp> | undefined;
+  let db: TestDatabase | undefined;
+  let sql: Client | undefined;
+  let shared: Record<string, string> = {};
+  const started: AppProcess[] = [];
+  beforeAll(async () => {
+    build = buildApp();
+    db = await createTestDatabase();
+    sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    shared = env(db);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(started.map((p) => p.kill()));
+    await sql?.end();
+    await db?.drop();
+    build?.remove();
+  });
+  return {
+    get db() {
+      return db!;
+    },
+    get sql() {
+      return sql!;
+    },
+    started,
+    start(name, own = {}) {
+      const child = new AppProcess(name, build!.main, { ...shared, WORKER_ID: name, ...own });
+      started.push(child);
+      return child;
+    },
+  };
 }
