@@ -1,39 +1,34 @@
+import { Gathering } from './gathering';
+
 /**
  * Reads by key that concurrent requests share (as a DataLoader batches, without its cache): a request that arrives
  * while `maxInFlight` reads are running waits for one of them to end, then goes with everything else that waited,
  * as one read of all their keys. A lone request reads at once (the next turn of the event loop). A request never
  * takes its answer from a read that began before it arrived, so it sees everything committed before it came.
  */
+interface Request<V> {
+  keys: readonly string[];
+  resolve: (values: Map<string, V>) => void;
+  reject: (error: unknown) => void;
+}
+
 export class SharedReads<V> {
-  private waiting: Array<{ keys: readonly string[]; resolve: (values: Map<string, V>) => void; reject: (error: unknown) => void }> = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly requests: Gathering<Request<V>>;
 
   constructor(
     private readonly read: (keys: string[]) => Promise<Map<string, V>>,
-    private readonly maxInFlight = 2,
-  ) {}
+    maxInFlight = 2,
+  ) {
+    this.requests = new Gathering({ maxInFlight, send: (batch) => this.readFor(batch) });
+  }
 
   /** The values of `keys` that exist (a key with no value is absent from the map). */
   get(keys: readonly string[]): Promise<Map<string, V>> {
     if (keys.length === 0) return Promise.resolve(new Map());
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ keys, resolve, reject });
-      this.schedule();
-    });
+    return new Promise((resolve, reject) => this.requests.add({ keys, resolve, reject }));
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.maxInFlight || this.waiting.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      if (this.inFlight < this.maxInFlight && this.waiting.length > 0) void this.readFor(this.waiting.splice(0));
-    });
-  }
-
-  private async readFor(requests: SharedReads<V>['waiting']): Promise<void> {
-    this.inFlight++;
+  private async readFor(requests: Array<Request<V>>): Promise<void> {
     try {
       const values = await this.read([...new Set(requests.flatMap((r) => r.keys))]);
       for (const { keys, resolve } of requests) {
@@ -43,9 +38,6 @@ export class SharedReads<V> {
       }
     } catch (error) {
       for (const { reject } of requests) reject(error);
-    } finally {
-      this.inFlight--;
-      this.schedule();
     }
   }
 }

@@ -9,7 +9,8 @@ function controlledRead() {
     });
   return { calls, read };
 }
-const turn = () => new Promise((r) => setImmediate(r));
+/** Two turns of the event loop: a read that ended schedules the next one for the turn after. */
+const turn = () => new Promise((r) => setImmediate(() => setImmediate(r)));
 
 describe('SharedReads', () => {
   it('reads a lone request at once, and answers only the keys that have a value', async () => {

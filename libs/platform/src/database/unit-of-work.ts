@@ -9,6 +9,7 @@ import { domainEvent, OutgoingMessage } from '../event-log/outgoing-message';
 import { BackoffPolicy, fullJitterDelay, sleep } from '../kinesis/backoff';
 import { ident } from '../sql/ident';
 import type { SqlStatement } from '../sql/sql-statement';
+import { Gathering } from './gathering';
 
 const INSERT = /^\s*INSERT\s+INTO\s/i;
 
@@ -100,6 +101,31 @@ export interface ShardPosition {
 export type CommittedListener = (context: string, events: AppendedEvent[]) => void;
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
+
+/** A one-statement unit of work waiting to be written (UnitOfWork.runInOneStatement). */
+interface OneStatementUnit {
+  statements: readonly SqlStatement[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** One-statement batches in flight at once, per context (two of its pool's connections write while the next gathers). */
+const ONE_STATEMENT_BATCHES_IN_FLIGHT = 2;
+/** Bind parameters per shared statement at most (PostgreSQL takes 65,535). */
+const MAX_SHARED_PARAMETERS = 30_000;
+
+/** The next shared statement's units, oldest first, within MAX_SHARED_PARAMETERS (a larger unit goes alone). */
+function takeOneStatementUnits(waiting: OneStatementUnit[]): { batch: OneStatementUnit[]; rest: OneStatementUnit[] } {
+  let parameters = 0;
+  let count = 0;
+  for (const unit of waiting) {
+    const own = unit.statements.reduce((n, s) => n + s.params.length, 0);
+    if (count > 0 && parameters + own > MAX_SHARED_PARAMETERS) break;
+    parameters += own;
+    count++;
+  }
+  return { batch: waiting.slice(0, count), rest: waiting.slice(count) };
+}
 /** Short: the transaction that won the conflict has committed or is about to. */
 const RETRY_BACKOFF: BackoffPolicy = { baseMs: 10, capMs: 80 };
 
@@ -110,8 +136,12 @@ const RETRY_BACKOFF: BackoffPolicy = { baseMs: 10, capMs: 80 };
  */
 export class UnitOfWork {
   private readonly listeners: CommittedListener[] = [];
+  /** One-statement units of work in flight together share a statement (runInOneStatement). */
+  private readonly oneStatements: Gathering<OneStatementUnit>;
 
-  constructor(readonly context: string, readonly dataSource: DataSource, private readonly appender: EventLogAppender) {}
+  constructor(readonly context: string, readonly dataSource: DataSource, private readonly appender: EventLogAppender) {
+    this.oneStatements = new Gathering({ maxInFlight: ONE_STATEMENT_BATCHES_IN_FLIGHT, take: takeOneStatementUnits, send: (batch) => this.writeTogether(batch) });
+  }
 
   onCommitted(listener: CommittedListener): void {
     this.listeners.push(listener);
@@ -134,11 +164,39 @@ export class UnitOfWork {
       const tx = new TransactionScope(undefined, this.context);
       const result = work(tx);
       appended = this.appender.toCloudEvents(this.context, tx.drain());
-      await this.appender.append(this.dataSource.manager, this.context, appended, tx.drainInserts());
+      const statements = this.appender.statementsOf(this.context, appended, tx.drainInserts());
+      if (statements.length > 0) await new Promise<void>((resolve, reject) => this.oneStatements.add({ statements, resolve, reject }));
       return result;
     });
     this.committed(appended);
     return value;
+  }
+
+  /**
+   * Group commit of one-statement units of work: those that waited while others were written go as one statement,
+   * one transaction, one round trip (their rows do not read each other's, as within one unit). When that statement
+   * fails — one unit's key already taken, an event too large, a deadlock — each unit is written alone and gets its
+   * own outcome (a retryable error is retried by its own unit): one unit's failure never fails another.
+   */
+  private async writeTogether(units: OneStatementUnit[]): Promise<void> {
+    const manager = this.dataSource.manager;
+    if (units.length > 1) {
+      try {
+        await this.appender.write(manager, units.flatMap((u) => u.statements));
+        for (const unit of units) unit.resolve();
+        return;
+      } catch {
+        // Each alone, below.
+      }
+    }
+    await Promise.all(units.map(async (unit) => {
+      try {
+        await this.appender.write(manager, unit.statements);
+        unit.resolve();
+      } catch (error) {
+        unit.reject(error);
+      }
+    }));
   }
 
   /** Runs a transaction again after a serialization failure or a deadlock (up to 5 times). */

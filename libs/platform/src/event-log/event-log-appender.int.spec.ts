@@ -150,6 +150,39 @@ describe('EventLogAppender in a unit of work', () => {
       expect(committed).toHaveLength(before);
     });
 
+    it('writes units of work that run at the same time in few shared statements, each unit all or nothing and told on its own', async () => {
+      const sent = jest.spyOn(ds.manager, 'query');
+      const before = committed.length;
+      const ids = Array.from({ length: 30 }, (_, i) => `shared-${i}`);
+      const answers = await Promise.all(ids.map((id) => uow.runInOneStatement((tx) => {
+        tx.insertWithEvents(thing(id));
+        tx.publish(domainEvent('demo', 'Added', id, { id }));
+        return id;
+      })));
+      expect(answers).toEqual(ids);
+      expect(await things(...ids)).toBe(30);
+      // Each unit's row and event in one transaction, and far fewer statements than units.
+      for (const id of ids) expect(await logged(id)).toEqual({ n: 1, txs: 1 });
+      expect(sent.mock.calls.length).toBeLessThanOrEqual(6);
+      expect(committed.slice(before).map((e) => e.event.subject).sort()).toEqual([...ids].sort());
+      sent.mockRestore();
+    });
+
+    it('fails only the unit whose row cannot be added when units share a statement; the others are written', async () => {
+      await ds.query(`INSERT INTO things (id) VALUES ('already-there')`);
+      const before = committed.length;
+      const unit = (id: string) => uow.runInOneStatement((tx) => {
+        tx.insertWithEvents(thing(id));
+        tx.publish(domainEvent('demo', 'Added', `subject-${id}`, { id }));
+      });
+      const settled = await Promise.allSettled(['free-1', 'already-there', 'free-2', 'free-3'].map(unit));
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ driverError: { code: '23505' } });
+      expect(await things('free-1', 'free-2', 'free-3')).toBe(3);
+      expect(await logged('subject-already-there')).toEqual({ n: 0, txs: 0 });
+      expect(committed.slice(before).map((e) => e.event.subject).sort()).toEqual(['subject-free-1', 'subject-free-2', 'subject-free-3']);
+    });
+
     it('gives the work no transaction to query in, and sends nothing of a work that throws', async () => {
       const work = uow.runInOneStatement((tx) => {
         tx.insertWithEvents(thing('queried'));

@@ -87,7 +87,16 @@ export class EventLogAppender {
    * transaction, TransactionScope.insertWithEvents): one round trip for everything the transaction adds.
    */
   async append(manager: EntityManager, schema: string, events: AppendedEvent[], alongside: readonly SqlStatement[] = []): Promise<void> {
-    const statements = events.length === 0 ? alongside : [...alongside, this.insertOf(schema, events)];
+    await this.write(manager, this.statementsOf(schema, events, alongside));
+  }
+
+  /** What `append` sends, before it is sent: the rows of `alongside`, then the events' rows (none when there is nothing). */
+  statementsOf(schema: string, events: AppendedEvent[], alongside: readonly SqlStatement[] = []): readonly SqlStatement[] {
+    return events.length === 0 ? alongside : [...alongside, this.insertOf(schema, events)];
+  }
+
+  /** Sends `statements` as one; an event the table finds too large to publish is an EventTooLargeError. */
+  async write(manager: EntityManager, statements: readonly SqlStatement[]): Promise<void> {
     if (statements.length === 0) return;
     const { sql, params } = asOneStatement(statements);
     try {

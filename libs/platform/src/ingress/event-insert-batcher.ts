@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { Gathering } from '../database/gathering';
 
 /** One external event, ready to store: what POST /events writes as one row of platform.event_log. */
 export interface EventRow {
@@ -94,21 +95,31 @@ const partitionOf = (row: EventRow) => `${row.stream}\u0000${row.partitionKey}`;
  * the same event twice, and the first copy to arrive is the one stored.
  */
 export class EventInsertBatcher {
-  private queue: Pending[] = [];
-  private inFlight = 0;
+  private readonly rows: Gathering<Pending>;
   /** Source + id of every row in a statement now: a second copy waits until the first has its answer. */
   private readonly writing = new Set<string>();
   /** (stream, partition key) of every row in a statement now: the key's next rows wait for that statement. */
   private readonly busyKeys = new Set<string>();
-  private scheduled = false;
 
-  constructor(private readonly pool: () => Pool, private readonly options: EventInsertBatcherOptions) {}
+  constructor(private readonly pool: () => Pool, private readonly options: EventInsertBatcherOptions) {
+    this.rows = new Gathering({
+      maxInFlight: options.maxInFlight,
+      take: (waiting) => this.takeBatch(waiting),
+      send: async (batch) => {
+        try {
+          await this.send(batch);
+        } finally {
+          for (const { row } of batch) {
+            this.writing.delete(rowKey(row.source, row.id));
+            this.busyKeys.delete(partitionOf(row));
+          }
+        }
+      },
+    });
+  }
 
   insert(row: EventRow): Promise<InsertOutcome> {
-    return new Promise<InsertOutcome>((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
-      this.schedule();
-    });
+    return new Promise<InsertOutcome>((resolve, reject) => this.rows.add({ row, resolve, reject }));
   }
 
   /** One row alone, as the fallback of a failed batch does it (its errors are its own). */
@@ -120,46 +131,19 @@ export class EventInsertBatcher {
     return rows.length > 0 ? 'inserted' : 'exists';
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.options.maxInFlight || this.queue.length === 0) return;
-    this.scheduled = true;
-    // After this turn's I/O callbacks: the requests read in the same turn leave together.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
-      const batch = this.takeBatch();
-      // Only copies of events being written are left: they go when those have their answers.
-      if (batch.length === 0) return;
-      this.inFlight++;
-      void this.send(batch).finally(() => {
-        for (const { row } of batch) {
-          this.writing.delete(rowKey(row.source, row.id));
-          this.busyKeys.delete(partitionOf(row));
-        }
-        this.inFlight--;
-        this.schedule();
-      });
-    }
-  }
-
   /**
    * The next statement's rows, in arrival order. A row waits when a copy of its event is being written, or when
    * a statement now running holds its key: a key's rows are in one statement at a time, so they are stored in
    * the order they came, as one connection would have stored them.
    */
-  private takeBatch(): Pending[] {
+  private takeBatch(waiting: Pending[]): { batch: Pending[]; rest: Pending[] } {
     const batch: Pending[] = [];
     const batchKeys = new Set<string>();
     const held: Pending[] = [];
     let characters = 0;
     let index = 0;
-    for (; index < this.queue.length && batch.length < this.options.maxRows; index++) {
-      const pending = this.queue[index];
+    for (; index < waiting.length && batch.length < this.options.maxRows; index++) {
+      const pending = waiting[index];
       if (batch.length > 0 && characters + pending.row.json.length > this.options.maxCharacters) break;
       const event = rowKey(pending.row.source, pending.row.id);
       const key = partitionOf(pending.row);
@@ -173,8 +157,7 @@ export class EventInsertBatcher {
       characters += pending.row.json.length;
     }
     for (const key of batchKeys) this.busyKeys.add(key);
-    this.queue = held.concat(this.queue.slice(index));
-    return batch;
+    return { batch, rest: held.concat(waiting.slice(index)) };
   }
 
   private async send(batch: Pending[]): Promise<void> {
