@@ -58,6 +58,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await client.connect();
       try {
         await dropReplicationSlots(client, name);
+        await connectionsGone(client, name);
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
         const roles = await client.query(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [`${name}\\_%`]);
         for (const { rolname } of roles.rows) await client.query(`DROP ROLE IF EXISTS "${rolname}"`);
@@ -86,6 +87,19 @@ export async function createMigratedDataSource(
       await db.drop();
     },
   };
+}
+
+/**
+ * Waits (up to 2 s) for the database's connections to close: a pool that was just ended may still be closing its
+ * clients, and FORCE would terminate them, which a client of such a pool reports as an error nobody listens to.
+ * Whatever is still connected after that is terminated by the DROP.
+ */
+async function connectionsGone(client: Client, database: string): Promise<void> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [database]);
+    if (rows[0].n === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** A database with a logical replication slot (the relay's) cannot be dropped: drop its slots first. */
