@@ -101,6 +101,8 @@ export interface ShardPosition {
 export type CommittedListener = (context: string, events: AppendedEvent[]) => void;
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
+/** Short: the transaction that won the conflict has committed or is about to. */
+const RETRY_BACKOFF: BackoffPolicy = { baseMs: 10, capMs: 80 };
 
 /** A one-statement unit of work waiting to be written (UnitOfWork.runInOneStatement). */
 interface OneStatementUnit {
@@ -126,8 +128,6 @@ function takeOneStatementUnits(waiting: OneStatementUnit[]): { batch: OneStateme
   }
   return { batch: waiting.slice(0, count), rest: waiting.slice(count) };
 }
-/** Short: the transaction that won the conflict has committed or is about to. */
-const RETRY_BACKOFF: BackoffPolicy = { baseMs: 10, capMs: 80 };
 
 /**
  * One context's unit of work (docs/architecture.md §3.1): runs a piece of work in one transaction of the context's own
@@ -309,12 +309,12 @@ export class UnitOfWork {
     return applied;
   }
 
-  /** `waitForLocks`: the batch's lock timeout is lifted first, in the same statement (a round trip less). */
   /** Tells the listeners (the events-appended metric, tests) what a unit of work committed. */
   private committed(appended: AppendedEvent[]): void {
     if (appended.length > 0) for (const listener of this.listeners) listener(this.context, appended);
   }
 
+  /** `waitForLocks`: the batch's lock timeout is lifted first, in the same statement (a round trip less). */
   private async storePosition(tx: TransactionScope, handler: string, position: ShardPosition, options: { waitForLocks?: boolean } = {}): Promise<void> {
     const values = options.waitForLocks
       ? `WITH lock_timeout AS MATERIALIZED (SELECT set_config('lock_timeout', '0', true))

@@ -123,7 +123,7 @@ export class EventInsertBatcher {
   }
 
   /** One row alone, as the fallback of a failed batch does it (its errors are its own). */
-  async insertOne(row: EventRow): Promise<InsertOutcome> {
+  private async insertOne(row: EventRow): Promise<InsertOutcome> {
     const { rows } = await this.pool().query({
       ...INSERT_ONE,
       values: [row.id, row.source, row.type, row.subject, row.partitionKey, row.stream, row.time, row.json, row.contentHash],
