@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { MAX_EVENT_BYTES, ProducerKeyStore } from '@eda/platform';
-import { eventually, readStream, testKinesisClient } from '@eda/platform/testing';
+import { eventually, readStream, testKinesisClient, testServerUrl } from '@eda/platform/testing';
 import { aUser } from '../support/mothers';
 import { streamContractProblems } from '../support/stream-contract';
 import { startTestApp, TestApp } from '../support/test-app';
-
-/** The server's maintenance database, beside the test's own. */
-const otherDatabaseUrl = (url: string) => Object.assign(new URL(url), { pathname: '/postgres' }).toString();
 
 describe('event bus (REST)', () => {
   let t: TestApp;
@@ -466,7 +463,7 @@ describe('event bus (REST)', () => {
 
     it('is not held back by a transaction left open in another database of the same server', async () => {
       // Transaction ids are the server's: an older one open elsewhere must not hide what this database committed.
-      const elsewhere = new Client({ connectionString: otherDatabaseUrl(t.db.url) });
+      const elsewhere = new Client({ connectionString: testServerUrl() });
       await elsewhere.connect();
       try {
         await elsewhere.query('BEGIN');
